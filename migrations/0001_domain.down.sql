@@ -1,0 +1,17 @@
+DROP TABLE cache_invalidations;
+DROP TABLE cache_state;
+DROP TABLE outbox;
+DROP TABLE favorites;
+DROP TABLE price_alert_triggers;
+DROP TABLE price_alerts;
+DROP FUNCTION ensure_price_point_partitions(date, date);
+DROP TABLE price_points;
+ALTER TABLE products DROP CONSTRAINT products_best_offer_fk;
+DROP TABLE offers;
+DROP TABLE products;
+DROP TRIGGER categories_set_path ON categories;
+DROP FUNCTION categories_set_path();
+DROP TABLE categories;
+DROP TABLE stores;
+DROP DOMAIN currency_code;
+DROP DOMAIN slug_text;

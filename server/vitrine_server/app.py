@@ -1,0 +1,125 @@
+"""One server process: its resources, its gRPC server, its lifecycle.
+
+Start: connect the pool (lazily) and Redis, build the services, register
+them with health and reflection, bind, then mark every service SERVING.
+Stop: mark NOT_SERVING first (load balancers stop sending), let in-flight
+calls finish within the grace period, then close the pool and Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from vitrine.catalog.v1 import catalog_service_pb2
+
+from vitrine_server.cache import redis as redis_client
+from vitrine_server.cache.aside import CacheAside
+from vitrine_server.cache.keys import Keys
+from vitrine_server.catalog.favorites import FavoriteService
+from vitrine_server.catalog.handlers import CatalogHandlers
+from vitrine_server.catalog.offers import OfferService
+from vitrine_server.catalog.products import ProductService
+from vitrine_server.catalog.taxonomy import CategoryService, StoreService
+from vitrine_server.catalog.trending import TrendingService
+from vitrine_server.config import Settings
+from vitrine_server.db.database import Database
+from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
+from vitrine_server.rpc.handlers import register_service
+
+log = logging.getLogger("vitrine.server")
+
+CATALOG = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"]
+# Services whose health follows PostgreSQL's reachability.
+DATA_SERVICES = (CATALOG.full_name,)
+
+SERVER_OPTIONS = [
+    ("grpc.so_reuseport", 1),
+    ("grpc.max_concurrent_streams", 1000),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+]
+HEALTH_PROBE_S = 2.0
+
+
+class VitrineServer:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.port = 0
+        self._server: grpc.aio.Server | None = None
+        self._health = health.aio.HealthServicer()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> int:
+        s = self.settings
+        self.db = await Database.connect(s)
+        self.redis = redis_client.connect(s)
+        self.cache = CacheAside(self.redis, Keys(s.redis_prefix), self.db, enabled=s.cache_enabled)
+        await self.cache.start()
+
+        products = ProductService(self.db, self.cache)
+        catalog = CatalogHandlers(
+            products=products,
+            offers=OfferService(self.db, self.cache),
+            categories=CategoryService(self.db, self.cache),
+            stores=StoreService(self.db, self.cache),
+            favorites=FavoriteService(self.db, self.cache, products),
+            trending=TrendingService(self.db, self.cache, products),
+        )
+
+        server = grpc.aio.server(options=SERVER_OPTIONS)
+        register_service(server, CATALOG, catalog)
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
+        reflection.enable_server_reflection(
+            (*DATA_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        self.port = server.add_insecure_port(f"{s.host}:{s.port}")
+        await server.start()
+        self._server = server
+        await self._set_health(await self.db.ping())
+        self._tasks.append(asyncio.create_task(self._watch_health(), name="health-probe"))
+        log.info("serving", extra={"port": self.port, "services": list(DATA_SERVICES)})
+        return self.port
+
+    async def _set_health(self, postgres_up: bool) -> None:
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if postgres_up
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in ("", *DATA_SERVICES):
+            await self._health.set(name, status)
+
+    async def _watch_health(self) -> None:
+        up = True
+        while True:
+            await asyncio.sleep(HEALTH_PROBE_S)
+            now_up = await self.db.ping()
+            if now_up != up:
+                log.warning("PostgreSQL is %s", "back" if now_up else "unreachable")
+                await self._set_health(now_up)
+                up = now_up
+
+    async def stop(self, grace: float | None = None) -> None:
+        grace = self.settings.shutdown_grace if grace is None else grace
+        await self._health.enter_graceful_shutdown()
+        if self._server is not None:
+            await self._server.stop(grace)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.cache.close()
+        await self.db.close()
+        with contextlib.suppress(Exception):
+            await self.redis.aclose()
+        log.info("stopped")
+
+    async def wait(self) -> None:
+        assert self._server is not None
+        await self._server.wait_for_termination()

@@ -1,0 +1,376 @@
+"""Cache-aside of serialized protobuf in Redis, correct under concurrency.
+
+Entries are bytes whose first byte says what they are:
+  b"V" + payload   a live entity,
+  b"D" + payload   a soft-deleted entity (shown only with show_deleted),
+  b"N"             known absent,
+  b"L" + token     a lease: some reader is loading it from PostgreSQL.
+
+Three guarantees, and how:
+
+* No stampede. A miss atomically leaves a lease in the key (Lua), so one
+  reader loads from PostgreSQL while the others wait briefly for its fill.
+
+* A read that starts after a write returned never sees the old value.
+  Writers delete the keys after commit. A fill is accepted only if the
+  filler's lease is still in the key (Lua), so a reader that loaded the old
+  row before the write cannot put it back after the write deleted it.
+  Concurrent reads in one process are coalesced into a single script call
+  (one round trip), but only reads that started before it was sent, so a
+  read never joins a round trip older than itself.
+
+* No stale entry after Redis was unreachable. A write that cannot delete its
+  keys records them in PostgreSQL (cache_invalidations) and bumps
+  cache_state.generation in the same statement. Every process re-reads the
+  generation twice a second, and the read script serves entries only while
+  Redis holds the same generation; the writer waits out that propagation
+  before it returns. Redis gets the new generation only from a reconcile,
+  which first deletes every owed key. Until then every read goes to
+  PostgreSQL, so reads and writes keep working with Redis down, and nothing
+  stale is served when it is back (README, "Caching").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+
+import redis.asyncio as aioredis
+
+from vitrine_server.cache.keys import LEASE_MS, Keys
+from vitrine_server.cache.redis import REDIS_DOWN
+from vitrine_server.db.database import Database
+
+log = logging.getLogger("vitrine.cache")
+
+LIVE, DELETED, ABSENT, LEASE = b"V"[0], b"D"[0], b"N"[0], b"L"[0]
+ABSENT_ENTRY = b"N"
+
+# How often each process re-reads cache_state.generation, and how long a
+# writer that could not invalidate waits so that every process has seen it.
+GENERATION_POLL_S = 0.5
+PROPAGATION_WAIT_S = 2 * GENERATION_POLL_S + 0.2
+# Waiting for another reader's fill: a few short polls, then PostgreSQL.
+LEASE_POLLS = (0.005, 0.01, 0.02, 0.04)
+RECONCILE_LOCK_ID = 0x76697472696E66
+
+# KEYS[1] = generation key, KEYS[2..] = entries; ARGV = token, lease ms, generation.
+# Returns false when the cache is not trusted, else one value per entry key:
+# the entry, or "" when this caller now holds the lease.
+_READ = """
+if redis.call('GET', KEYS[1]) ~= ARGV[3] then return false end
+local out = {}
+for i = 2, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  if v then
+    out[i - 1] = v
+  else
+    redis.call('SET', KEYS[i], 'L' .. ARGV[1], 'PX', ARGV[2])
+    out[i - 1] = ''
+  end
+end
+return out
+"""
+
+# KEYS = entries; ARGV = token, then (value, ttl ms) per key. A value is
+# stored only where the caller's lease is still in place.
+_FILL = """
+local lease = 'L' .. ARGV[1]
+local n = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == lease then
+    redis.call('SET', KEYS[i], ARGV[2 * i], 'PX', ARGV[2 * i + 1])
+    n = n + 1
+  end
+end
+return n
+"""
+
+# KEYS[1] = generation key; ARGV[1] = generation. Never moves it backwards.
+_SET_GENERATION = """
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
+return redis.call('GET', KEYS[1])
+"""
+
+_RECORD_INVALIDATIONS = """
+WITH bumped AS (
+  UPDATE cache_state SET generation = generation + 1 RETURNING generation
+), owed AS (
+  INSERT INTO cache_invalidations (key, generation)
+  SELECT k, (SELECT generation FROM bumped) FROM unnest($1::text[]) AS k
+  ON CONFLICT (key) DO UPDATE SET generation = EXCLUDED.generation
+)
+SELECT generation FROM bumped
+"""
+
+Loader = Callable[[list[int]], Awaitable[list[bytes]]]
+
+
+_ReadResult = tuple[str, list[object]]
+_Batch = list[tuple[list[str], "asyncio.Future[_ReadResult]"]]
+
+
+class _Untrusted(Exception):
+    """Redis is down, or holds an older generation than PostgreSQL."""
+
+
+class _Lease:
+    """This caller must load the entry and may fill it."""
+
+
+class _Busy:
+    """Another reader holds the lease."""
+
+
+LEASED, BUSY = _Lease(), _Busy()
+
+
+class CacheAside:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, db: Database, *, enabled: bool = True):
+        self.redis = redis
+        self.keys = keys
+        self.db = db
+        self.enabled = enabled
+        # Known cache_state.generation; None until read from PostgreSQL.
+        self.generation: int | None = None
+        # Locally known to be unusable (Redis failed, or a generation mismatch).
+        self.trusted = False
+        self.stats = {"hits": 0, "misses": 0, "bypassed": 0, "owed": 0}
+        self._read_script = redis.register_script(_READ)
+        self._fill_script = redis.register_script(_FILL)
+        self._set_generation = redis.register_script(_SET_GENERATION)
+        self._pending: _Batch = []
+        self._flush_scheduled = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle ------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._poll_once()
+        self._task = asyncio.create_task(self._maintain(), name="cache-maintenance")
+
+    async def close(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _maintain(self) -> None:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), GENERATION_POLL_S)
+            self._wake.clear()
+            try:
+                await self._poll_once()
+            except Exception:  # keep the loop alive whatever happens; log once per failure
+                log.exception("cache maintenance failed")
+
+    async def _poll_once(self) -> None:
+        try:
+            self.generation = await self.db.fetchval("SELECT generation FROM cache_state")
+        except Exception:
+            return  # PostgreSQL down: keep the last known generation
+        if not self.trusted:
+            await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        """Delete every owed key, then give Redis the current generation."""
+        try:
+            await self.redis.ping()
+            async with self.db.transaction() as tx:
+                await tx.execute("SELECT pg_advisory_xact_lock($1)", RECONCILE_LOCK_ID)
+                generation = await tx.fetchval("SELECT generation FROM cache_state")
+                owed = [
+                    r["key"]
+                    for r in await tx.fetch(
+                        "SELECT key FROM cache_invalidations WHERE generation <= $1", generation
+                    )
+                ]
+                for start in range(0, len(owed), 500):
+                    await self.redis.delete(*owed[start : start + 500])
+                await self._set_generation(keys=[self.keys.cache_generation()], args=[generation])
+                await tx.execute(
+                    "DELETE FROM cache_invalidations WHERE generation <= $1", generation
+                )
+        except REDIS_DOWN:
+            return
+        except Exception:
+            log.warning("cache reconcile failed; reads stay on PostgreSQL", exc_info=True)
+            return
+        if owed:
+            log.info("cache reconciled: deleted %d owed keys", len(owed))
+        self.generation = max(self.generation or 0, generation)
+        self.trusted = True
+
+    def _distrust(self) -> None:
+        if self.trusted:
+            log.warning("cache not trusted: reads go to PostgreSQL until Redis is reconciled")
+        self.trusted = False
+        self._wake.set()
+
+    # -- reads ----------------------------------------------------------
+
+    async def fetch(
+        self, keys: Sequence[str], load: Loader, ttl_ms: Callable[[bytes], int]
+    ) -> list[bytes]:
+        """The entry of every key: from Redis when trusted, else from `load`.
+
+        `load(indices)` returns entries for those positions of `keys`, from
+        PostgreSQL; `ttl_ms(entry)` says how long a filled entry may live.
+        """
+        keys = list(keys)
+        if not (self.enabled and self.trusted):
+            self.stats["bypassed"] += len(keys)
+            return await load(list(range(len(keys))))
+        try:
+            token, found = await self._read(keys)
+        except _Untrusted:
+            self.stats["bypassed"] += len(keys)
+            return await load(list(range(len(keys))))
+        result: list[bytes] = [b""] * len(keys)
+        leased: list[int] = []
+        busy: list[int] = []
+        for i, value in enumerate(found):
+            if value is LEASED:
+                leased.append(i)
+            elif value is BUSY:
+                busy.append(i)
+            else:
+                result[i] = value  # type: ignore[assignment]
+        self.stats["hits"] += len(keys) - len(leased) - len(busy)
+        self.stats["misses"] += len(leased) + len(busy)
+        if leased:
+            loaded = await load(leased)
+            for i, entry in zip(leased, loaded, strict=True):
+                result[i] = entry
+            await self._fill(token, [keys[i] for i in leased], loaded, ttl_ms)
+        if busy:
+            for i, entry in zip(
+                busy, await self._await_fills([keys[i] for i in busy], load, busy), strict=True
+            ):
+                result[i] = entry
+        return result
+
+    async def _await_fills(self, keys: list[str], load: Loader, indices: list[int]) -> list[bytes]:
+        """Entries another reader is loading: wait a little for its fill."""
+        for pause in LEASE_POLLS:
+            await asyncio.sleep(pause)
+            try:
+                raw = await self.redis.mget(keys)
+            except REDIS_DOWN:
+                self._distrust()
+                break
+            if all(v is not None and v[0] != LEASE for v in raw):
+                return list(raw)
+        return await load(indices)
+
+    async def _fill(
+        self, token: str, keys: list[str], entries: list[bytes], ttl_ms: Callable[[bytes], int]
+    ) -> None:
+        args: list[object] = [token]
+        for entry in entries:
+            args += [entry, ttl_ms(entry)]
+        try:
+            await self._fill_script(keys=keys, args=args)
+        except REDIS_DOWN:
+            self._distrust()
+
+    def _read(self, keys: list[str]) -> asyncio.Future[_ReadResult]:
+        """Queue keys for the next read round trip (sent once this loop turn ends)."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[_ReadResult] = loop.create_future()
+        self._pending.append((keys, fut))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+        return fut
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        self._flush_scheduled = False
+        task = asyncio.ensure_future(self._read_batch(batch))
+        task.add_done_callback(_consume)
+
+    async def _read_batch(self, batch: _Batch) -> None:
+        try:
+            await self._read_batch_unguarded(batch)
+        except BaseException as err:
+            # Whatever happened, nobody may wait forever on this batch.
+            if isinstance(err, REDIS_DOWN):
+                self._distrust()
+            _fail_all(batch, _Untrusted(str(err)))
+            if not isinstance(err, REDIS_DOWN | Exception):
+                raise
+
+    async def _read_batch_unguarded(self, batch: _Batch) -> None:
+        unique: dict[str, int] = {}
+        for keys, _ in batch:
+            for key in keys:
+                unique.setdefault(key, len(unique))
+        # The lease token of this round trip: only its fills are accepted.
+        token = secrets.token_hex(8)
+        values = await self._read_script(
+            keys=[self.keys.cache_generation(), *unique],
+            args=[token, LEASE_MS, self.generation or 0],
+        )
+        if values is None:
+            self._distrust()
+            _fail_all(batch, _Untrusted("generation mismatch"))
+            return
+        claimed: set[str] = set()
+        for keys, fut in batch:
+            out: list[object] = []
+            for key in keys:
+                value = values[unique[key]]
+                if value == b"":
+                    # The lease is this batch's; the first asker loads, the rest wait.
+                    out.append(BUSY if key in claimed else LEASED)
+                    claimed.add(key)
+                elif value[0] == LEASE:
+                    out.append(BUSY)
+                else:
+                    out.append(value)
+            if not fut.done():
+                fut.set_result((token, out))
+
+    # -- writes ---------------------------------------------------------
+
+    async def invalidate(self, keys: Sequence[str]) -> None:
+        """Call after the write committed. Deletes the keys, or owes them."""
+        keys = list(keys)
+        if not keys:
+            return
+        try:
+            await self.redis.delete(*keys)
+            return
+        except REDIS_DOWN:
+            pass
+        self.stats["owed"] += len(keys)
+        self.trusted = False
+        try:
+            self.generation = await self.db.fetchval(_RECORD_INVALIDATIONS, keys)
+        except Exception:
+            # PostgreSQL went away right after our commit: nothing durable can
+            # be recorded. Say so loudly; TTLs bound the damage.
+            log.error("could not record owed cache invalidations %s", keys[:10], exc_info=True)
+            return
+        log.warning("Redis unreachable: %d cache keys owed, reads go to PostgreSQL", len(keys))
+        self._wake.set()
+        # Every process must see the new generation before this write returns.
+        await asyncio.sleep(PROPAGATION_WAIT_S)
+
+
+def _fail_all(batch: _Batch, err: Exception) -> None:
+    for _, fut in batch:
+        if not fut.done():
+            fut.set_exception(err)
+
+
+def _consume(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("cache read batch failed", exc_info=task.exception())

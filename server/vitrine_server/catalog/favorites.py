@@ -1,0 +1,191 @@
+"""Favorites: durable in PostgreSQL, mirrored in a Redis set per user.
+
+The set answers CheckFavorites (membership of many products in one round
+trip). It is a mirror, never the source: writes commit in PostgreSQL first,
+then update the set if it exists; a missing set is rebuilt from PostgreSQL.
+A per-user version counter, bumped by every write, keeps a rebuild that read
+PostgreSQL before a write from installing an outdated set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from vitrine.catalog.v1 import catalog_service_pb2 as api
+
+from vitrine_server import errors
+from vitrine_server.cache.aside import CacheAside
+from vitrine_server.cache.keys import FAVORITES_TTL_S
+from vitrine_server.cache.redis import REDIS_DOWN
+from vitrine_server.catalog import convert, validate
+from vitrine_server.catalog.products import ProductService
+from vitrine_server.db.database import Database
+from vitrine_server.db.sql import load_queries
+from vitrine_server.rpc import paging
+
+Q = load_queries(__file__, "favorites.sql")
+PRODUCTS = load_queries(__file__, "offers.sql")  # product_exists
+
+MAX_CHECK = 1000
+# Sentinel member: makes an empty set exist, so "no favorites" is cached too.
+_PRESENT = "_"
+# Users with more favorites than this are answered from PostgreSQL directly.
+_MAX_MIRRORED = 5000
+
+# KEYS: set, version; ARGV: "add"|"rem", product id, ttl seconds.
+_WRITE = """
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if ARGV[1] == 'add' then redis.call('SADD', KEYS[1], ARGV[2])
+  else redis.call('SREM', KEYS[1], ARGV[2]) end
+end
+return 1
+"""
+
+# KEYS: generation, set, version; ARGV: generation, ids... Returns false if
+# the cache is untrusted, {0, version} if the set is missing, {1, flags} else.
+_CHECK = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return {0, redis.call('GET', KEYS[3]) or '0'}
+end
+return {1, redis.call('SMISMEMBER', KEYS[2], unpack(ARGV, 2))}
+"""
+
+# KEYS: set, version; ARGV: version read before loading, ttl, members...
+_REBUILD = """
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('SADD', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+
+class FavoriteService:
+    def __init__(self, db: Database, cache: CacheAside, products: ProductService):
+        self.db = db
+        self.cache = cache
+        self.products = products
+        self._write = cache.redis.register_script(_WRITE)
+        self._check = cache.redis.register_script(_CHECK)
+        self._rebuild = cache.redis.register_script(_REBUILD)
+
+    def _keys(self, user_id: str) -> list[str]:
+        key = self.cache.keys.favorites(user_id)
+        return [key, key + ":version"]
+
+    async def add(self, request: api.AddFavoriteRequest) -> api.Favorite:
+        v = errors.Violations()
+        validate.user_id(v, "user_id", request.user_id)
+        validate.positive_id(v, "product_id", request.product_id)
+        v.raise_if_any()
+        async with self.db.transaction() as tx:
+            if not await tx.fetchval(PRODUCTS.product_exists, request.product_id):
+                raise errors.NotFound("product", str(request.product_id))
+            created = await tx.fetchval(Q.add_favorite, request.user_id, request.product_id)
+        await self._mirror(request.user_id, "add", request.product_id)
+        return api.Favorite(
+            user_id=request.user_id,
+            product_id=request.product_id,
+            create_time=convert.timestamp(created),
+        )
+
+    async def remove(self, request: api.RemoveFavoriteRequest) -> bool:
+        v = errors.Violations()
+        validate.user_id(v, "user_id", request.user_id)
+        validate.positive_id(v, "product_id", request.product_id)
+        v.raise_if_any()
+        async with self.db.transaction() as tx:
+            removed = await tx.fetchval(Q.remove_favorite, request.user_id, request.product_id)
+        await self._mirror(request.user_id, "rem", request.product_id)
+        return removed is not None
+
+    async def _mirror(self, user_id: str, op: str, product_id: int) -> None:
+        keys = self._keys(user_id)
+        try:
+            await self._write(keys=keys, args=[op, product_id, FAVORITES_TTL_S + 3600])
+        except REDIS_DOWN:
+            # The set may now be wrong: owe its deletion (rebuilt on next read).
+            await self.cache.invalidate(keys[:1])
+
+    async def list(self, request: api.ListFavoritesRequest) -> api.ListFavoritesResponse:
+        v = errors.Violations()
+        validate.user_id(v, "user_id", request.user_id)
+        v.raise_if_any()
+        size = paging.page_size(request.page_size)
+        cursor = paging.decode(request, request.page_token)
+        after_time = after_id = None
+        if cursor is not None:
+            try:
+                micros, after_id = int(cursor[0]), int(cursor[1])
+            except (TypeError, ValueError, IndexError):
+                raise errors.InvalidArgument(
+                    [errors.FieldViolation("page_token", "is not a token this service issued")]
+                ) from None
+            after_time = _EPOCH + dt.timedelta(microseconds=micros)
+        rows = await self.db.fetch(
+            Q.list_favorites, request.user_id, after_time, after_id, size + 1
+        )
+        page = rows[:size]
+        products = await self.products.get_many([r["product_id"] for r in page])
+        response = api.ListFavoritesResponse()
+        for r in page:
+            fav = response.favorites.add(
+                user_id=request.user_id,
+                product_id=r["product_id"],
+                create_time=convert.timestamp(r["created_at"]),
+            )
+            if r["product_id"] in products:
+                fav.product.CopyFrom(products[r["product_id"]])
+        if len(rows) > size:
+            last = page[-1]
+            micros = (last["created_at"] - _EPOCH) // dt.timedelta(microseconds=1)
+            response.next_page_token = paging.encode(request, [micros, last["product_id"]])
+        return response
+
+    async def check(self, request: api.CheckFavoritesRequest) -> list[int]:
+        v = errors.Violations()
+        validate.user_id(v, "user_id", request.user_id)
+        validate.id_list(v, "product_ids", list(request.product_ids), MAX_CHECK)
+        v.raise_if_any()
+        ids = list(request.product_ids)
+        flags = await self._check_mirror(request.user_id, ids)
+        if flags is None:
+            favored = {
+                r["product_id"]
+                for r in await self.db.fetch(Q.favorites_among, request.user_id, ids)
+            }
+            return [i for i in ids if i in favored]
+        return [i for i, flag in zip(ids, flags, strict=True) if flag]
+
+    async def _check_mirror(self, user_id: str, ids: list[int]) -> list[int] | None:
+        """Membership flags from the Redis set, or None to ask PostgreSQL."""
+        if not (self.cache.enabled and self.cache.trusted):
+            return None
+        set_key, version_key = self._keys(user_id)
+        gen_key = self.cache.keys.cache_generation()
+        try:
+            answer = await self._check(
+                keys=[gen_key, set_key, version_key], args=[self.cache.generation or 0, *ids]
+            )
+            if answer is None:
+                return None
+            found, payload = answer
+            if found == 1:
+                return list(payload)
+            # Missing: rebuild it from PostgreSQL, unless a write races us.
+            members = [r["product_id"] for r in await self.db.fetch(Q.all_favorite_ids, user_id)]
+            if len(members) <= _MAX_MIRRORED:
+                await self._rebuild(
+                    keys=[set_key, version_key],
+                    args=[payload, FAVORITES_TTL_S, _PRESENT, *members],
+                )
+            favored = set(members)
+            return [1 if i in favored else 0 for i in ids]
+        except REDIS_DOWN:
+            return None
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -1,0 +1,164 @@
+"""Trending products: Redis sorted sets with exponential time decay.
+
+Forward decay: an event at time t adds weight * 2^((t - epoch) / half_life)
+to its product's score, so old events weigh exponentially less than new
+ones without ever rewriting old scores. Each sorted set keeps its own epoch;
+when the exponent grows large the set is rescaled in place (same script,
+so no increment ever mixes epochs). Each event counts in the overall set
+and in the set of every category on its product's path, so "trending in
+Eletrônicos" includes its sub-categories. Sets keep their top 1,000.
+
+Trending is derived data: it lives in Redis only, and if Redis is lost it
+starts again from new events.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from vitrine.catalog.v1 import catalog_service_pb2 as api
+
+from vitrine_server import errors
+from vitrine_server.cache import redis as redis_errors
+from vitrine_server.cache.aside import CacheAside
+from vitrine_server.cache.keys import TRENDING_KEEP
+from vitrine_server.catalog import validate
+from vitrine_server.catalog.products import ProductService
+from vitrine_server.db.database import Database
+from vitrine_server.db.sql import load_queries
+
+Q = load_queries(__file__, "products.sql")
+
+HALF_LIFE_S = 6 * 3600
+WEIGHTS = {
+    api.PRODUCT_EVENT_KIND_VIEW: 0.3,
+    api.PRODUCT_EVENT_KIND_FAVORITE: 0.5,
+    api.PRODUCT_EVENT_KIND_CLICK_OUT: 0.2,
+}
+MAX_EVENTS = 10_000
+MAX_COUNT = 1_000_000
+MAX_AGE = timedelta(days=7)
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+# KEYS[1] = hash of epochs by set name, KEYS[2..] = sorted sets.
+# ARGV = now, half-life, keep, then (set index, member, weight, time) groups.
+_RECORD = """
+local now, hl, keep = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local epochs = {}
+for i = 2, #KEYS do
+  local e = tonumber(redis.call('HGET', KEYS[1], KEYS[i]))
+  if not e then
+    e = now
+    redis.call('HSET', KEYS[1], KEYS[i], e)
+  elseif (now - e) / hl > 64 then
+    local k = math.floor((now - e) / hl)
+    redis.call('ZUNIONSTORE', KEYS[i], 1, KEYS[i], 'WEIGHTS', 2 ^ (-k))
+    e = e + k * hl
+    redis.call('HSET', KEYS[1], KEYS[i], e)
+  end
+  epochs[i] = e
+end
+for j = 4, #ARGV, 4 do
+  local idx = tonumber(ARGV[j])
+  local inc = tonumber(ARGV[j + 2]) * 2 ^ ((tonumber(ARGV[j + 3]) - epochs[idx]) / hl)
+  redis.call('ZINCRBY', KEYS[idx], inc, ARGV[j + 1])
+end
+for i = 2, #KEYS do
+  local n = redis.call('ZCARD', KEYS[i])
+  if n > keep then redis.call('ZREMRANGEBYRANK', KEYS[i], 0, n - keep - 1) end
+end
+return 1
+"""
+
+
+class TrendingService:
+    def __init__(self, db: Database, cache: CacheAside, products: ProductService):
+        self.db = db
+        self.redis = cache.redis
+        self.keys = cache.keys
+        self.products = products
+        self._record = self.redis.register_script(_RECORD)
+
+    async def record(
+        self, request: api.RecordProductEventsRequest
+    ) -> api.RecordProductEventsResponse:
+        now = datetime.now(UTC)
+        events = list(request.events)
+        v = errors.Violations()
+        if not events:
+            v.add("events", "must hold at least one event")
+        elif len(events) > MAX_EVENTS:
+            v.add("events", f"may hold at most {MAX_EVENTS} events")
+        v.raise_if_any()
+        times = []
+        for i, e in enumerate(events):
+            validate.positive_id(v, f"events[{i}].product_id", e.product_id)
+            if e.kind not in WEIGHTS:
+                v.add(f"events[{i}].kind", "must be VIEW, FAVORITE or CLICK_OUT")
+            if not 0 <= e.count <= MAX_COUNT:
+                v.add(f"events[{i}].count", f"must be between 0 and {MAX_COUNT}")
+            when = now
+            if e.HasField("occurred_time"):
+                when = validate.past_time(
+                    v, f"events[{i}].occurred_time", e.occurred_time, max_age=MAX_AGE, now=now
+                )
+            times.append(when.timestamp())
+        v.raise_if_any()
+
+        paths = {
+            r["id"]: list(r["path"])
+            for r in await self.db.fetch(
+                Q.live_products_with_categories, list({e.product_id for e in events})
+            )
+        }
+        # Sum increments per (set, product, second) before they go to Redis.
+        increments: dict[tuple[str, int, int], float] = defaultdict(float)
+        recorded = 0
+        for e, t in zip(events, times, strict=True):
+            path = paths.get(e.product_id)
+            if path is None:
+                continue
+            recorded += 1
+            weight = WEIGHTS[e.kind] * (e.count or 1)
+            for key in [self.keys.trending(), *(self.keys.trending(c) for c in path)]:
+                increments[(key, e.product_id, int(t))] += weight
+        if increments:
+            sets = sorted({key for key, _, _ in increments})
+            index = {key: i + 2 for i, key in enumerate(sets)}  # Lua KEYS are 1-based
+            args: list[object] = [time.time(), HALF_LIFE_S, TRENDING_KEEP]
+            for (key, product_id, t), weight in increments.items():
+                args += [index[key], product_id, weight, t]
+            with redis_errors.required():
+                await self._record(keys=[self.keys.trending_epoch(), *sets], args=args)
+        return api.RecordProductEventsResponse(
+            recorded_count=recorded, skipped_count=len(events) - recorded
+        )
+
+    async def list(self, request: api.ListTrendingRequest) -> api.ListTrendingResponse:
+        v = errors.Violations()
+        if request.category_id < 0:
+            v.add("category_id", "must be a positive id, or 0 for all")
+        if not 0 <= request.limit <= MAX_LIMIT:
+            v.add("limit", f"must be between 0 and {MAX_LIMIT} (0 means {DEFAULT_LIMIT})")
+        v.raise_if_any()
+        limit = request.limit or DEFAULT_LIMIT
+        key = self.keys.trending(request.category_id)
+        with redis_errors.required():
+            async with self.redis.pipeline(transaction=False) as pipe:
+                # Extra rows make up for products deleted since they trended.
+                pipe.zrevrange(key, 0, 2 * limit - 1, withscores=True)
+                pipe.hget(self.keys.trending_epoch(), key)
+                ranked, epoch = await pipe.execute()
+        if not ranked:
+            return api.ListTrendingResponse()
+        decay = 2 ** ((float(epoch or time.time()) - time.time()) / HALF_LIFE_S)
+        ids = [int(member) for member, _ in ranked]
+        products = await self.products.get_many(ids)
+        response = api.ListTrendingResponse()
+        for member, score in ranked:
+            product = products.get(int(member))
+            if product is not None and len(response.products) < limit:
+                response.products.add(product=product, score=score * decay)
+        return response

@@ -1,0 +1,72 @@
+"""Configuration from environment variables, with defaults for local development.
+
+Every setting is listed in README.md ("Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/vitrine"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Prefix of every Redis key, so several deployments (or test runs) can share a server.
+    redis_prefix: str = "vitrine"
+    host: str = "0.0.0.0"
+    port: int = 50051
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    migrate_on_start: bool = False
+    seed_demo: bool = False
+    # "on": cache-aside through Redis; "off": every read goes to PostgreSQL.
+    cache_enabled: bool = True
+    pool_min_size: int = 2
+    pool_max_size: int = 20
+    pool_connect_timeout: float = 2.0
+    pool_max_inactive_lifetime: float = 30.0
+    pool_max_queries: int = 500_000
+    # Upper bound of any statement when the caller sent no deadline.
+    default_statement_timeout: float = 10.0
+    # Redis calls are fast or failing: past this, the cache is treated as down.
+    redis_timeout: float = 0.25
+    shutdown_grace: float = 10.0
+    log_level: str = "INFO"
+    log_format: str = "json"
+
+    @classmethod
+    def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        d = cls()
+
+        def get(name: str, default: str) -> str:
+            return env.get(name, default)
+
+        return cls(
+            database_url=get("DATABASE_URL", d.database_url),
+            redis_url=get("REDIS_URL", d.redis_url),
+            redis_prefix=get("VITRINE_REDIS_PREFIX", d.redis_prefix),
+            host=get("VITRINE_HOST", d.host),
+            port=int(get("VITRINE_PORT", str(d.port))),
+            workers=int(get("VITRINE_WORKERS", str(d.workers))),
+            migrate_on_start=_bool(get("VITRINE_MIGRATE_ON_START", str(d.migrate_on_start))),
+            seed_demo=_bool(get("VITRINE_SEED_DEMO", str(d.seed_demo))),
+            cache_enabled=get("VITRINE_CACHE", "on").strip().lower() != "off",
+            pool_min_size=int(get("VITRINE_PG_POOL_MIN", str(d.pool_min_size))),
+            pool_max_size=int(get("VITRINE_PG_POOL_MAX", str(d.pool_max_size))),
+            pool_connect_timeout=float(
+                get("VITRINE_PG_CONNECT_TIMEOUT", str(d.pool_connect_timeout))
+            ),
+            default_statement_timeout=float(
+                get("VITRINE_STATEMENT_TIMEOUT", str(d.default_statement_timeout))
+            ),
+            redis_timeout=float(get("VITRINE_REDIS_TIMEOUT", str(d.redis_timeout))),
+            shutdown_grace=float(get("VITRINE_SHUTDOWN_GRACE", str(d.shutdown_grace))),
+            log_level=get("VITRINE_LOG_LEVEL", d.log_level).upper(),
+            log_format=get("VITRINE_LOG_FORMAT", d.log_format).lower(),
+        )

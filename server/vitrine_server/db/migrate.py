@@ -1,0 +1,176 @@
+"""The migrations runner: numbered plain-SQL files, up and down.
+
+`migrations/NNNN_description.up.sql` and `.down.sql`; each file runs in its
+own transaction. `schema_migrations` keeps one row per applied version with
+the SHA-256 of its up file: an applied migration whose file was edited since
+is refused, never re-run. Runs are serialised by a session advisory lock held
+on one dedicated connection, so many instances may start (and migrate) at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+
+log = logging.getLogger("vitrine.migrate")
+
+# Any constant, the same in every instance: "vitrine migrations".
+ADVISORY_LOCK_ID = 0x76697472696E65
+
+_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$")
+
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "migrations"
+
+
+class MigrationError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    up_sql: str
+    down_sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.up_sql.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationState:
+    version: int
+    name: str
+    applied: bool
+    checksum_ok: bool
+
+
+def discover(directory: Path = DEFAULT_DIR) -> list[Migration]:
+    """Every migration in `directory`, in version order; both halves required."""
+    halves: dict[int, dict[str, str]] = {}
+    names: dict[int, str] = {}
+    for path in sorted(directory.iterdir()):
+        m = _FILE.match(path.name)
+        if not m:
+            continue
+        version, name, direction = int(m[1]), m[2], m[3]
+        if names.setdefault(version, name) != name:
+            raise MigrationError(f"two migrations share version {version:04d}")
+        halves.setdefault(version, {})[direction] = path.read_text(encoding="utf-8")
+    migrations = []
+    for version in sorted(halves):
+        parts = halves[version]
+        if set(parts) != {"up", "down"}:
+            raise MigrationError(f"migration {version:04d} needs both an up and a down file")
+        migrations.append(Migration(version, names[version], parts["up"], parts["down"]))
+    return migrations
+
+
+_CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+  version    integer PRIMARY KEY,
+  name       text NOT NULL,
+  checksum   text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)"""
+
+
+class Migrator:
+    def __init__(self, dsn: str, directory: Path = DEFAULT_DIR):
+        self.dsn = dsn
+        self.migrations = discover(directory)
+
+    async def _connect(self) -> asyncpg.Connection:
+        conn = await asyncpg.connect(self.dsn, timeout=5)
+        await conn.execute("SELECT pg_advisory_lock($1)", ADVISORY_LOCK_ID)
+        await conn.execute(_CREATE_TABLE)
+        return conn
+
+    @staticmethod
+    async def _applied(conn: asyncpg.Connection) -> dict[int, str]:
+        rows = await conn.fetch("SELECT version, checksum FROM schema_migrations")
+        return {r["version"]: r["checksum"] for r in rows}
+
+    def _check(self, applied: dict[int, str]) -> None:
+        known = {m.version: m for m in self.migrations}
+        for version, checksum in applied.items():
+            m = known.get(version)
+            if m is None:
+                raise MigrationError(
+                    f"the database has migration {version:04d}, which this code does not know"
+                )
+            if m.checksum != checksum:
+                raise MigrationError(
+                    f"migration {version:04d}_{m.name} was edited after it was applied; "
+                    "write a new migration instead"
+                )
+
+    async def status(self) -> list[MigrationState]:
+        conn = await asyncpg.connect(self.dsn, timeout=5)
+        try:
+            exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+            applied = await self._applied(conn) if exists else {}
+        finally:
+            await conn.close()
+        return [
+            MigrationState(
+                m.version,
+                m.name,
+                m.version in applied,
+                applied.get(m.version, m.checksum) == m.checksum,
+            )
+            for m in self.migrations
+        ]
+
+    async def up(self, target: int | None = None) -> list[int]:
+        """Apply every pending migration up to `target` (all if None)."""
+        conn = await self._connect()
+        done: list[int] = []
+        try:
+            applied = await self._applied(conn)
+            self._check(applied)
+            for m in self.migrations:
+                if m.version in applied or (target is not None and m.version > target):
+                    continue
+                async with conn.transaction():
+                    await conn.execute(m.up_sql)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                        m.version,
+                        m.name,
+                        m.checksum,
+                    )
+                log.info("applied migration %04d_%s", m.version, m.name)
+                done.append(m.version)
+        finally:
+            await conn.close()  # closing the session releases the advisory lock
+        return done
+
+    async def down(self, steps: int = 1) -> list[int]:
+        """Revert the `steps` most recent migrations."""
+        conn = await self._connect()
+        done: list[int] = []
+        try:
+            applied = await self._applied(conn)
+            self._check(applied)
+            by_version = {m.version: m for m in self.migrations}
+            for version in sorted(applied, reverse=True)[:steps]:
+                m = by_version[version]
+                async with conn.transaction():
+                    await conn.execute(m.down_sql)
+                    await conn.execute("DELETE FROM schema_migrations WHERE version = $1", version)
+                log.info("reverted migration %04d_%s", m.version, m.name)
+                done.append(version)
+        finally:
+            await conn.close()
+        return done
+
+    async def current_version(self) -> int:
+        states = await self.status()
+        return max((s.version for s in states if s.applied), default=0)

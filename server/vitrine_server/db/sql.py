@@ -1,0 +1,42 @@
+"""Named SQL statements loaded from sibling ``.sql`` files.
+
+A file holds blocks like::
+
+    -- name: fetch_product
+    -- One product by id.
+    SELECT ... WHERE id = $1;
+
+``load_queries(__file__, "products.sql")`` returns an object whose attributes
+are the statements' texts. The text is constant, so asyncpg's per-connection
+statement cache prepares each one once; values only ever travel as ``$n``
+parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+_NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+
+
+def parse_queries(text: str) -> dict[str, str]:
+    """Split a .sql file into {name: statement}."""
+    parts = _NAME.split(text)
+    queries: dict[str, str] = {}
+    # parts = [preamble, name1, body1, name2, body2, ...]
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
+        if name in queries:
+            raise ValueError(f"duplicate query name {name!r}")
+        statement = body.strip().rstrip(";").strip()
+        if not statement:
+            raise ValueError(f"query {name!r} is empty")
+        queries[name] = statement
+    return queries
+
+
+def load_queries(anchor: str, filename: str) -> SimpleNamespace:
+    """Load ``filename`` from the directory of the module file ``anchor``."""
+    path = Path(anchor).with_name(filename)
+    return SimpleNamespace(**parse_queries(path.read_text(encoding="utf-8")))

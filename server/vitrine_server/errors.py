@@ -1,0 +1,104 @@
+"""The domain's errors: what services raise, and what the RPC layer turns
+into gRPC status codes with google.rpc details (see rpc/status.py).
+
+Driver errors never travel past a store: asyncpg and redis exceptions are
+translated into these at the store boundary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+
+# ErrorInfo.domain of every error this service raises.
+DOMAIN = "vitrine"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class VitrineError(Exception):
+    """Base of every error a caller may see. `reason` is ErrorInfo.reason."""
+
+    code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+
+    def __init__(self, message: str, *, reason: str, metadata: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.reason = reason
+        self.metadata = metadata or {}
+
+
+class InvalidArgument(VitrineError):
+    code = grpc.StatusCode.INVALID_ARGUMENT
+
+    def __init__(self, violations: list[FieldViolation], *, reason: str = "INVALID_ARGUMENT"):
+        summary = "; ".join(f"{v.field}: {v.description}" for v in violations[:5])
+        more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
+        super().__init__(f"invalid request: {summary}{more}", reason=reason)
+        self.violations = violations
+
+
+class NotFound(VitrineError):
+    code = grpc.StatusCode.NOT_FOUND
+
+    def __init__(self, resource_type: str, resource_name: str, *, reason: str | None = None):
+        super().__init__(
+            f"{resource_type} {resource_name} not found",
+            reason=reason or f"{resource_type.upper()}_NOT_FOUND",
+        )
+        self.resource_type = resource_type
+        self.resource_name = resource_name
+
+
+class AlreadyExists(VitrineError):
+    code = grpc.StatusCode.ALREADY_EXISTS
+
+    def __init__(self, resource_type: str, resource_name: str, message: str):
+        super().__init__(message, reason=f"{resource_type.upper()}_ALREADY_EXISTS")
+        self.resource_type = resource_type
+        self.resource_name = resource_name
+
+
+class FailedPrecondition(VitrineError):
+    code = grpc.StatusCode.FAILED_PRECONDITION
+
+
+class Aborted(VitrineError):
+    """A concurrent writer won (etag mismatch, serialization failure): re-read and retry."""
+
+    code = grpc.StatusCode.ABORTED
+
+
+class Unavailable(VitrineError):
+    """A backing store is unreachable; retryable with backoff."""
+
+    code = grpc.StatusCode.UNAVAILABLE
+
+
+class DeadlineExceeded(VitrineError):
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+    def __init__(self, message: str = "the call's deadline passed before the work finished"):
+        super().__init__(message, reason="DEADLINE_EXCEEDED")
+
+
+@dataclass(slots=True)
+class Violations:
+    """Collects field violations while validating a request; raise once at the end."""
+
+    items: list[FieldViolation] = field(default_factory=list)
+
+    def add(self, field_path: str, description: str) -> None:
+        self.items.append(FieldViolation(field_path, description))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InvalidArgument(self.items)

@@ -1,0 +1,98 @@
+"""Registering servicers, with the service's one error policy.
+
+Every RPC of every service goes through `_guard`: it publishes the caller's
+deadline to the stores (rpc/deadline.py), turns domain errors into statuses
+with google.rpc details (rpc/status.py), and turns anything unexpected into a
+bare INTERNAL that is logged once with its trace and shown to nobody.
+
+This wraps each method when the service is registered instead of running as
+a grpc.aio ServerInterceptor: an aio interceptor is awaited on every call to
+look the handler up again, and per-call CPU is this server's limit
+(../shared/BENCHMARKING.md). Registering ourselves also lets a handler return
+already-serialized bytes (a cache hit) that go to the wire unparsed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf import message_factory
+from google.protobuf.descriptor import ServiceDescriptor
+
+from vitrine_server import errors
+from vitrine_server.rpc import deadline
+from vitrine_server.rpc.status import internal_status, to_status
+
+log = logging.getLogger("vitrine.rpc")
+
+
+def serialize(response: Any) -> bytes:
+    """Messages are serialized; bytes are already a serialized response."""
+    if type(response) is bytes:
+        return response
+    return response.SerializeToString()
+
+
+async def _abort_for(err: BaseException, context: grpc.aio.ServicerContext, method: str) -> None:
+    if isinstance(err, errors.VitrineError):
+        if err.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            log.warning("%s: %s", method, err.message, extra={"reason": err.reason})
+        await context.abort_with_status(to_status(err))
+    log.error("unexpected error in %s", method, exc_info=err)
+    await context.abort_with_status(internal_status())
+
+
+def _guard_unary(fn: Callable[..., Any], method: str) -> Callable[..., Any]:
+    async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        deadline.set_remaining(context.time_remaining())
+        try:
+            return await fn(request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as err:  # one policy for every method: see module docstring
+            await _abort_for(err, context, method)
+
+    return handler
+
+
+def _guard_stream(fn: Callable[..., Any], method: str) -> Callable[..., Any]:
+    async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        deadline.set_remaining(context.time_remaining())
+        try:
+            async for response in fn(request, context):
+                yield response
+        except grpc.aio.AbortError:
+            raise
+        except Exception as err:
+            await _abort_for(err, context, method)
+
+    return handler
+
+
+def register_service(server: grpc.aio.Server, service: ServiceDescriptor, servicer: object) -> None:
+    """Register `servicer`'s methods (named as in the proto) for `service`."""
+    handlers = {}
+    for method in service.methods:
+        fn = getattr(servicer, method.name)
+        full_name = f"/{service.full_name}/{method.name}"
+        request_type = message_factory.GetMessageClass(method.input_type)
+        kwargs = {
+            "request_deserializer": request_type.FromString,
+            "response_serializer": serialize,
+        }
+        if method.client_streaming and method.server_streaming:
+            h = grpc.stream_stream_rpc_method_handler(_guard_stream(fn, full_name), **kwargs)
+        elif method.client_streaming:
+            h = grpc.stream_unary_rpc_method_handler(_guard_unary(fn, full_name), **kwargs)
+        elif method.server_streaming:
+            h = grpc.unary_stream_rpc_method_handler(_guard_stream(fn, full_name), **kwargs)
+        else:
+            h = grpc.unary_unary_rpc_method_handler(_guard_unary(fn, full_name), **kwargs)
+        handlers[method.name] = h
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(service.full_name, handlers),)
+    )
+    server.add_registered_method_handlers(service.full_name, handlers)
