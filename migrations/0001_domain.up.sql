@@ -37,6 +37,10 @@ BEGIN
     NEW.path := ARRAY[NEW.id];
   ELSE
     SELECT path || NEW.id INTO NEW.path FROM categories WHERE id = NEW.parent_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'parent category % does not exist', NEW.parent_id
+        USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'categories_parent_id_fkey';
+    END IF;
   END IF;
   RETURN NEW;
 END $$;

@@ -37,6 +37,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from typing import cast
 
 import redis.asyncio as aioredis
 
@@ -241,7 +242,7 @@ class CacheAside:
             elif value is BUSY:
                 busy.append(i)
             else:
-                result[i] = value  # type: ignore[assignment]
+                result[i] = cast(bytes, value)
         self.stats["hits"] += len(keys) - len(leased) - len(busy)
         self.stats["misses"] += len(leased) + len(busy)
         if leased:
@@ -266,13 +267,13 @@ class CacheAside:
                 self._distrust()
                 break
             if all(v is not None and v[0] != LEASE for v in raw):
-                return list(raw)
+                return [cast(bytes, v) for v in raw]
         return await load(indices)
 
     async def _fill(
         self, token: str, keys: list[str], entries: list[bytes], ttl_ms: Callable[[bytes], int]
     ) -> None:
-        args: list[object] = [token]
+        args: list[bytes | str | int] = [token]
         for entry in entries:
             args += [entry, ttl_ms(entry)]
         try:

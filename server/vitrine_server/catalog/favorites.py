@@ -110,7 +110,7 @@ class FavoriteService:
             # The set may now be wrong: owe its deletion (rebuilt on next read).
             await self.cache.invalidate(keys[:1])
 
-    async def list(self, request: api.ListFavoritesRequest) -> api.ListFavoritesResponse:
+    async def list_favorites(self, request: api.ListFavoritesRequest) -> api.ListFavoritesResponse:
         v = errors.Violations()
         validate.user_id(v, "user_id", request.user_id)
         v.raise_if_any()

@@ -47,7 +47,7 @@ class CatalogHandlers:
     async def ListProducts(
         self, request: api.ListProductsRequest, context: Context
     ) -> api.ListProductsResponse:
-        return await self.products.list(request)
+        return await self.products.list_products(request)
 
     async def CreateProduct(
         self, request: api.CreateProductRequest, context: Context
@@ -72,7 +72,7 @@ class CatalogHandlers:
     async def ListOffers(
         self, request: api.ListOffersRequest, context: Context
     ) -> api.ListOffersResponse:
-        return await self.offers.list(request)
+        return await self.offers.list_offers(request)
 
     async def UpsertOffers(
         self, request: api.UpsertOffersRequest, context: Context
@@ -107,7 +107,7 @@ class CatalogHandlers:
     async def ListStores(
         self, request: api.ListStoresRequest, context: Context
     ) -> api.ListStoresResponse:
-        return await self.stores.list(request)
+        return await self.stores.list_stores(request)
 
     async def AddFavorite(
         self, request: api.AddFavoriteRequest, context: Context
@@ -122,7 +122,7 @@ class CatalogHandlers:
     async def ListFavorites(
         self, request: api.ListFavoritesRequest, context: Context
     ) -> api.ListFavoritesResponse:
-        return await self.favorites.list(request)
+        return await self.favorites.list_favorites(request)
 
     async def CheckFavorites(
         self, request: api.CheckFavoritesRequest, context: Context
@@ -137,4 +137,4 @@ class CatalogHandlers:
     async def ListTrending(
         self, request: api.ListTrendingRequest, context: Context
     ) -> api.ListTrendingResponse:
-        return await self.trending.list(request)
+        return await self.trending.list_trending(request)

@@ -26,7 +26,7 @@ class OfferService:
         self.db = db
         self.cache = cache
 
-    async def list(self, request: api.ListOffersRequest) -> api.ListOffersResponse:
+    async def list_offers(self, request: api.ListOffersRequest) -> api.ListOffersResponse:
         v = errors.Violations()
         validate.positive_id(v, "product_id", request.product_id)
         v.raise_if_any()
@@ -193,7 +193,8 @@ class OfferService:
             elif products[o.product_id] != currency:
                 v.add(
                     f"{at}.price.currency_code",
-                    f"is {currency} but product {o.product_id} is priced in {products[o.product_id]}",
+                    f"is {currency} but product {o.product_id} "
+                    f"is priced in {products[o.product_id]}",
                 )
             if o.store_id not in stores:
                 v.add(f"{at}.store_id", f"store {o.store_id} does not exist")

@@ -119,7 +119,7 @@ class ProductService:
                 out[pid] = product_pb2.Product.FromString(entry[1:])
         return out
 
-    async def list(self, request: api.ListProductsRequest) -> api.ListProductsResponse:
+    async def list_products(self, request: api.ListProductsRequest) -> api.ListProductsResponse:
         size = paging.page_size(request.page_size)
         cursor = paging.decode(request, request.page_token)
         f = request.filter

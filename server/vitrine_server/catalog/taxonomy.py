@@ -48,6 +48,7 @@ class CategoryService:
             raise errors.FailedPrecondition(
                 f"parent category {c.parent_id} does not exist", reason="CATEGORY_NOT_FOUND"
             ) from None
+        assert row is not None  # INSERT ... RETURNING returns the row
         keys = self.cache.keys
         await self.cache.invalidate([keys.category(row["id"]), keys.category_tree()])
         return convert.category(row)
@@ -138,6 +139,7 @@ class StoreService:
             raise errors.AlreadyExists(
                 "store", s.slug, f"a store with slug {s.slug!r} exists"
             ) from None
+        assert row is not None  # INSERT ... RETURNING returns the row
         await self.cache.invalidate([self.cache.keys.store(row["id"])])
         return convert.store(row)
 
@@ -157,7 +159,7 @@ class StoreService:
             raise errors.NotFound("store", str(request.id))
         return store_pb2.Store.FromString(entry[1:])
 
-    async def list(self, request: api.ListStoresRequest) -> api.ListStoresResponse:
+    async def list_stores(self, request: api.ListStoresRequest) -> api.ListStoresResponse:
         size = paging.page_size(request.page_size)
         cursor = paging.decode(request, request.page_token)
         after = None

@@ -127,7 +127,7 @@ class TrendingService:
         if increments:
             sets = sorted({key for key, _, _ in increments})
             index = {key: i + 2 for i, key in enumerate(sets)}  # Lua KEYS are 1-based
-            args: list[object] = [time.time(), HALF_LIFE_S, TRENDING_KEEP]
+            args: list[str | int | float] = [time.time(), HALF_LIFE_S, TRENDING_KEEP]
             for (key, product_id, t), weight in increments.items():
                 args += [index[key], product_id, weight, t]
             with redis_errors.required():
@@ -136,7 +136,7 @@ class TrendingService:
             recorded_count=recorded, skipped_count=len(events) - recorded
         )
 
-    async def list(self, request: api.ListTrendingRequest) -> api.ListTrendingResponse:
+    async def list_trending(self, request: api.ListTrendingRequest) -> api.ListTrendingResponse:
         v = errors.Violations()
         if request.category_id < 0:
             v.add("category_id", "must be a positive id, or 0 for all")

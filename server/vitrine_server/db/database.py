@@ -125,10 +125,10 @@ class Database:
                 async with conn.transaction():
                     yield Connection(conn, self)
 
-    async def ping(self, timeout: float = 1.0) -> bool:
+    async def ping(self, within: float = 1.0) -> bool:
         try:
-            async with self.pool.acquire(timeout=timeout) as conn:
-                await conn.fetchval("SELECT 1", timeout=timeout)
+            async with self.pool.acquire(timeout=within) as conn:
+                await conn.fetchval("SELECT 1", timeout=within)
             return True
         except (Exception, asyncio.CancelledError) as err:
             if isinstance(err, asyncio.CancelledError):

@@ -141,7 +141,8 @@ class Migrator:
                 async with conn.transaction():
                     await conn.execute(m.up_sql)
                     await conn.execute(
-                        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                        "INSERT INTO schema_migrations (version, name, checksum) "
+                        "VALUES ($1, $2, $3)",
                         m.version,
                         m.name,
                         m.checksum,

@@ -1,0 +1,94 @@
+"""Shared fixtures: a migrated template database built once per session, a
+database cloned from it for the session, its own Redis key space, and a real
+Vitrine server on an ephemeral port reached through real gRPC channels."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import grpc
+import pytest
+import pytest_asyncio
+from vitrine.catalog.v1 import catalog_service_pb2_grpc
+from vitrine_server.config import Settings
+from vitrine_server.db.migrate import Migrator
+
+from tests.support import Env, admin_dsn, dsn_for
+
+BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vitrine")
+REDIS_URL = os.environ.get(
+    "TEST_REDIS_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+)
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+@pytest_asyncio.fixture(scope="session")
+async def template_db() -> AsyncIterator[str]:
+    """A database with every migration applied, used as a template."""
+    name = f"vitrine_test_tpl_{RUN_ID}"
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    await Migrator(dsn_for(BASE_URL, name)).up()
+    yield name
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def database_url(template_db: str) -> AsyncIterator[str]:
+    """The session's own database, cloned from the migrated template."""
+    name = f"vitrine_test_{RUN_ID}"
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    await admin.close()
+    yield dsn_for(BASE_URL, name)
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def env(database_url: str) -> AsyncIterator[Env]:
+    """A running server (cache on) with a channel and a direct database connection."""
+    settings = Settings(
+        database_url=database_url,
+        redis_url=REDIS_URL,
+        redis_prefix=f"vitrine-test-{RUN_ID}",
+        host="127.0.0.1",
+        port=0,
+        workers=1,
+        log_format="text",
+        shutdown_grace=1.0,
+    )
+    async with Env.started(settings) as e:
+        yield e
+    await _drop_redis_keys(settings)
+
+
+async def _drop_redis_keys(settings: Settings) -> None:
+    import redis.asyncio as aioredis
+
+    r = aioredis.Redis.from_url(settings.redis_url)
+    try:
+        async for key in r.scan_iter(match=f"{settings.redis_prefix}:*", count=1000):
+            await r.delete(key)
+    finally:
+        await r.aclose()
+
+
+@pytest.fixture
+def catalog(env: Env) -> catalog_service_pb2_grpc.CatalogServiceStub:
+    return env.catalog
+
+
+@pytest.fixture
+def db(env: Env) -> asyncpg.Pool:
+    return env.pool
+
+
+__all__ = ["grpc"]

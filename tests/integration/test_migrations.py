@@ -1,0 +1,102 @@
+"""The migrations runner: up, down and up again to the same schema; edited
+migrations refused; concurrent runners safe."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from vitrine_server.db.migrate import DEFAULT_DIR, MigrationError, Migrator
+
+from tests.conftest import BASE_URL
+from tests.support import admin_dsn, dsn_for, unique
+
+SCHEMA = """
+SELECT table_name, column_name, data_type, is_nullable, column_default
+  FROM information_schema.columns WHERE table_schema = 'public'
+ ORDER BY table_name, column_name
+"""
+INDEXES = (
+    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname"
+)
+
+
+@pytest_asyncio.fixture
+async def empty_db():
+    name = unique("vitrine_mig").replace("-", "_")
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    yield dsn_for(BASE_URL, name)
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+async def _schema(dsn: str) -> tuple[list, list]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return [tuple(r) for r in await conn.fetch(SCHEMA)], [
+            tuple(r) for r in await conn.fetch(INDEXES)
+        ]
+    finally:
+        await conn.close()
+
+
+async def test_up_down_up_gives_the_same_schema(empty_db):
+    migrator = Migrator(empty_db)
+    applied = await migrator.up()
+    assert applied == [m.version for m in migrator.migrations]
+    first = await _schema(empty_db)
+    assert await migrator.up() == []  # idempotent
+    reverted = await migrator.down(len(applied))
+    assert reverted == list(reversed(applied))
+    tables, _ = await _schema(empty_db)
+    assert {t[0] for t in tables} == {"schema_migrations"}
+    await migrator.up()
+    assert await _schema(empty_db) == first
+    states = await migrator.status()
+    assert all(s.applied and s.checksum_ok for s in states)
+
+
+async def test_an_edited_applied_migration_is_refused(empty_db, tmp_path: Path):
+    copy = tmp_path / "migrations"
+    shutil.copytree(DEFAULT_DIR, copy)
+    await Migrator(empty_db, copy).up()
+    first_up = sorted(copy.glob("0001_*.up.sql"))[0]
+    first_up.write_text(first_up.read_text() + "\n-- an innocent-looking edit\n")
+    with pytest.raises(MigrationError, match="edited after it was applied"):
+        await Migrator(empty_db, copy).up()
+
+
+async def test_concurrent_runners_apply_each_migration_once(empty_db):
+    results = await asyncio.gather(*(Migrator(empty_db).up() for _ in range(4)))
+    flat = [v for r in results for v in r]
+    assert sorted(flat) == [m.version for m in Migrator(empty_db).migrations]
+    conn = await asyncpg.connect(empty_db)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM schema_migrations") == len(flat)
+    finally:
+        await conn.close()
+
+
+async def test_price_point_partitions_exist_ahead(empty_db):
+    await Migrator(empty_db).up()
+    conn = await asyncpg.connect(empty_db)
+    try:
+        names = {
+            r["relname"]
+            for r in await conn.fetch(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = 'price_points'::regclass"
+            )
+        }
+        ahead = await conn.fetchval("SELECT to_char(now() + interval '6 months', 'YYYY_MM')")
+        now = await conn.fetchval("SELECT to_char(now(), 'YYYY_MM')")
+        assert {f"price_points_{now}", f"price_points_{ahead}"} <= names
+    finally:
+        await conn.close()

@@ -1,0 +1,180 @@
+"""Test helpers: a started server with its channel, seed builders, and
+assertions on google.rpc error details."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import grpc
+from google.rpc import error_details_pb2, status_pb2
+from vitrine.catalog.v1 import catalog_service_pb2 as api
+from vitrine.catalog.v1 import catalog_service_pb2_grpc
+from vitrine_server.app import VitrineServer
+from vitrine_server.config import Settings
+
+
+def admin_dsn(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+def dsn_for(url: str, database: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + database
+
+
+def unique(prefix: str = "t") -> str:
+    """A slug-safe unique name, so tests sharing a database never collide."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class Env:
+    settings: Settings
+    server: VitrineServer
+    channel: grpc.aio.Channel
+    catalog: catalog_service_pb2_grpc.CatalogServiceStub
+    pool: asyncpg.Pool
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def started(cls, settings: Settings) -> AsyncIterator[Env]:
+        server = VitrineServer(settings)
+        port = await server.start()
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
+        try:
+            yield cls(
+                settings,
+                server,
+                channel,
+                catalog_service_pb2_grpc.CatalogServiceStub(channel),
+                pool,
+            )
+        finally:
+            await channel.close()
+            await pool.close()
+            await server.stop(grace=1.0)
+
+
+# -- building a small catalog through the API -------------------------------
+
+
+async def make_store(stub: Any, currency: str = "BRL") -> Any:
+    slug = unique("store")
+    response = await stub.CreateStore(
+        api.CreateStoreRequest(
+            store=dict(
+                slug=slug,
+                name=f"Loja {slug}",
+                country_code="BR",
+                currency_code=currency,
+                url=f"https://{slug}.example.com.br",
+            )
+        )
+    )
+    return response.store
+
+
+async def make_category(stub: Any, parent_id: int = 0, name: str = "Categoria") -> Any:
+    response = await stub.CreateCategory(
+        api.CreateCategoryRequest(category=dict(slug=unique("cat"), name=name, parent_id=parent_id))
+    )
+    return response.category
+
+
+async def make_product(stub: Any, category_id: int, **fields: Any) -> Any:
+    fields.setdefault("slug", unique("prod"))
+    fields.setdefault("name", "Produto de teste")
+    response = await stub.CreateProduct(
+        api.CreateProductRequest(product=dict(category_id=category_id, **fields))
+    )
+    return response.product
+
+
+def brl(amount: int) -> dict[str, Any]:
+    return {"currency_code": "BRL", "amount_minor": amount}
+
+
+async def make_offer(
+    stub: Any,
+    product_id: int,
+    store_id: int,
+    price: int,
+    *,
+    in_stock: bool = True,
+    original: int | None = None,
+    external_id: str | None = None,
+) -> Any:
+    offer = dict(
+        product_id=product_id,
+        store_id=store_id,
+        external_id=external_id or unique("sku"),
+        url="https://loja.example.com.br/p",
+        price=brl(price),
+        in_stock=in_stock,
+    )
+    if original is not None:
+        offer["original_price"] = brl(original)
+    response = await stub.UpsertOffers(api.UpsertOffersRequest(offers=[offer]))
+    return response.offers[0]
+
+
+# -- error details ----------------------------------------------------------
+
+
+def details(err: grpc.aio.AioRpcError) -> dict[str, Any]:
+    """The google.rpc details of a failed call, by type name."""
+    out: dict[str, Any] = {}
+    for key, value in err.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            status = status_pb2.Status.FromString(value)
+            for any_ in status.details:
+                for cls in (
+                    error_details_pb2.ErrorInfo,
+                    error_details_pb2.BadRequest,
+                    error_details_pb2.ResourceInfo,
+                    error_details_pb2.RetryInfo,
+                ):
+                    if any_.Is(cls.DESCRIPTOR):
+                        msg = cls()
+                        any_.Unpack(msg)
+                        out[cls.DESCRIPTOR.name] = msg
+    return out
+
+
+async def expect_error(call: Any, code: grpc.StatusCode) -> grpc.aio.AioRpcError:
+    try:
+        await call
+    except grpc.aio.AioRpcError as err:
+        assert err.code() == code, f"expected {code}, got {err.code()}: {err.details()}"
+        assert "ErrorInfo" in details(err), "every error carries an ErrorInfo"
+        return err
+    raise AssertionError(f"expected {code}, but the call succeeded")
+
+
+def violated_fields(err: grpc.aio.AioRpcError) -> set[str]:
+    return {v.field for v in details(err)["BadRequest"].field_violations}
+
+
+async def table_counts(pool: asyncpg.Pool, *tables: str) -> dict[str, int]:
+    counts = {}
+    for table in tables:
+        # Table names come from the test code, never from input.
+        counts[table] = await pool.fetchval(f"SELECT count(*) FROM {table}")
+    return counts
+
+
+async def eventually(check: Any, within: float = 5.0) -> None:
+    """Poll an async predicate until it holds (for background recovery)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        if await check():
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition did not hold in time")
+        await asyncio.sleep(0.1)
