@@ -4,6 +4,7 @@ the service recovers on its own. The caller's deadline bounds every query."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from urllib.parse import urlsplit
@@ -181,3 +182,29 @@ async def test_a_slow_query_is_cancelled_at_the_deadline(env):
         return n == 0
 
     await eventually(no_sleeper, within=10)
+
+
+async def test_a_cancelled_call_cancels_its_query(env, catalog):
+    """A client that gives up frees PostgreSQL too: the waiting statement goes away."""
+    async with env.pool.acquire() as blocker:
+        tx = blocker.transaction()
+        await tx.start()
+        await blocker.execute("LOCK TABLE stores IN ACCESS EXCLUSIVE MODE")
+        call = catalog.ListStores(api.ListStoresRequest(page_size=3))
+
+        async def waiting(n: int):
+            async def check() -> bool:
+                count = await env.pool.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND query LIKE '%FROM stores%'"
+                )
+                return count == n
+
+            return check
+
+        task = asyncio.ensure_future(call)
+        await eventually(await waiting(1))
+        call.cancel()
+        await eventually(await waiting(0))
+        await tx.rollback()
+    assert task.cancelled() or task.exception() is not None

@@ -1,0 +1,84 @@
+"""A thin client for Vitrine: channels with the service config every caller
+should use (per-method deadlines, retries of UNAVAILABLE with backoff), and
+typed stubs for each service.
+
+    from vitrine_client import connect
+    from vitrine.catalog.v1 import catalog_service_pb2 as catalog
+
+    with connect("127.0.0.1:50051") as vitrine:
+        product = vitrine.catalog.GetProduct(catalog.GetProductRequest(id=1)).product
+
+`aio_connect` is the same for asyncio code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import grpc
+from vitrine.catalog.v1 import catalog_service_pb2_grpc
+
+SERVICE_CONFIG: str = resources.files(__package__).joinpath("service_config.json").read_text()
+
+
+def _options(extra: list[tuple[str, Any]] | None) -> list[tuple[str, Any]]:
+    return [
+        ("grpc.service_config", SERVICE_CONFIG),
+        ("grpc.enable_retries", 1),
+        ("grpc.keepalive_time_ms", 30_000),
+        *(extra or []),
+    ]
+
+
+@dataclass
+class Vitrine:
+    """Stubs of every Vitrine service over one channel."""
+
+    channel: Any
+
+    def __post_init__(self) -> None:
+        self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(self.channel)
+
+    def close(self) -> Any:
+        return self.channel.close()
+
+    def __enter__(self) -> Vitrine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.channel.close()
+
+    async def __aenter__(self) -> Vitrine:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.channel.close()
+
+
+def connect(
+    target: str,
+    credentials: grpc.ChannelCredentials | None = None,
+    options: list[tuple[str, Any]] | None = None,
+) -> Vitrine:
+    """A blocking client; TLS when credentials are given."""
+    if credentials is None:
+        return Vitrine(grpc.insecure_channel(target, options=_options(options)))
+    return Vitrine(grpc.secure_channel(target, credentials, options=_options(options)))
+
+
+def aio_connect(
+    target: str,
+    credentials: grpc.ChannelCredentials | None = None,
+    options: list[tuple[str, Any]] | None = None,
+) -> Vitrine:
+    """An asyncio client; TLS when credentials are given."""
+    if credentials is None:
+        return Vitrine(grpc.aio.insecure_channel(target, options=_options(options)))
+    return Vitrine(grpc.aio.secure_channel(target, credentials, options=_options(options)))
+
+
+def service_config() -> dict[str, Any]:
+    return json.loads(SERVICE_CONFIG)
