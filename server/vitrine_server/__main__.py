@@ -40,6 +40,7 @@ async def _prepare(settings: Settings, *, migrate: bool, seed: bool) -> None:
         await _ensure_database(settings.database_url)
     if migrate:
         await Migrator(settings.database_url).up()
+        await _ensure_partitions_ahead(settings.database_url)
     if seed:
         from vitrine_server.demo.seed import seed_demo
 
@@ -52,11 +53,29 @@ async def _prepare(settings: Settings, *, migrate: bool, seed: bool) -> None:
             log.info("loaded the demo catalog", extra={"counts": counts})
 
 
+async def _ensure_partitions_ahead(dsn: str) -> None:
+    """Monthly price_points partitions for the next six months (idempotent)."""
+    conn = await asyncpg.connect(dsn, timeout=5)
+    try:
+        async with conn.transaction():
+            # One instance at a time: two concurrent CREATE TABLEs of one partition would fail.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('price_points partitions'))")
+            created = await conn.fetchval(
+                "SELECT ensure_price_point_partitions("
+                "now()::date, (now() + interval '6 months')::date)"
+            )
+        if created:
+            log.info("created %d price_points partitions ahead", created)
+    finally:
+        await conn.close()
+
+
 async def _migrate(settings: Settings, action: str, steps: int) -> None:
     migrator = Migrator(settings.database_url)
     if action == "up":
         await _ensure_database(settings.database_url)
         done = await migrator.up()
+        await _ensure_partitions_ahead(settings.database_url)
         print(f"applied {len(done)} migration(s): {done}")
     elif action == "down":
         done = await migrator.down(steps)

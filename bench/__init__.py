@@ -1,0 +1,1 @@
+"""Load benchmarks for Vitrine (not tests): `python -m bench` or `make bench`."""

@@ -1,0 +1,523 @@
+"""The catalog benchmark: scenarios, how each one is checked and run, targets.
+
+Order of one run (servers run one at a time, never side by side, so none
+steals CPU from the one under load):
+  1. Vitrine, cache on: migrate + seed the bench database, then GetProduct
+     (Redis cache), BatchGetProducts(100), ListProducts page 1 and page 500.
+  2. The bare echo server, same workers, options and h2load settings.
+  3. Vitrine with VITRINE_CACHE=off: GetProduct from PostgreSQL.
+
+Every scenario first makes the exact call h2load will replay with a real
+gRPC client and checks the answer, replays a short verbose sample counting
+grpc-status, runs the load, then checks the server is still healthy and
+still answers right.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from vitrine.catalog.v1 import catalog_service_pb2 as pb
+
+from bench import dataset
+from bench.h2load import LoadResult, LoadSettings, run_load, sample_grpc_statuses, write_body
+from bench.options import ECHO_PATH, options_drift
+from bench.servers import ServerFailed, ServerProcess, echo_server, free_port, vitrine_server
+
+SERVICE = "/vitrine.catalog.v1.CatalogService"
+PAGE_SIZE = 20
+DEEP_PAGE = 500
+BATCH_SIZE = 100
+CATALOG_PRODUCTS = 100_000
+
+# Scenario keys (also the JSON keys), in table order.
+ECHO = "echo"
+GET_CACHE = "get_product_cache"
+GET_PG = "get_product_postgres"
+BATCH = "batch_get_products_100"
+LIST_P1 = "list_products_page_1"
+LIST_DEEP = "list_products_page_500"
+ORDER = (ECHO, GET_CACHE, GET_PG, BATCH, LIST_P1, LIST_DEEP)
+
+LABELS = {
+    ECHO: "echo (bare grpc.aio)",
+    GET_CACHE: "GetProduct, Redis cache",
+    GET_PG: "GetProduct, PostgreSQL",
+    BATCH: f"BatchGetProducts({BATCH_SIZE})",
+    LIST_P1: "ListProducts page 1",
+    LIST_DEEP: f"ListProducts page {DEEP_PAGE}",
+}
+
+
+class ScenarioError(RuntimeError):
+    """A scenario's call does not answer right, so its load run would be meaningless."""
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/vitrine_bench"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "vitrine-bench"
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    load: LoadSettings = field(default_factory=LoadSettings)
+    out_dir: Path = Path(__file__).resolve().parent / "out"
+    reset_db: bool = False
+    products: int = CATALOG_PRODUCTS
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    path: str
+    request: bytes
+    # Raises ScenarioError unless the raw response is the right answer.
+    validate: Callable[[bytes], None]
+    items_per_call: int = 1
+
+
+@dataclass
+class ScenarioResult:
+    key: str
+    load: LoadResult | None = None
+    error: str | None = None
+    # Facts worth keeping next to the numbers (sizes, sample statuses, ...).
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def measured(self) -> bool:
+        return self.load is not None and self.error is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": LABELS[self.key],
+            "measured": self.measured,
+            "error": self.error,
+            "load": self.load.to_json() if self.load else None,
+            **self.info,
+        }
+
+
+@dataclass
+class BenchReport:
+    config: BenchConfig
+    results: dict[str, ScenarioResult] = field(default_factory=dict)
+    dataset: dict[str, Any] = field(default_factory=dict)
+    # The machine is shared: a busy one explains a bad run.
+    loadavg_before: float = 0.0
+    loadavg_after: float = 0.0
+    # Set when the echo server would not run with Vitrine's exact options.
+    options_drift: str | None = None
+
+    def result(self, key: str) -> ScenarioResult:
+        return self.results.setdefault(key, ScenarioResult(key))
+
+
+# --- checking answers -------------------------------------------------------
+
+
+def _check(cond: bool, message: str) -> None:
+    if not cond:
+        raise ScenarioError(message)
+
+
+def _validate_get(product_id: int) -> Callable[[bytes], None]:
+    def validate(raw: bytes) -> None:
+        p = pb.GetProductResponse.FromString(raw).product
+        _check(p.id == product_id, f"GetProduct({product_id}) returned id {p.id}")
+        _check(
+            bool(p.name) and p.best_offer.price.amount_minor > 0,
+            f"GetProduct({product_id}) returned no name or no best price: {p}",
+        )
+
+    return validate
+
+
+def _validate_batch(ids: list[int]) -> Callable[[bytes], None]:
+    def validate(raw: bytes) -> None:
+        resp = pb.BatchGetProductsResponse.FromString(raw)
+        got = [p.id for p in resp.products]
+        _check(
+            got == ids and not resp.not_found_ids,
+            f"BatchGetProducts returned {len(got)} products (not found: "
+            f"{list(resp.not_found_ids)[:5]}), not the {len(ids)} asked in order",
+        )
+
+    return validate
+
+
+def _prices(resp: pb.ListProductsResponse) -> list[int]:
+    return [p.best_offer.price.amount_minor for p in resp.products]
+
+
+def _validate_page(after_price: int | None) -> Callable[[bytes], None]:
+    def validate(raw: bytes) -> None:
+        resp = pb.ListProductsResponse.FromString(raw)
+        prices = _prices(resp)
+        _check(len(prices) == PAGE_SIZE, f"ListProducts returned {len(prices)} products")
+        _check(prices == sorted(prices), "ListProducts page not ordered by best price")
+        _check(
+            after_price is None or prices[0] >= after_price,
+            "ListProducts page does not follow the page before it",
+        )
+        _check(bool(resp.next_page_token), "ListProducts page has no next_page_token")
+
+    return validate
+
+
+async def call_raw(channel: grpc.aio.Channel, path: str, request: bytes) -> bytes:
+    """The call h2load will replay, made by a real gRPC client (bytes in, bytes out)."""
+    try:
+        # No serializers: the request goes out and the response comes back as bytes,
+        # so the response size is exactly what h2load will receive.
+        return await channel.unary_unary(path)(request, timeout=10)
+    except grpc.aio.AioRpcError as e:
+        raise ScenarioError(f"{path}: {e.code().name}: {e.details()}") from None
+
+
+# --- building the scenarios ---------------------------------------------------
+
+
+def list_request(page_token: str = "") -> pb.ListProductsRequest:
+    return pb.ListProductsRequest(
+        page_size=PAGE_SIZE, page_token=page_token, order_by=pb.PRODUCT_ORDER_BEST_PRICE
+    )
+
+
+async def deep_page_token(channel: grpc.aio.Channel, page: int) -> tuple[str, int]:
+    """Walk pages 1..page-1 with a real client: the token of `page`, and the
+    last price on the page before it."""
+    list_products = channel.unary_unary(
+        f"{SERVICE}/ListProducts",
+        request_serializer=pb.ListProductsRequest.SerializeToString,
+        response_deserializer=pb.ListProductsResponse.FromString,
+    )
+    token, last_price = "", 0
+    for n in range(1, page):
+        try:
+            resp = await list_products(list_request(token), timeout=10)
+        except grpc.aio.AioRpcError as e:
+            raise ScenarioError(f"ListProducts page {n}: {e.code().name}: {e.details()}") from None
+        prices = _prices(resp)
+        _check(
+            len(prices) == PAGE_SIZE and bool(resp.next_page_token),
+            f"ListProducts page {n} has {len(prices)} products / no next token",
+        )
+        _check(prices[0] >= last_price, f"ListProducts page {n} is out of order")
+        token, last_price = resp.next_page_token, prices[-1]
+    return token, last_price
+
+
+def get_scenario(key: str, product_id: int) -> Scenario:
+    return Scenario(
+        key,
+        f"{SERVICE}/GetProduct",
+        pb.GetProductRequest(id=product_id).SerializeToString(),
+        _validate_get(product_id),
+    )
+
+
+async def cached_vitrine_scenarios(channel: grpc.aio.Channel, ids: list[int]) -> list[Scenario]:
+    token, last_price = await deep_page_token(channel, DEEP_PAGE)
+    return [
+        get_scenario(GET_CACHE, ids[0]),
+        Scenario(
+            BATCH,
+            f"{SERVICE}/BatchGetProducts",
+            pb.BatchGetProductsRequest(ids=ids).SerializeToString(),
+            _validate_batch(ids),
+            items_per_call=len(ids),
+        ),
+        Scenario(
+            LIST_P1,
+            f"{SERVICE}/ListProducts",
+            list_request().SerializeToString(),
+            _validate_page(None),
+        ),
+        Scenario(
+            LIST_DEEP,
+            f"{SERVICE}/ListProducts",
+            list_request(token).SerializeToString(),
+            _validate_page(last_price),
+        ),
+    ]
+
+
+def echo_scenario(product_id: int) -> Scenario:
+    # The very body GetProduct gets: the echo server does not parse it.
+    request = pb.GetProductRequest(id=product_id).SerializeToString()
+
+    def validate(raw: bytes) -> None:
+        _check(raw == request, "echo returned something else than it was sent")
+
+    return Scenario(ECHO, ECHO_PATH, request, validate)
+
+
+# --- running ------------------------------------------------------------------
+
+
+async def run_scenario(
+    server: ServerProcess, scenario: Scenario, config: BenchConfig
+) -> ScenarioResult:
+    result = ScenarioResult(scenario.key)
+    url = f"http://{server.target}{scenario.path}"
+    out = config.out_dir
+    try:
+        async with grpc.aio.insecure_channel(server.target) as channel:
+            raw = await call_raw(channel, scenario.path, scenario.request)
+            scenario.validate(raw)
+            body = write_body(out / f"{scenario.key}.body.bin", scenario.request)
+            result.info.update(
+                request_bytes=len(scenario.request),
+                response_bytes=len(raw),
+                items_per_call=scenario.items_per_call,
+            )
+
+            sample = await sample_grpc_statuses(url, body)
+            result.info["status_sample"] = sample.to_json()
+            _check(sample.ok, f"h2load sample: {sample.to_json()}")
+
+            load = await run_load(
+                url,
+                body,
+                config.load,
+                out / f"{scenario.key}.h2load.tsv",
+                expected_response_bytes=len(raw) + 5,
+            )
+            result.load = load
+
+            await server.check_alive()
+            after = await call_raw(channel, scenario.path, scenario.request)
+            scenario.validate(after)
+        problems = []
+        if load.succeeded == 0:
+            problems.append("no call succeeded")
+        if load.failed or load.errored or load.timeout or load.http_other:
+            problems.append(
+                f"h2load: {load.failed} failed, {load.errored} errored, "
+                f"{load.timeout} timeout, {load.http_other} non-2xx"
+            )
+        if load.grpc_failed_estimate:
+            problems.append(
+                f"~{load.grpc_failed_estimate} calls returned no message (non-zero grpc-status)"
+            )
+        if problems:
+            result.error = "; ".join(problems)
+    except (ScenarioError, ServerFailed, OSError, RuntimeError) as e:
+        result.error = str(e)
+    _progress(result)
+    return result
+
+
+def _progress(r: ScenarioResult) -> None:
+    if r.load and not r.error:
+        print(
+            f"  {LABELS[r.key]:<28} {r.load.rps:>9.0f} req/s  p50 {r.load.p50_ms:6.2f} ms"
+            f"  p99 {r.load.p99_ms:6.2f} ms",
+            flush=True,
+        )
+    else:
+        print(f"  {LABELS[r.key]:<28} FAILED: {r.error}", flush=True)
+
+
+def _describe(e: BaseException) -> str:
+    # Our own errors carry a full message; name the type of anything else.
+    if isinstance(e, ServerFailed | ScenarioError | dataset.DatasetError):
+        return str(e)
+    return f"{type(e).__name__}: {e}"
+
+
+def _vitrine_env(config: BenchConfig, cache: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=config.database_url,
+        REDIS_URL=config.redis_url,
+        VITRINE_REDIS_PREFIX=config.redis_prefix,
+    )
+    if cache:
+        env.pop("VITRINE_CACHE", None)
+    else:
+        env["VITRINE_CACHE"] = "off"
+    return env
+
+
+def _fail_all(report: BenchReport, keys: tuple[str, ...], error: str) -> None:
+    """Mark the scenarios not yet run as failed with one error, printed once."""
+    pending = [k for k in keys if report.result(k).load is None and report.result(k).error is None]
+    if not pending:
+        return
+    for key in pending:
+        report.result(key).error = error
+    print(f"  FAILED: {', '.join(LABELS[k] for k in pending)}: {error}", flush=True)
+
+
+async def _phase_cached(report: BenchReport) -> int | None:
+    """Vitrine with its cache: prepares the data; returns the GetProduct id."""
+    config = report.config
+    keys = (GET_CACHE, BATCH, LIST_P1, LIST_DEEP)
+    print("vitrine (cache on): preparing database and server", flush=True)
+    try:
+        created = await dataset.ensure_database(config.database_url, reset=config.reset_db)
+        report.dataset["database_created"] = created
+        await dataset.flush_redis_prefix(config.redis_url, config.redis_prefix)
+        server = vitrine_server(
+            free_port(),
+            config.workers,
+            config.out_dir / "vitrine-cache.log",
+            _vitrine_env(config, cache=True),
+            name="vitrine (cache on)",
+        )
+        async with server:
+            print("  server ready; checking the bench catalog", flush=True)
+            report.dataset.update(
+                await dataset.ensure_catalog(config.database_url, config.products)
+            )
+            ids = await dataset.sample_product_ids(config.database_url, BATCH_SIZE)
+            async with grpc.aio.insecure_channel(server.target) as channel:
+                scenarios = await cached_vitrine_scenarios(channel, ids)
+            for scenario in scenarios:
+                report.results[scenario.key] = await run_scenario(server, scenario, config)
+            report.result(GET_CACHE).info["redis_keys_after"] = await dataset.count_redis_prefix(
+                config.redis_url, config.redis_prefix
+            )
+        return ids[0]
+    except Exception as e:  # also asyncpg/redis errors: report them, keep the echo run
+        hint = ""
+        if isinstance(e, ServerFailed) and "before ready" in str(e):
+            hint = (
+                "\n  (a bench database from an older schema? `python -m bench --reset-db` "
+                "re-creates and re-seeds it)"
+            )
+        _fail_all(report, keys, f"Vitrine (cache on) unavailable: {_describe(e)}{hint}")
+        return None
+
+
+async def _phase_echo(report: BenchReport, product_id: int) -> None:
+    config = report.config
+    print("echo server", flush=True)
+    server = echo_server(free_port(), config.workers, config.out_dir / "echo.log")
+    try:
+        async with server:
+            report.results[ECHO] = await run_scenario(server, echo_scenario(product_id), config)
+    except ServerFailed as e:
+        _fail_all(report, (ECHO,), str(e))
+
+
+async def _phase_postgres(report: BenchReport, product_id: int | None) -> None:
+    config = report.config
+    print("vitrine (VITRINE_CACHE=off)", flush=True)
+    if product_id is None:
+        _fail_all(report, (GET_PG,), "skipped: the cache-on phase could not prepare the data")
+        return
+    try:
+        await dataset.flush_redis_prefix(config.redis_url, config.redis_prefix)
+        server = vitrine_server(
+            free_port(),
+            config.workers,
+            config.out_dir / "vitrine-postgres.log",
+            _vitrine_env(config, cache=False),
+            name="vitrine (cache off)",
+        )
+        async with server:
+            report.results[GET_PG] = await run_scenario(
+                server, get_scenario(GET_PG, product_id), config
+            )
+        report.result(GET_PG).info["redis_keys_after"] = await dataset.count_redis_prefix(
+            config.redis_url, config.redis_prefix
+        )
+    except Exception as e:
+        _fail_all(report, (GET_PG,), f"Vitrine (cache off) unavailable: {_describe(e)}")
+
+
+async def run_catalog_bench(config: BenchConfig) -> BenchReport:
+    config.out_dir.mkdir(parents=True, exist_ok=True)
+    report = BenchReport(config, loadavg_before=os.getloadavg()[0])
+    if report.loadavg_before > 0.5 * (os.cpu_count() or 1):
+        print(
+            f"warning: the machine is busy (load average {report.loadavg_before:.1f}): "
+            "expect noisy numbers",
+            flush=True,
+        )
+    report.options_drift = options_drift()
+    if report.options_drift:
+        print(f"warning: {report.options_drift}", flush=True)
+    product_id = await _phase_cached(report)
+    # Without Vitrine the echo still runs, with a GetProduct body of a typical size.
+    await _phase_echo(report, product_id if product_id is not None else 50_000)
+    await _phase_postgres(report, product_id)
+    report.results = {k: report.result(k) for k in ORDER}
+    report.loadavg_after = os.getloadavg()[0]
+    return report
+
+
+# --- targets ------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    scenario: str
+    text: str
+    # None: not evaluated (a scenario it needs was not measured).
+    passed: bool | None
+    value: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "target": self.text,
+            "passed": self.passed,
+            "value": self.value,
+        }
+
+
+def evaluate_targets(report: BenchReport) -> list[Target]:
+    """The targets, each with its measured value; not evaluated if a run is missing."""
+    loads = {k: r.load for k, r in report.results.items() if r.measured and r.load}
+    targets: list[Target] = []
+
+    def add(scenario: str, text: str, value: float | None, ok: Callable[[float], bool]) -> None:
+        if value is None:
+            targets.append(Target(scenario, text, None))
+        else:
+            targets.append(Target(scenario, text, ok(value), round(value, 3)))
+
+    def ratio(a: float | None, b: float | None) -> float | None:
+        return a / b if a is not None and b else None
+
+    def rps(key: str) -> float | None:
+        return loads[key].rps if key in loads else None
+
+    def p50(key: str) -> float | None:
+        return loads[key].p50_ms if key in loads else None
+
+    def p99(key: str) -> float | None:
+        return loads[key].p99_ms if key in loads else None
+
+    add(GET_CACHE, "rps >= 0.85x echo", ratio(rps(GET_CACHE), rps(ECHO)), lambda v: v >= 0.85)
+    add(GET_CACHE, "p99 <= 3x p50", ratio(p99(GET_CACHE), p50(GET_CACHE)), lambda v: v <= 3)
+    add(GET_PG, "rps >= 0.6x echo", ratio(rps(GET_PG), rps(ECHO)), lambda v: v >= 0.6)
+    add(GET_PG, "p99 <= 3x p50", ratio(p99(GET_PG), p50(GET_PG)), lambda v: v <= 3)
+    batch = rps(BATCH)
+    add(
+        BATCH,
+        "products/s >= 45,000",
+        None if batch is None else batch * BATCH_SIZE,
+        lambda v: v >= 45_000,
+    )
+    add(
+        LIST_DEEP,
+        "page1 rps / page500 rps <= 1.2",
+        ratio(rps(LIST_P1), rps(LIST_DEEP)),
+        lambda v: v <= 1.2,
+    )
+    add(
+        LIST_DEEP,
+        "page500 p50 / page1 p50 <= 1.2",
+        ratio(p50(LIST_DEEP), p50(LIST_P1)),
+        lambda v: v <= 1.2,
+    )
+    return targets

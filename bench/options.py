@@ -1,0 +1,40 @@
+"""Settings shared by every server the bench starts, kept in one place.
+
+The echo baseline is only a fair yardstick if it runs with exactly the gRPC
+server options the Vitrine server uses, so both read them from here.
+"""
+
+from __future__ import annotations
+
+# The options the Vitrine server is started with (vitrine_server.app.SERVER_OPTIONS;
+# `options_drift` below reports any difference, printed by every bench run).
+#   so_reuseport: N worker processes share one port (Python's GIL).
+#   max_concurrent_streams: deep h2load pipelining must not be refused.
+#   max_pings_without_data: long-lived clients may keepalive-ping freely.
+#   max_receive_message_length: big batch requests (no effect on small calls).
+SERVER_OPTIONS: tuple[tuple[str, int], ...] = (
+    ("grpc.so_reuseport", 1),
+    ("grpc.max_concurrent_streams", 1000),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+)
+
+# The one unary method of the echo server.
+ECHO_SERVICE = "vitrine.bench.v1.EchoService"
+ECHO_METHOD = "Echo"
+ECHO_PATH = f"/{ECHO_SERVICE}/{ECHO_METHOD}"
+
+
+def options_drift() -> str | None:
+    """How the Vitrine server's options differ from ours, or None if identical."""
+    try:
+        from vitrine_server.app import SERVER_OPTIONS as vitrine_options
+    except ImportError as e:
+        return f"cannot compare with vitrine_server.app.SERVER_OPTIONS: {e}"
+    ours, theirs = set(SERVER_OPTIONS), {tuple(o) for o in vitrine_options}
+    if ours == theirs:
+        return None
+    return (
+        f"echo server options differ from Vitrine's: only bench {sorted(ours - theirs)}, "
+        f"only Vitrine {sorted(theirs - ours)} (update bench/options.py)"
+    )
