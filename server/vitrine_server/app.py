@@ -20,6 +20,7 @@ from vitrine.catalog.v1 import catalog_service_pb2
 from vitrine_server.cache import redis as redis_client
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import Keys
+from vitrine_server.cache.pipeline import RedisPipeline
 from vitrine_server.catalog.favorites import FavoriteService
 from vitrine_server.catalog.handlers import CatalogHandlers
 from vitrine_server.catalog.offers import OfferService
@@ -58,7 +59,13 @@ class VitrineServer:
         s = self.settings
         self.db = await Database.connect(s)
         self.redis = redis_client.connect(s)
-        self.cache = CacheAside(self.redis, Keys(s.redis_prefix), self.db, enabled=s.cache_enabled)
+        self.cache = CacheAside(
+            self.redis,
+            RedisPipeline(s.redis_url, s.redis_timeout),
+            Keys(s.redis_prefix),
+            self.db,
+            enabled=s.cache_enabled,
+        )
         await self.cache.start()
 
         products = ProductService(self.db, self.cache)

@@ -15,9 +15,9 @@ Three guarantees, and how:
   Writers delete the keys after commit. A fill is accepted only if the
   filler's lease is still in the key (Lua), so a reader that loaded the old
   row before the write cannot put it back after the write deleted it.
-  Concurrent reads in one process are coalesced into a single script call
-  (one round trip), but only reads that started before it was sent, so a
-  read never joins a round trip older than itself.
+  Reads are never shared between callers: each sends its own script after
+  it started. They go out on one pipelined connection (cache/pipeline.py),
+  so a hit costs a write and a future, not a round trip through redis-py.
 
 * No stale entry after Redis was unreachable. A write that cannot delete its
   keys records them in PostgreSQL (cache_invalidations) and bumps
@@ -34,14 +34,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import itertools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from vitrine_server.cache.keys import LEASE_MS, Keys
+from vitrine_server.cache.pipeline import RedisPipeline
 from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.db.database import Database
 
@@ -75,6 +79,8 @@ for i = 2, #KEYS do
 end
 return out
 """
+
+_READ_SHA = hashlib.sha1(_READ.encode()).hexdigest()
 
 # KEYS = entries; ARGV = token, then (value, ttl ms) per key. A value is
 # stored only where the caller's lease is still in place.
@@ -111,10 +117,6 @@ SELECT generation FROM bumped
 Loader = Callable[[list[int]], Awaitable[list[bytes]]]
 
 
-_ReadResult = tuple[str, list[object]]
-_Batch = list[tuple[list[str], "asyncio.Future[_ReadResult]"]]
-
-
 class _Untrusted(Exception):
     """Redis is down, or holds an older generation than PostgreSQL."""
 
@@ -131,8 +133,17 @@ LEASED, BUSY = _Lease(), _Busy()
 
 
 class CacheAside:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, db: Database, *, enabled: bool = True):
+    def __init__(
+        self,
+        redis: aioredis.Redis,
+        pipe: RedisPipeline,
+        keys: Keys,
+        db: Database,
+        *,
+        enabled: bool = True,
+    ):
         self.redis = redis
+        self.pipe = pipe
         self.keys = keys
         self.db = db
         self.enabled = enabled
@@ -141,11 +152,11 @@ class CacheAside:
         # Locally known to be unusable (Redis failed, or a generation mismatch).
         self.trusted = False
         self.stats = {"hits": 0, "misses": 0, "bypassed": 0, "owed": 0}
-        self._read_script = redis.register_script(_READ)
         self._fill_script = redis.register_script(_FILL)
         self._set_generation = redis.register_script(_SET_GENERATION)
-        self._pending: _Batch = []
-        self._flush_scheduled = False
+        # Lease tokens: unique per read, across processes and instances.
+        self._token_prefix = secrets.token_hex(6) + ":"
+        self._tokens = itertools.count()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -156,6 +167,7 @@ class CacheAside:
         self._task = asyncio.create_task(self._maintain(), name="cache-maintenance")
 
     async def close(self) -> None:
+        self.pipe.close()
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -224,45 +236,83 @@ class CacheAside:
         `load(indices)` returns entries for those positions of `keys`, from
         PostgreSQL; `ttl_ms(entry)` says how long a filled entry may live.
         """
-        keys = list(keys)
         if not (self.enabled and self.trusted):
             self.stats["bypassed"] += len(keys)
             return await load(list(range(len(keys))))
+        # Each key once: a repeated key would otherwise wait on its own lease.
+        first: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        unique = list(first)
         try:
-            token, found = await self._read(keys)
+            token, found = await self._read(unique)
         except _Untrusted:
             self.stats["bypassed"] += len(keys)
             return await load(list(range(len(keys))))
-        result: list[bytes] = [b""] * len(keys)
-        leased: list[int] = []
-        busy: list[int] = []
-        for i, value in enumerate(found):
+        entries: dict[str, bytes] = {}
+        leased: list[str] = []
+        busy: list[str] = []
+        for key, value in zip(unique, found, strict=True):
             if value is LEASED:
-                leased.append(i)
+                leased.append(key)
             elif value is BUSY:
-                busy.append(i)
+                busy.append(key)
             else:
-                result[i] = cast(bytes, value)
-        self.stats["hits"] += len(keys) - len(leased) - len(busy)
+                entries[key] = cast(bytes, value)
+        self.stats["hits"] += len(entries)
         self.stats["misses"] += len(leased) + len(busy)
         if leased:
-            loaded = await load(leased)
-            for i, entry in zip(leased, loaded, strict=True):
-                result[i] = entry
-            await self._fill(token, [keys[i] for i in leased], loaded, ttl_ms)
+            loaded = await load([first[k] for k in leased])
+            entries.update(zip(leased, loaded, strict=True))
+            await self._fill(token, leased, loaded, ttl_ms)
         if busy:
-            for i, entry in zip(
-                busy, await self._await_fills([keys[i] for i in busy], load, busy), strict=True
-            ):
-                result[i] = entry
-        return result
+            waited = await self._await_fills(busy, load, [first[k] for k in busy])
+            entries.update(zip(busy, waited, strict=True))
+        return [entries[key] for key in keys]
+
+    async def _read(self, keys: list[str]) -> tuple[str, list[object]]:
+        """One read script for `keys`: (lease token, entry / LEASED / BUSY per key)."""
+        token = f"{self._token_prefix}{next(self._tokens)}"
+        try:
+            values = await self._eval_read(
+                1 + len(keys),
+                self.keys.cache_generation(),
+                *keys,
+                token,
+                LEASE_MS,
+                self.generation or 0,
+            )
+        except REDIS_DOWN as err:
+            self._distrust()
+            raise _Untrusted(str(err)) from err
+        if values is None:
+            self._distrust()
+            raise _Untrusted("generation mismatch")
+        out: list[object] = []
+        for value in values:
+            if value == b"":
+                out.append(LEASED)
+            elif value[0] == LEASE:
+                out.append(BUSY)
+            else:
+                out.append(value)
+        return token, out
+
+    async def _eval_read(self, numkeys: int, *args: object) -> Any:
+        try:
+            return await self.pipe.call("EVALSHA", _READ_SHA, numkeys, *args)
+        except ResponseError as err:
+            if not str(err).startswith("NOSCRIPT"):
+                raise
+            await self.pipe.call("SCRIPT", "LOAD", _READ)
+            return await self.pipe.call("EVALSHA", _READ_SHA, numkeys, *args)
 
     async def _await_fills(self, keys: list[str], load: Loader, indices: list[int]) -> list[bytes]:
         """Entries another reader is loading: wait a little for its fill."""
         for pause in LEASE_POLLS:
             await asyncio.sleep(pause)
             try:
-                raw = await self.redis.mget(keys)
+                raw = await self.pipe.call("MGET", *keys)
             except REDIS_DOWN:
                 self._distrust()
                 break
@@ -280,64 +330,6 @@ class CacheAside:
             await self._fill_script(keys=keys, args=args)
         except REDIS_DOWN:
             self._distrust()
-
-    def _read(self, keys: list[str]) -> asyncio.Future[_ReadResult]:
-        """Queue keys for the next read round trip (sent once this loop turn ends)."""
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[_ReadResult] = loop.create_future()
-        self._pending.append((keys, fut))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.call_soon(self._flush)
-        return fut
-
-    def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        self._flush_scheduled = False
-        task = asyncio.ensure_future(self._read_batch(batch))
-        task.add_done_callback(_consume)
-
-    async def _read_batch(self, batch: _Batch) -> None:
-        try:
-            await self._read_batch_unguarded(batch)
-        except BaseException as err:
-            # Whatever happened, nobody may wait forever on this batch.
-            if isinstance(err, REDIS_DOWN):
-                self._distrust()
-            _fail_all(batch, _Untrusted(str(err)))
-            if not isinstance(err, REDIS_DOWN | Exception):
-                raise
-
-    async def _read_batch_unguarded(self, batch: _Batch) -> None:
-        unique: dict[str, int] = {}
-        for keys, _ in batch:
-            for key in keys:
-                unique.setdefault(key, len(unique))
-        # The lease token of this round trip: only its fills are accepted.
-        token = secrets.token_hex(8)
-        values = await self._read_script(
-            keys=[self.keys.cache_generation(), *unique],
-            args=[token, LEASE_MS, self.generation or 0],
-        )
-        if values is None:
-            self._distrust()
-            _fail_all(batch, _Untrusted("generation mismatch"))
-            return
-        claimed: set[str] = set()
-        for keys, fut in batch:
-            out: list[object] = []
-            for key in keys:
-                value = values[unique[key]]
-                if value == b"":
-                    # The lease is this batch's; the first asker loads, the rest wait.
-                    out.append(BUSY if key in claimed else LEASED)
-                    claimed.add(key)
-                elif value[0] == LEASE:
-                    out.append(BUSY)
-                else:
-                    out.append(value)
-            if not fut.done():
-                fut.set_result((token, out))
 
     # -- writes ---------------------------------------------------------
 
@@ -364,14 +356,3 @@ class CacheAside:
         self._wake.set()
         # Every process must see the new generation before this write returns.
         await asyncio.sleep(PROPAGATION_WAIT_S)
-
-
-def _fail_all(batch: _Batch, err: Exception) -> None:
-    for _, fut in batch:
-        if not fut.done():
-            fut.set_exception(err)
-
-
-def _consume(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("cache read batch failed", exc_info=task.exception())
