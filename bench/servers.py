@@ -211,7 +211,7 @@ class ServerProcess:
             )
 
 
-def echo_server(port: int, workers: int, log_file: Path) -> ServerProcess:
+def echo_server(port: int, workers: int, log_file: Path, response_bytes: int = 0) -> ServerProcess:
     argv = [
         sys.executable,
         "-m",
@@ -220,6 +220,8 @@ def echo_server(port: int, workers: int, log_file: Path) -> ServerProcess:
         str(port),
         "--workers",
         str(workers),
+        "--response-bytes",
+        str(response_bytes),
     ]
     return ServerProcess("echo server", argv, port, workers, log_file)
 

@@ -19,6 +19,7 @@ from vitrine.catalog.v1 import catalog_service_pb2
 
 from vitrine_server.cache import redis as redis_client
 from vitrine_server.cache.aside import CacheAside
+from vitrine_server.cache.invalidations import InvalidationListener
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.pipeline import RedisPipeline
 from vitrine_server.catalog.favorites import FavoriteService
@@ -67,6 +68,11 @@ class VitrineServer:
             enabled=s.cache_enabled,
         )
         await self.cache.start()
+        self.listener_redis = redis_client.connect_listener(s)
+        self.listener = InvalidationListener(
+            self.listener_redis, self.cache.channel, self.cache.local
+        )
+        self.listener.start()
 
         products = ProductService(self.db, self.cache)
         catalog = CatalogHandlers(
@@ -121,10 +127,12 @@ class VitrineServer:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.listener.close()
         await self.cache.close()
         await self.db.close()
         with contextlib.suppress(Exception):
             await self.redis.aclose()
+            await self.listener_redis.aclose()
         log.info("stopped")
 
     async def wait(self) -> None:

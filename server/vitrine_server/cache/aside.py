@@ -38,6 +38,7 @@ import hashlib
 import itertools
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
@@ -45,6 +46,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from vitrine_server.cache.keys import LEASE_MS, Keys
+from vitrine_server.cache.local import LocalTier
 from vitrine_server.cache.pipeline import RedisPipeline
 from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.db.database import Database
@@ -152,6 +154,8 @@ class CacheAside:
         # Locally known to be unusable (Redis failed, or a generation mismatch).
         self.trusted = False
         self.stats = {"hits": 0, "misses": 0, "bypassed": 0, "owed": 0}
+        self.local = LocalTier()
+        self.channel = keys.invalidations()
         self._fill_script = redis.register_script(_FILL)
         self._set_generation = redis.register_script(_SET_GENERATION)
         # Lease tokens: unique per read, across processes and instances.
@@ -229,13 +233,49 @@ class CacheAside:
     # -- reads ----------------------------------------------------------
 
     async def fetch(
-        self, keys: Sequence[str], load: Loader, ttl_ms: Callable[[bytes], int]
+        self,
+        keys: Sequence[str],
+        load: Loader,
+        ttl_ms: Callable[[bytes], int],
+        *,
+        max_age: float = 0.0,
     ) -> list[bytes]:
         """The entry of every key: from Redis when trusted, else from `load`.
 
         `load(indices)` returns entries for those positions of `keys`, from
         PostgreSQL; `ttl_ms(entry)` says how long a filled entry may live.
+        With `max_age` > 0 the caller accepts entries that old from this
+        process's memory (cache/local.py); otherwise the answer reflects
+        every write that returned before this call.
         """
+        if max_age <= 0 or not self.enabled:
+            return await self._fetch_shared(keys, load, ttl_ms)
+        found = [self.local.get(key, max_age) for key in keys]
+        missing = [i for i, entry in enumerate(found) if entry is None]
+        if missing:
+
+            async def load_missing(indices: list[int]) -> list[bytes]:
+                return await load([missing[j] for j in indices])
+
+            shared = await self._fetch_shared([keys[i] for i in missing], load_missing, ttl_ms)
+            for i, entry in zip(missing, shared, strict=True):
+                found[i] = entry
+        return cast(list[bytes], found)
+
+    async def _fetch_shared(
+        self, keys: Sequence[str], load: Loader, ttl_ms: Callable[[bytes], int]
+    ) -> list[bytes]:
+        """From Redis (or PostgreSQL), and remembered in the in-process tier."""
+        started = time.monotonic()
+        entries = await self._fetch_redis(keys, load, ttl_ms)
+        if self.enabled:
+            for key, entry in zip(keys, entries, strict=True):
+                self.local.put(key, entry, started)
+        return entries
+
+    async def _fetch_redis(
+        self, keys: Sequence[str], load: Loader, ttl_ms: Callable[[bytes], int]
+    ) -> list[bytes]:
         if not (self.enabled and self.trusted):
             self.stats["bypassed"] += len(keys)
             return await load(list(range(len(keys))))
@@ -338,8 +378,13 @@ class CacheAside:
         keys = list(keys)
         if not keys:
             return
+        self.local.discard(keys)
         try:
-            await self.redis.delete(*keys)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.delete(*keys)
+                # Other processes drop them from their in-process tiers.
+                pipe.publish(self.channel, "\n".join(keys))
+                await pipe.execute()
             return
         except REDIS_DOWN:
             pass

@@ -45,5 +45,9 @@ class Keys:
     def trending_epoch(self) -> str:
         return f"{self.prefix}:trending:epoch"
 
+    def invalidations(self) -> str:
+        """The pub/sub channel of invalidated keys (for in-process tiers)."""
+        return f"{self.prefix}:cache:invalidations"
+
     def cache_generation(self) -> str:
         return f"{self.prefix}:cache:generation"

@@ -33,6 +33,19 @@ def connect(settings: Settings) -> aioredis.Redis:
     )
 
 
+def connect_listener(settings: Settings) -> aioredis.Redis:
+    """For pub/sub: a subscriber waits indefinitely, so no read timeout, but
+    keepalives and periodic health checks notice a dead connection."""
+    return aioredis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=None,
+        socket_connect_timeout=settings.redis_timeout,
+        socket_keepalive=True,
+        health_check_interval=15,
+        retry=Retry(NoBackoff(), 0),
+    )
+
+
 @contextlib.contextmanager
 def required() -> Iterator[None]:
     """For data that lives only in Redis: unreachable Redis is UNAVAILABLE."""

@@ -71,7 +71,7 @@ def translated() -> Any:
 class Database:
     def __init__(self, pool: asyncpg.Pool, settings: Settings):
         self.pool = pool
-        self._default_timeout = settings.default_statement_timeout
+        self.default_timeout = settings.default_statement_timeout
 
     @classmethod
     async def connect(cls, settings: Settings) -> Database:
@@ -97,7 +97,7 @@ class Database:
         return cls(pool, settings)
 
     def timeout(self) -> float:
-        return deadline.timeout(self._default_timeout)
+        return deadline.timeout(self.default_timeout)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         with translated():

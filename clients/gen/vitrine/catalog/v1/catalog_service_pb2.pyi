@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from vitrine.catalog.v1 import category_pb2 as _category_pb2
@@ -41,12 +42,14 @@ PRODUCT_EVENT_KIND_FAVORITE: ProductEventKind
 PRODUCT_EVENT_KIND_CLICK_OUT: ProductEventKind
 
 class GetProductRequest(_message.Message):
-    __slots__ = ("id", "show_deleted")
+    __slots__ = ("id", "show_deleted", "max_staleness")
     ID_FIELD_NUMBER: _ClassVar[int]
     SHOW_DELETED_FIELD_NUMBER: _ClassVar[int]
+    MAX_STALENESS_FIELD_NUMBER: _ClassVar[int]
     id: int
     show_deleted: bool
-    def __init__(self, id: _Optional[int] = ..., show_deleted: _Optional[bool] = ...) -> None: ...
+    max_staleness: _duration_pb2.Duration
+    def __init__(self, id: _Optional[int] = ..., show_deleted: _Optional[bool] = ..., max_staleness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class GetProductResponse(_message.Message):
     __slots__ = ("product",)
@@ -55,12 +58,14 @@ class GetProductResponse(_message.Message):
     def __init__(self, product: _Optional[_Union[_product_pb2.Product, _Mapping]] = ...) -> None: ...
 
 class BatchGetProductsRequest(_message.Message):
-    __slots__ = ("ids", "show_deleted")
+    __slots__ = ("ids", "show_deleted", "max_staleness")
     IDS_FIELD_NUMBER: _ClassVar[int]
     SHOW_DELETED_FIELD_NUMBER: _ClassVar[int]
+    MAX_STALENESS_FIELD_NUMBER: _ClassVar[int]
     ids: _containers.RepeatedScalarFieldContainer[int]
     show_deleted: bool
-    def __init__(self, ids: _Optional[_Iterable[int]] = ..., show_deleted: _Optional[bool] = ...) -> None: ...
+    max_staleness: _duration_pb2.Duration
+    def __init__(self, ids: _Optional[_Iterable[int]] = ..., show_deleted: _Optional[bool] = ..., max_staleness: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class BatchGetProductsResponse(_message.Message):
     __slots__ = ("products", "not_found_ids")

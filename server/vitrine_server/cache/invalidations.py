@@ -1,0 +1,65 @@
+"""Invalidations announced between processes over Redis pub/sub, for the
+in-process tier (cache/local.py).
+
+Every write publishes the keys it deleted; every process listens and drops
+them from its own tier. Pub/sub delivers at most once: when the listener's
+connection breaks, messages may have been missed, so the tier is cleared
+before listening again. While Redis is down nothing is announced, and the
+callers' staleness bound is what holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import redis.asyncio as aioredis
+
+from vitrine_server.cache.local import LocalTier
+from vitrine_server.cache.redis import REDIS_DOWN
+
+log = logging.getLogger("vitrine.cache")
+
+RETRY_S = 0.5
+
+
+class InvalidationListener:
+    def __init__(self, redis: aioredis.Redis, channel: str, tier: LocalTier):
+        self.redis = redis
+        self.channel = channel
+        self.tier = tier
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="cache-invalidations")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._listen()
+            except REDIS_DOWN:
+                pass
+            except Exception:
+                log.exception("invalidation listener failed")
+            await asyncio.sleep(RETRY_S)
+
+    async def _listen(self) -> None:
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self.channel)
+            # Anything published while we were not listening is lost: start clean.
+            self.tier.clear()
+            while True:
+                message = await pubsub.get_message(timeout=None)
+                if message is not None and message["type"] == "message":
+                    self.tier.discard(message["data"].decode().split("\n"))
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
