@@ -1,14 +1,18 @@
 """The catalog benchmark: scenarios, how each one is checked and run, targets.
 
-Order of one run (servers run one at a time, never side by side, so none
-steals CPU from the one under load):
-  1. Vitrine, cache on: migrate + seed the bench database, then GetProduct
-     from the in-process tier (max_staleness, opt-in) and from Redis,
+Order of one run:
+  1. Vitrine, cache on: migrate + seed the bench database, then
      BatchGetProducts(100), ListProducts page 1 and page 500.
-  2. The bare echo server, same workers, options and h2load settings: the
-     baseline returns a response the size of GetProduct's (Sized), and a
-     plain echo of the request is measured beside it for reference.
-  3. Vitrine with VITRINE_CACHE=off: GetProduct from PostgreSQL.
+  2. Head to head: the bare echo server and Vitrine with VITRINE_CACHE=off
+     start beside it, and the scenarios compared with echo run interleaved,
+     one at a time, for ROUNDS rounds: echo (a response the size of
+     GetProduct's, plus a plain echo of the request for reference),
+     GetProduct from the in-process tier (max_staleness, opt-in), from Redis,
+     and from PostgreSQL. Each reports its median round. This machine's
+     speed drifts by tens of percent within a minute: measuring the ratios
+     in alternation, rather than echo once and each RPC once, keeps the
+     drift out of them. Only one server is under load at a time; the idle
+     ones cost nothing measurable.
 
 Every scenario first makes the exact call h2load will replay with a real
 gRPC client and checks the answer, replays a short verbose sample counting
@@ -51,6 +55,8 @@ LIST_DEEP = "list_products_page_500"
 ORDER = (ECHO, ECHO_PLAIN, GET_LOCAL, GET_CACHE, GET_PG, BATCH, LIST_P1, LIST_DEEP)
 # The staleness the in-process scenario's caller accepts.
 LOCAL_STALENESS_S = 10
+# Rounds of the head-to-head scenarios (each reports its median round).
+ROUNDS = 3
 
 LABELS = {
     ECHO: "echo (bare grpc.aio, same bytes)",
@@ -234,8 +240,6 @@ def get_scenario(key: str, product_id: int, max_staleness_s: int = 0) -> Scenari
 async def cached_vitrine_scenarios(channel: grpc.aio.Channel, ids: list[int]) -> list[Scenario]:
     token, last_price = await deep_page_token(channel, DEEP_PAGE)
     return [
-        get_scenario(GET_LOCAL, ids[0], LOCAL_STALENESS_S),
-        get_scenario(GET_CACHE, ids[0]),
         Scenario(
             BATCH,
             f"{SERVICE}/BatchGetProducts",
@@ -372,8 +376,9 @@ def _fail_all(report: BenchReport, keys: tuple[str, ...], error: str) -> None:
     print(f"  FAILED: {', '.join(LABELS[k] for k in pending)}: {error}", flush=True)
 
 
-async def _phase_cached(report: BenchReport) -> int | None:
-    """Vitrine with its cache: prepares the data; returns the GetProduct id."""
+async def _phase_cached(report: BenchReport) -> None:
+    """Vitrine with its cache: prepares the data, runs the scenarios that are
+    not compared with echo, then the head-to-head beside it."""
     config = report.config
     keys = (GET_LOCAL, GET_CACHE, BATCH, LIST_P1, LIST_DEEP)
     print("vitrine (cache on): preparing database and server", flush=True)
@@ -398,59 +403,65 @@ async def _phase_cached(report: BenchReport) -> int | None:
                 scenarios = await cached_vitrine_scenarios(channel, ids)
             for scenario in scenarios:
                 report.results[scenario.key] = await run_scenario(server, scenario, config)
+            await _phase_head_to_head(report, server, ids[0])
             report.result(GET_CACHE).info["redis_keys_after"] = await dataset.count_redis_prefix(
                 config.redis_url, config.redis_prefix
             )
-        return ids[0]
-    except Exception as e:  # also asyncpg/redis errors: report them, keep the echo run
+    except Exception as e:  # also asyncpg/redis errors: report them
         hint = ""
         if isinstance(e, ServerFailed) and "before ready" in str(e):
             hint = (
                 "\n  (a bench database from an older schema? `python -m bench --reset-db` "
                 "re-creates and re-seeds it)"
             )
-        _fail_all(report, keys, f"Vitrine (cache on) unavailable: {_describe(e)}{hint}")
-        return None
-
-
-async def _phase_echo(report: BenchReport, product_id: int) -> None:
-    config = report.config
-    print("echo server", flush=True)
-    # As many response bytes as GetProduct sent (a typical size if it did not run).
-    response_bytes = report.result(GET_CACHE).info.get("response_bytes", 500)
-    server = echo_server(free_port(), config.workers, config.out_dir / "echo.log", response_bytes)
-    try:
-        async with server:
-            for scenario in echo_scenarios(product_id, response_bytes):
-                report.results[scenario.key] = await run_scenario(server, scenario, config)
-    except ServerFailed as e:
-        _fail_all(report, (ECHO, ECHO_PLAIN), str(e))
-
-
-async def _phase_postgres(report: BenchReport, product_id: int | None) -> None:
-    config = report.config
-    print("vitrine (VITRINE_CACHE=off)", flush=True)
-    if product_id is None:
-        _fail_all(report, (GET_PG,), "skipped: the cache-on phase could not prepare the data")
-        return
-    try:
-        await dataset.flush_redis_prefix(config.redis_url, config.redis_prefix)
-        server = vitrine_server(
-            free_port(),
-            config.workers,
-            config.out_dir / "vitrine-postgres.log",
-            _vitrine_env(config, cache=False),
-            name="vitrine (cache off)",
+        _fail_all(
+            report, (*keys, ECHO, ECHO_PLAIN, GET_PG), f"Vitrine unavailable: {_describe(e)}{hint}"
         )
-        async with server:
-            report.results[GET_PG] = await run_scenario(
-                server, get_scenario(GET_PG, product_id), config
-            )
-        report.result(GET_PG).info["redis_keys_after"] = await dataset.count_redis_prefix(
-            config.redis_url, config.redis_prefix
-        )
-    except Exception as e:
-        _fail_all(report, (GET_PG,), f"Vitrine (cache off) unavailable: {_describe(e)}")
+
+
+async def _response_bytes(server: ServerProcess, scenario: Scenario) -> int:
+    async with grpc.aio.insecure_channel(server.target) as channel:
+        return len(await call_raw(channel, scenario.path, scenario.request))
+
+
+async def _phase_head_to_head(report: BenchReport, cached: ServerProcess, product_id: int) -> None:
+    config = report.config
+    get_local = get_scenario(GET_LOCAL, product_id, LOCAL_STALENESS_S)
+    get_cache = get_scenario(GET_CACHE, product_id)
+    get_pg = get_scenario(GET_PG, product_id)
+    # The echo baseline answers as many bytes as GetProduct does.
+    response_bytes = await _response_bytes(cached, get_cache)
+    print(f"head to head ({ROUNDS} rounds, interleaved): echo, in-process, Redis, PostgreSQL")
+    echo = echo_server(free_port(), config.workers, config.out_dir / "echo.log", response_bytes)
+    postgres = vitrine_server(
+        free_port(),
+        config.workers,
+        config.out_dir / "vitrine-postgres.log",
+        _vitrine_env(config, cache=False),
+        name="vitrine (cache off)",
+    )
+    async with echo, postgres:
+        sized, plain = echo_scenarios(product_id, response_bytes)
+        lineup = [(echo, sized), (cached, get_local), (cached, get_cache), (postgres, get_pg)]
+        rounds: dict[str, list[ScenarioResult]] = {s.key: [] for _, s in lineup}
+        for n in range(1, ROUNDS + 1):
+            print(f"  round {n}", flush=True)
+            for server, scenario in lineup:
+                rounds[scenario.key].append(await run_scenario(server, scenario, config))
+        report.results[ECHO_PLAIN] = await run_scenario(echo, plain, config)
+    for key, results in rounds.items():
+        report.results[key] = _median(results)
+
+
+def _median(results: list[ScenarioResult]) -> ScenarioResult:
+    """The median round by req/s (a failed round fails the scenario)."""
+    failed = [r for r in results if not r.measured]
+    if failed:
+        return failed[0]
+    ordered = sorted(results, key=lambda r: r.load.rps if r.load else 0.0)
+    median = ordered[len(ordered) // 2]
+    median.info["rounds_rps"] = [round(r.load.rps) for r in results if r.load]
+    return median
 
 
 async def run_catalog_bench(config: BenchConfig) -> BenchReport:
@@ -465,10 +476,7 @@ async def run_catalog_bench(config: BenchConfig) -> BenchReport:
     report.options_drift = options_drift()
     if report.options_drift:
         print(f"warning: {report.options_drift}", flush=True)
-    product_id = await _phase_cached(report)
-    # Without Vitrine the echo still runs, with a GetProduct body of a typical size.
-    await _phase_echo(report, product_id if product_id is not None else 50_000)
-    await _phase_postgres(report, product_id)
+    await _phase_cached(report)
     report.results = {k: report.result(k) for k in ORDER}
     report.loadavg_after = os.getloadavg()[0]
     return report

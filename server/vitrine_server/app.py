@@ -84,6 +84,7 @@ class VitrineServer:
             trending=TrendingService(self.db, self.cache, products),
         )
 
+        self.catalog = catalog
         server = grpc.aio.server(options=SERVER_OPTIONS)
         register_service(server, CATALOG, catalog)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)

@@ -31,7 +31,7 @@ class FakeTable:
 async def test_concurrent_reads_share_queries():
     table = FakeTable({i: f"row{i}" for i in range(100)})
     c = Coalescer(table.fetch_many, max_in_flight=1)
-    results = await asyncio.gather(*(c.load([i % 10, 99], 5) for i in range(50)))
+    results = await asyncio.gather(*(c.load([i % 10, 99]) for i in range(50)))
     assert all(r == {i % 10: f"row{i % 10}", 99: "row99"} for i, r in enumerate(results))
     assert len(table.queries) <= 2, table.queries
     assert c.stats["queries"] == len(table.queries)
@@ -39,16 +39,16 @@ async def test_concurrent_reads_share_queries():
 
 async def test_missing_ids_are_left_out():
     c = Coalescer(FakeTable({1: "a"}).fetch_many)
-    assert await c.load([1, 2], 5) == {1: "a"}
+    assert await c.load([1, 2]) == {1: "a"}
 
 
 async def test_a_read_never_joins_a_query_already_running():
     table = FakeTable({1: "old"}, delay=0.05)
     c = Coalescer(table.fetch_many, max_in_flight=1)
-    first = asyncio.ensure_future(c.load([1], 5))
+    first = asyncio.ensure_future(c.load([1]))
     await asyncio.sleep(0.01)  # the first query is running with the old row
     table.rows[1] = "new"  # a write commits...
-    second = await c.load([1], 5)  # ...and a read starts after it
+    second = await c.load([1])  # ...and a read starts after it
     assert second == {1: "new"}
     assert await first == {1: "old"}
     assert len(table.queries) == 2
@@ -58,12 +58,29 @@ async def test_errors_reach_every_caller_and_deadlines_bound_waiting():
     table = FakeTable({1: "a"}, delay=0.2)
     c = Coalescer(table.fetch_many)
     table.fail = Unavailable("down", reason="POSTGRES_UNAVAILABLE")
-    results = await asyncio.gather(c.load([1], 5), c.load([1], 5), return_exceptions=True)
+    results = await asyncio.gather(c.load([1]), c.load([1]), return_exceptions=True)
     assert all(isinstance(r, Unavailable) for r in results)
     table.fail = None
     deadline.set_remaining(0.05)
     try:
         with pytest.raises(DeadlineExceeded):
-            await c.load([1], 5)
+            await c.load([1])
     finally:
         deadline.set_remaining(None)
+
+
+async def test_lone_reads_do_not_wait_and_crowds_are_spaced():
+    table = FakeTable({1: "a", 2: "b"}, delay=0.001)
+    c = Coalescer(table.fetch_many, min_interval=0.05)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for _ in range(5):  # one after another: each goes out at once
+        assert await c.load([1]) == {1: "a"}
+    assert loop.time() - start < 0.05
+    # A crowd: the next query waits for the interval and gathers what came meanwhile.
+    await asyncio.gather(*(c.load([2]) for _ in range(10)))
+    queries = len(table.queries)
+    start = loop.time()
+    await asyncio.gather(*(c.load([1]) for _ in range(10)))
+    assert len(table.queries) == queries + 1
+    assert loop.time() - start >= 0.04

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -11,13 +11,17 @@ from vitrine.type.v1 import money_pb2
 
 from vitrine_server.cache.aside import ABSENT_ENTRY
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
 
 def timestamp(value: datetime | None) -> Timestamp | None:
+    # Integer arithmetic on the timedelta: exact, and several times cheaper
+    # than Timestamp.FromDatetime (pure Python) on this hot path.
     if value is None:
         return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
+    micros = (value - _EPOCH) // _MICROSECOND
+    return Timestamp(seconds=micros // 1_000_000, nanos=micros % 1_000_000 * 1000)
 
 
 def money(amount: int | None, currency: str) -> money_pb2.Money | None:

@@ -86,7 +86,7 @@ class ProductService:
 
         async def load(indices: list[int]) -> list[bytes]:
             wanted = [ids[i] for i in indices]
-            found = await self._rows.load(wanted, self.db.default_timeout)
+            found = await self._rows.load(wanted)
             return [found.get(pid, ABSENT_ENTRY) for pid in wanted]
 
         return await self.cache.fetch(

@@ -41,6 +41,17 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _reset_connection(conn: asyncpg.Connection) -> None:
+    """Nothing to undo when a connection goes back to the pool.
+
+    asyncpg's default reset costs a round trip per release (advisory unlock,
+    CLOSE ALL, UNLISTEN, RESET ALL). The service leaves no session state
+    behind: no LISTEN, no session advisory locks, no SET, and transactions
+    are always closed by their context manager (asyncpg still rolls back a
+    dangling one before calling this).
+    """
+
+
 def translate(err: BaseException) -> errors.VitrineError | None:
     """The domain error for a driver error, or None if it is a bug."""
     if isinstance(err, asyncpg.QueryCanceledError | TimeoutError):
@@ -83,6 +94,7 @@ class Database:
             max_inactive_connection_lifetime=settings.pool_max_inactive_lifetime,
             timeout=settings.pool_connect_timeout,
             init=_init_connection,
+            reset=_reset_connection,
             server_settings={
                 "application_name": "vitrine",
                 # Short OLTP statements: JIT compilation only adds latency.

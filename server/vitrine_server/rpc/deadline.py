@@ -21,6 +21,17 @@ def set_remaining(seconds: float | None) -> None:
     _deadline.set(None if seconds is None else time.monotonic() + seconds)
 
 
+def remaining() -> float | None:
+    """Seconds the caller has left, or None when it sent no deadline."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0.001:
+        raise DeadlineExceeded()
+    return left
+
+
 def timeout(default: float) -> float:
     """Seconds the next store call may take: the time the caller has left,
     capped by `default`. Raises DeadlineExceeded when none is left."""
