@@ -9,6 +9,7 @@ worker that dies unexpectedly, and exits when all have drained.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -38,6 +39,10 @@ def run_worker(settings: Settings, index: int = 0) -> None:
 async def _serve(settings: Settings, index: int) -> None:
     server = VitrineServer(settings)
     await server.start()
+    # Everything loaded so far (modules, descriptors, SQL) lives as long as the
+    # process: keep it out of every future garbage collection.
+    gc.collect()
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
