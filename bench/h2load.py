@@ -58,6 +58,9 @@ class LoadSettings:
     # that one counts warm-up DATA bytes in the summary, breaking the
     # DATA-bytes check, while excluding those calls from the request count.
     warmup_s: int = 2
+    # 0: as fast as the server answers (closed loop, for throughput). Else a
+    # fixed rate per connection (open loop, for latency below saturation).
+    rps_per_connection: int = 0
 
 
 @dataclass
@@ -205,6 +208,8 @@ async def run_load(
         "-t",
         str(settings.threads),
     ]
+    if settings.rps_per_connection:
+        base += ["--rps", str(settings.rps_per_connection)]
     if settings.warmup_s > 0:
         await _run(_argv(url, body, [*base, "-D", str(settings.warmup_s)]), settings.warmup_s + 30)
     _fresh_log(log_file)

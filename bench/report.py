@@ -50,7 +50,8 @@ def table(report: BenchReport, targets: list[Target]) -> str:
         if lr is None:
             rows.append((LABELS[key], "-", "-", "-", "-", "-", text or "-", "ERROR"))
             continue
-        ratio = lr.rps / echo.rps if echo else None
+        # Head-to-head rows: the median of per-round ratios (see catalog.py).
+        ratio = res.info.get("vs_echo") or (lr.rps / echo.rps if echo else None)
         # p99/p50 is shown for every row: the echo's own value is the floor
         # the "p99 <= 3x p50" targets can be judged against.
         rows.append(
@@ -65,6 +66,12 @@ def table(report: BenchReport, targets: list[Target]) -> str:
                 _verdict(mine),
             )
         )
+    latency = [
+        f"  {LABELS[key]:<34} p50 {lat['p50_ms']:7.2f} ms  p99 {lat['p99_ms']:7.2f} ms  "
+        f"p99/p50 {lat['p99_ms'] / lat['p50_ms']:5.2f}  ({lat['achieved_rps']:,} req/s)"
+        for key, res in report.results.items()
+        if (lat := res.info.get("latency"))
+    ]
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     lines = [
         "  ".join(
@@ -74,6 +81,12 @@ def table(report: BenchReport, targets: list[Target]) -> str:
         for r in (header, *rows)
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    if latency:
+        offered = next(
+            r.info["latency"]["offered_rps"] for r in report.results.values() if "latency" in r.info
+        )
+        lines += ["", f"latency at a fixed offered load of {offered:,} req/s (half the echo's):"]
+        lines += latency
     # One entry per distinct error: a server that did not start fails several rows.
     errors: dict[str, list[str]] = {}
     for key, res in report.results.items():
