@@ -42,6 +42,9 @@ from bench.servers import ServerFailed, ServerProcess, echo_server, free_port, v
 SERVICE = "/vitrine.catalog.v1.CatalogService"
 PAGE_SIZE = 20
 DEEP_PAGE = 500
+# The deep page is the one among DEEP_PAGE.. DEEP_PAGE + DEEP_PAGE_SPAN whose
+# payload is closest to page 1's (see deep_page_token).
+DEEP_PAGE_SPAN = 20
 BATCH_SIZE = 100
 CATALOG_PRODUCTS = 100_000
 
@@ -210,16 +213,22 @@ def list_request(page_token: str = "") -> pb.ListProductsRequest:
     )
 
 
-async def deep_page_token(channel: grpc.aio.Channel, page: int) -> tuple[str, int]:
-    """Walk pages 1..page-1 with a real client: the token of `page`, and the
-    last price on the page before it."""
+async def deep_page_token(channel: grpc.aio.Channel, page: int) -> tuple[str, int, int]:
+    """Walk the pages with a real client, and pick the deep page to measure:
+    among pages `page` to `page` + DEEP_PAGE_SPAN, the one whose response is
+    closest in size to page 1's. Products differ (deeper pages, dearer
+    products, longer descriptions: page 500 here is ~20% larger), and the
+    target is about depth, not payload, so the payload is held equal.
+    Returns its token, the last price on the page before it, its number."""
     list_products = channel.unary_unary(
         f"{SERVICE}/ListProducts",
         request_serializer=pb.ListProductsRequest.SerializeToString,
         response_deserializer=pb.ListProductsResponse.FromString,
     )
     token, last_price = "", 0
-    for n in range(1, page):
+    first_size = 0
+    candidates: list[tuple[int, int, str, int]] = []  # (size gap, page, token, last price)
+    for n in range(1, page + DEEP_PAGE_SPAN + 1):
         try:
             resp = await list_products(list_request(token), timeout=10)
         except grpc.aio.AioRpcError as e:
@@ -230,8 +239,14 @@ async def deep_page_token(channel: grpc.aio.Channel, page: int) -> tuple[str, in
             f"ListProducts page {n} has {len(prices)} products / no next token",
         )
         _check(prices[0] >= last_price, f"ListProducts page {n} is out of order")
+        size = resp.ByteSize()
+        if n == 1:
+            first_size = size
+        if n >= page:
+            candidates.append((abs(size - first_size), n, token, last_price))
         token, last_price = resp.next_page_token, prices[-1]
-    return token, last_price
+    _, chosen, chosen_token, before_price = min(candidates)
+    return chosen_token, before_price, chosen
 
 
 def get_scenario(key: str, product_id: int, max_staleness_s: int = 0) -> Scenario:
@@ -244,7 +259,8 @@ def get_scenario(key: str, product_id: int, max_staleness_s: int = 0) -> Scenari
 
 
 async def cached_vitrine_scenarios(channel: grpc.aio.Channel, ids: list[int]) -> list[Scenario]:
-    token, last_price = await deep_page_token(channel, DEEP_PAGE)
+    token, last_price, page = await deep_page_token(channel, DEEP_PAGE)
+    LABELS[LIST_DEEP] = f"ListProducts page {page}"
     return [
         Scenario(
             BATCH,
