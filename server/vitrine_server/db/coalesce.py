@@ -33,7 +33,7 @@ class Coalescer:
         fetch_many: FetchMany,
         *,
         max_in_flight: int = 1,
-        max_batch: int = 1000,
+        max_batch: int = 10_000,
         min_interval: float = 0.005,
     ):
         self._fetch_many = fetch_many
