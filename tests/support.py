@@ -15,6 +15,7 @@ import grpc
 from google.rpc import error_details_pb2, status_pb2
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
+from vitrine.pricing.v1 import pricing_service_pb2_grpc
 from vitrine_server.app import VitrineServer
 from vitrine_server.config import Settings
 
@@ -39,6 +40,7 @@ class Env:
     channel: grpc.aio.Channel
     catalog: catalog_service_pb2_grpc.CatalogServiceStub
     pool: asyncpg.Pool
+    pricing: pricing_service_pb2_grpc.PricingServiceStub
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -54,6 +56,7 @@ class Env:
                 channel,
                 catalog_service_pb2_grpc.CatalogServiceStub(channel),
                 pool,
+                pricing_service_pb2_grpc.PricingServiceStub(channel),
             )
         finally:
             await channel.close()
@@ -109,6 +112,7 @@ async def make_offer(
     in_stock: bool = True,
     original: int | None = None,
     external_id: str | None = None,
+    observed: Any = None,
 ) -> Any:
     offer = dict(
         product_id=product_id,
@@ -120,6 +124,8 @@ async def make_offer(
     )
     if original is not None:
         offer["original_price"] = brl(original)
+    if observed is not None:
+        offer["observed_time"] = observed
     response = await stub.UpsertOffers(api.UpsertOffersRequest(offers=[offer]))
     return response.offers[0]
 

@@ -16,6 +16,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from vitrine.catalog.v1 import catalog_service_pb2
+from vitrine.pricing.v1 import pricing_service_pb2
 
 from vitrine_server.cache import redis as redis_client
 from vitrine_server.cache.aside import CacheAside
@@ -30,14 +31,17 @@ from vitrine_server.catalog.taxonomy import CategoryService, StoreService
 from vitrine_server.catalog.trending import TrendingService
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
+from vitrine_server.pricing.handlers import PricingHandlers
+from vitrine_server.pricing.ingestion import IngestionService
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
 from vitrine_server.rpc.handlers import register_service
 
 log = logging.getLogger("vitrine.server")
 
 CATALOG = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"]
+PRICING = pricing_service_pb2.DESCRIPTOR.services_by_name["PricingService"]
 # Services whose health follows PostgreSQL's reachability.
-DATA_SERVICES = (CATALOG.full_name,)
+DATA_SERVICES = (CATALOG.full_name, PRICING.full_name)
 
 SERVER_OPTIONS = [
     ("grpc.so_reuseport", 1),
@@ -87,6 +91,7 @@ class VitrineServer:
         self.catalog = catalog
         server = grpc.aio.server(options=SERVER_OPTIONS)
         register_service(server, CATALOG, catalog)
+        register_service(server, PRICING, PricingHandlers(IngestionService(self.db, self.cache)))
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             (*DATA_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server

@@ -1,0 +1,35 @@
+"""PricingService over gRPC: protobuf in, a call into the services, protobuf out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from vitrine.pricing.v1 import pricing_service_pb2 as api
+
+from vitrine_server.pricing.ingestion import IngestionService
+
+Context = Any  # grpc.aio.ServicerContext
+
+
+class PricingHandlers:
+    def __init__(self, ingestion: IngestionService):
+        self.ingestion = ingestion
+
+    async def RecordPriceBatch(
+        self, request: api.RecordPriceBatchRequest, context: Context
+    ) -> api.RecordPriceBatchResponse:
+        return await self.ingestion.record_batch(request.batch_id, list(request.observations))
+
+    async def RecordPrices(
+        self, requests: AsyncIterator[api.RecordPricesRequest], context: Context
+    ) -> api.RecordPricesResponse:
+        # Each streamed batch commits as it arrives: a stream cut halfway keeps
+        # what was acknowledged, and re-sending it replays those batches.
+        response = api.RecordPricesResponse()
+        async for request in requests:
+            result = await self.ingestion.record_batch(request.batch_id, list(request.observations))
+            response.batches.append(result)
+            response.accepted_count += result.accepted_count
+            response.rejected_count += result.rejected_count
+        return response

@@ -1,0 +1,179 @@
+"""Price ingestion: scraped observations into exact change-point history.
+
+A batch is one transaction: claim the batch id (a replay answers the first
+delivery's response), check each observation on its own (a bad one is
+rejected with a reason, the rest go on), lock the touched offers in id
+order (concurrent batches on shared offers queue instead of deadlocking),
+record the observations in offer and time order (record_price_observation,
+migrations/0002), move each offer's current price to its latest change
+point, refresh the products' best offers, store the response. The cache is
+invalidated after the commit, and only then is the batch acknowledged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from vitrine.pricing.v1 import observation_pb2 as obs
+from vitrine.pricing.v1 import pricing_service_pb2 as api
+
+from vitrine_server import errors
+from vitrine_server.cache.aside import CacheAside
+from vitrine_server.catalog.offers import Q as OFFERS
+from vitrine_server.db.database import Database
+from vitrine_server.db.sql import load_queries
+
+Q = load_queries(__file__, "ingest.sql")
+
+MAX_OBSERVATIONS = 10_000
+MAX_MINOR = 10**10  # ten billion centavos: anything above is a scraper bug
+MAX_AGE = timedelta(days=365)
+CLOCK_SKEW = timedelta(seconds=60)
+
+CHANGED = obs.OBSERVATION_OUTCOME_CHANGED
+UNCHANGED = obs.OBSERVATION_OUTCOME_UNCHANGED
+REJECTED = obs.OBSERVATION_OUTCOME_REJECTED
+
+
+@dataclass(slots=True)
+class _Accepted:
+    index: int
+    offer_id: int
+    product_id: int
+    currency: str
+    at: datetime
+    price: int
+    original: int | None
+    in_stock: bool
+
+
+def _reject(result: obs.ObservationResult, reason: str, detail: str) -> None:
+    result.outcome = REJECTED
+    result.reason = reason
+    result.detail = detail
+
+
+def _check_shape(o: obs.PriceObservation, result: obs.ObservationResult, now: datetime) -> bool:
+    """Checks that need no database; False (with the reason set) if rejected."""
+    if o.offer_id < 0 or (o.offer_id == 0 and (o.store_id <= 0 or not o.external_id)):
+        _reject(
+            result, "UNKNOWN_OFFER", "name the offer by offer_id, or by store_id and external_id"
+        )
+        return False
+    if not o.HasField("observed_time"):
+        _reject(result, "MISSING_TIMESTAMP", "observed_time is required")
+        return False
+    at = o.observed_time.ToDatetime(tzinfo=UTC)
+    if at > now + CLOCK_SKEW:
+        _reject(result, "FUTURE_TIMESTAMP", f"observed_time {at.isoformat()} is in the future")
+        return False
+    if at < now - MAX_AGE:
+        _reject(result, "TOO_OLD", f"observed_time may be at most {MAX_AGE.days} days ago")
+        return False
+    if not 0 < o.price.amount_minor < MAX_MINOR:
+        _reject(result, "INVALID_PRICE", f"price must be > 0 and < {MAX_MINOR} minor units")
+        return False
+    if o.HasField("original_price"):
+        if o.original_price.currency_code != o.price.currency_code:
+            _reject(result, "CURRENCY_MISMATCH", "original_price must be in the price's currency")
+            return False
+        if not 0 < o.original_price.amount_minor < MAX_MINOR:
+            _reject(result, "INVALID_ORIGINAL_PRICE", "original_price is out of range")
+            return False
+    return True
+
+
+class IngestionService:
+    def __init__(self, db: Database, cache: CacheAside):
+        self.db = db
+        self.cache = cache
+
+    async def record_batch(
+        self, batch_id: str, observations: list[obs.PriceObservation]
+    ) -> api.RecordPriceBatchResponse:
+        v = errors.Violations()
+        if not 1 <= len(batch_id) <= 128:
+            v.add("batch_id", "must be 1-128 characters")
+        if not observations:
+            v.add("observations", "must hold at least one observation")
+        elif len(observations) > MAX_OBSERVATIONS:
+            v.add("observations", f"may hold at most {MAX_OBSERVATIONS} observations")
+        v.raise_if_any()
+
+        now = datetime.now(UTC)
+        response = api.RecordPriceBatchResponse(batch_id=batch_id)
+        results = [response.results.add() for _ in observations]
+        shaped = [i for i, o in enumerate(observations) if _check_shape(o, results[i], now)]
+
+        async with self.db.transaction() as tx:
+            if not await tx.fetchval(Q.claim_batch, batch_id):
+                stored = await tx.fetchval(Q.batch_response, batch_id)
+                replay = api.RecordPriceBatchResponse.FromString(stored or b"")
+                replay.replayed = True
+                return replay
+            offers = {
+                r["ord"] - 1: r
+                for r in await tx.fetch(
+                    Q.resolve_offers,
+                    [observations[i].offer_id for i in shaped],
+                    [observations[i].store_id for i in shaped],
+                    [observations[i].external_id for i in shaped],
+                )
+            }
+            accepted = []
+            for position, i in enumerate(shaped):
+                o, offer = observations[i], offers.get(position)
+                if offer is None:
+                    _reject(results[i], "UNKNOWN_OFFER", "no such offer")
+                    continue
+                results[i].offer_id = offer["id"]
+                if o.price.currency_code != offer["currency_code"]:
+                    _reject(
+                        results[i],
+                        "CURRENCY_MISMATCH",
+                        f"price is in {o.price.currency_code or '(none)'}, "
+                        f"the offer in {offer['currency_code']}",
+                    )
+                    continue
+                accepted.append(
+                    _Accepted(
+                        i,
+                        offer["id"],
+                        offer["product_id"],
+                        offer["currency_code"],
+                        o.observed_time.ToDatetime(tzinfo=UTC),
+                        o.price.amount_minor,
+                        o.original_price.amount_minor if o.HasField("original_price") else None,
+                        o.in_stock,
+                    )
+                )
+            changed_products: list[int] = []
+            if accepted:
+                accepted.sort(key=lambda a: (a.offer_id, a.at, a.index))
+                outcomes = await tx.fetchval(
+                    Q.record_observations,
+                    [a.offer_id for a in accepted],
+                    [a.product_id for a in accepted],
+                    [a.at for a in accepted],
+                    [a.currency for a in accepted],
+                    [a.price for a in accepted],
+                    [a.original for a in accepted],
+                    [a.in_stock for a in accepted],
+                )
+                for a, outcome in zip(accepted, outcomes, strict=True):
+                    results[a.index].outcome = CHANGED if outcome == "changed" else UNCHANGED
+                touched = await tx.fetch(
+                    Q.refresh_current_prices,
+                    [a.offer_id for a in accepted],
+                    [a.at for a in accepted],
+                )
+                refreshed = await tx.fetch(
+                    OFFERS.refresh_best_offers, sorted({r["product_id"] for r in touched})
+                )
+                changed_products = [r["id"] for r in refreshed]
+            response.accepted_count = len(accepted)
+            response.rejected_count = len(observations) - len(accepted)
+            await tx.execute(Q.save_batch_response, batch_id, response.SerializeToString())
+        await self.cache.invalidate([self.cache.keys.product(p) for p in changed_products])
+        return response
