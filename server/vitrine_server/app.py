@@ -32,6 +32,7 @@ from vitrine_server.catalog.trending import TrendingService
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
 from vitrine_server.pricing.handlers import PricingHandlers
+from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.ingestion import IngestionService
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
 from vitrine_server.rpc.handlers import register_service
@@ -91,7 +92,8 @@ class VitrineServer:
         self.catalog = catalog
         server = grpc.aio.server(options=SERVER_OPTIONS)
         register_service(server, CATALOG, catalog)
-        register_service(server, PRICING, PricingHandlers(IngestionService(self.db, self.cache)))
+        pricing = PricingHandlers(IngestionService(self.db, self.cache), HistoryService(self.db))
+        register_service(server, PRICING, pricing)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             (*DATA_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server

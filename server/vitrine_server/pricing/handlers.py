@@ -7,14 +7,16 @@ from typing import Any
 
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
+from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.ingestion import IngestionService
 
 Context = Any  # grpc.aio.ServicerContext
 
 
 class PricingHandlers:
-    def __init__(self, ingestion: IngestionService):
+    def __init__(self, ingestion: IngestionService, history: HistoryService):
         self.ingestion = ingestion
+        self.history = history
 
     async def RecordPriceBatch(
         self, request: api.RecordPriceBatchRequest, context: Context
@@ -33,3 +35,13 @@ class PricingHandlers:
             response.accepted_count += result.accepted_count
             response.rejected_count += result.rejected_count
         return response
+
+    async def GetPriceHistory(
+        self, request: api.GetPriceHistoryRequest, context: Context
+    ) -> api.GetPriceHistoryResponse:
+        return await self.history.history(request)
+
+    async def GetPriceStats(
+        self, request: api.GetPriceStatsRequest, context: Context
+    ) -> api.GetPriceStatsResponse:
+        return await self.history.stats(request)

@@ -1,11 +1,25 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from vitrine.pricing.v1 import history_pb2 as _history_pb2
 from vitrine.pricing.v1 import observation_pb2 as _observation_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class ProductSeries(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PRODUCT_SERIES_UNSPECIFIED: _ClassVar[ProductSeries]
+    PRODUCT_SERIES_BEST_PRICE: _ClassVar[ProductSeries]
+    PRODUCT_SERIES_ALL_OFFERS: _ClassVar[ProductSeries]
+PRODUCT_SERIES_UNSPECIFIED: ProductSeries
+PRODUCT_SERIES_BEST_PRICE: ProductSeries
+PRODUCT_SERIES_ALL_OFFERS: ProductSeries
 
 class RecordPriceBatchRequest(_message.Message):
     __slots__ = ("batch_id", "observations")
@@ -46,3 +60,75 @@ class RecordPricesResponse(_message.Message):
     accepted_count: int
     rejected_count: int
     def __init__(self, batches: _Optional[_Iterable[_Union[RecordPriceBatchResponse, _Mapping]]] = ..., accepted_count: _Optional[int] = ..., rejected_count: _Optional[int] = ...) -> None: ...
+
+class GetPriceHistoryRequest(_message.Message):
+    __slots__ = ("offer_id", "product_id", "series", "start_time", "end_time", "granularity")
+    OFFER_ID_FIELD_NUMBER: _ClassVar[int]
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    GRANULARITY_FIELD_NUMBER: _ClassVar[int]
+    offer_id: int
+    product_id: int
+    series: ProductSeries
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    granularity: _history_pb2.Granularity
+    def __init__(self, offer_id: _Optional[int] = ..., product_id: _Optional[int] = ..., series: _Optional[_Union[ProductSeries, str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., granularity: _Optional[_Union[_history_pb2.Granularity, str]] = ...) -> None: ...
+
+class GetPriceHistoryResponse(_message.Message):
+    __slots__ = ("series",)
+    SERIES_FIELD_NUMBER: _ClassVar[int]
+    series: _containers.RepeatedCompositeFieldContainer[_history_pb2.PriceSeries]
+    def __init__(self, series: _Optional[_Iterable[_Union[_history_pb2.PriceSeries, _Mapping]]] = ...) -> None: ...
+
+class GetPriceStatsRequest(_message.Message):
+    __slots__ = ("product_id",)
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    product_id: int
+    def __init__(self, product_id: _Optional[int] = ...) -> None: ...
+
+class PriceAt(_message.Message):
+    __slots__ = ("price_minor", "time", "offer_id", "store_id")
+    PRICE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    OFFER_ID_FIELD_NUMBER: _ClassVar[int]
+    STORE_ID_FIELD_NUMBER: _ClassVar[int]
+    price_minor: int
+    time: _timestamp_pb2.Timestamp
+    offer_id: int
+    store_id: int
+    def __init__(self, price_minor: _Optional[int] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., offer_id: _Optional[int] = ..., store_id: _Optional[int] = ...) -> None: ...
+
+class WindowStats(_message.Message):
+    __slots__ = ("days", "min_minor", "average_minor", "current_vs_average_bps", "current_vs_min_bps")
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    MIN_MINOR_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_VS_AVERAGE_BPS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_VS_MIN_BPS_FIELD_NUMBER: _ClassVar[int]
+    days: int
+    min_minor: int
+    average_minor: int
+    current_vs_average_bps: int
+    current_vs_min_bps: int
+    def __init__(self, days: _Optional[int] = ..., min_minor: _Optional[int] = ..., average_minor: _Optional[int] = ..., current_vs_average_bps: _Optional[int] = ..., current_vs_min_bps: _Optional[int] = ...) -> None: ...
+
+class GetPriceStatsResponse(_message.Message):
+    __slots__ = ("product_id", "currency_code", "current", "lowest_ever", "highest_ever", "last_30_days", "last_90_days")
+    PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
+    CURRENCY_CODE_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    LOWEST_EVER_FIELD_NUMBER: _ClassVar[int]
+    HIGHEST_EVER_FIELD_NUMBER: _ClassVar[int]
+    LAST_30_DAYS_FIELD_NUMBER: _ClassVar[int]
+    LAST_90_DAYS_FIELD_NUMBER: _ClassVar[int]
+    product_id: int
+    currency_code: str
+    current: PriceAt
+    lowest_ever: PriceAt
+    highest_ever: PriceAt
+    last_30_days: WindowStats
+    last_90_days: WindowStats
+    def __init__(self, product_id: _Optional[int] = ..., currency_code: _Optional[str] = ..., current: _Optional[_Union[PriceAt, _Mapping]] = ..., lowest_ever: _Optional[_Union[PriceAt, _Mapping]] = ..., highest_ever: _Optional[_Union[PriceAt, _Mapping]] = ..., last_30_days: _Optional[_Union[WindowStats, _Mapping]] = ..., last_90_days: _Optional[_Union[WindowStats, _Mapping]] = ...) -> None: ...

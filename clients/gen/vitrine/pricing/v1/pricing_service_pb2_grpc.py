@@ -50,6 +50,16 @@ class PricingServiceStub:
                 request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.RecordPricesRequest.SerializeToString,
                 response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.RecordPricesResponse.FromString,
                 _registered_method=True)
+        self.GetPriceHistory = channel.unary_unary(
+                '/vitrine.pricing.v1.PricingService/GetPriceHistory',
+                request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceHistoryRequest.SerializeToString,
+                response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceHistoryResponse.FromString,
+                _registered_method=True)
+        self.GetPriceStats = channel.unary_unary(
+                '/vitrine.pricing.v1.PricingService/GetPriceStats',
+                request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsRequest.SerializeToString,
+                response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsResponse.FromString,
+                _registered_method=True)
 
 
 class PricingServiceServicer:
@@ -79,6 +89,25 @@ class PricingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPriceHistory(self, request, context):
+        """The price history of an offer, or of a product (each of its offers, or
+        its best-price series), raw or bucketed. NOT_FOUND if the offer or
+        product does not exist; INVALID_ARGUMENT for a bad range (end before
+        start, more than 2 years, or more than 10,000 buckets).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPriceStats(self, request, context):
+        """A product's price statistics: its current best price and where, its
+        lowest and highest prices ever, 30- and 90-day minimum and average, and
+        how the current price compares. NOT_FOUND if the product does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PricingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -91,6 +120,16 @@ def add_PricingServiceServicer_to_server(servicer, server):
                     servicer.RecordPrices,
                     request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.RecordPricesRequest.FromString,
                     response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.RecordPricesResponse.SerializeToString,
+            ),
+            'GetPriceHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPriceHistory,
+                    request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceHistoryRequest.FromString,
+                    response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceHistoryResponse.SerializeToString,
+            ),
+            'GetPriceStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPriceStats,
+                    request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsRequest.FromString,
+                    response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -153,6 +192,60 @@ class PricingService:
             '/vitrine.pricing.v1.PricingService/RecordPrices',
             vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.RecordPricesRequest.SerializeToString,
             vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.RecordPricesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPriceHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vitrine.pricing.v1.PricingService/GetPriceHistory',
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceHistoryRequest.SerializeToString,
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPriceStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vitrine.pricing.v1.PricingService/GetPriceStats',
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsRequest.SerializeToString,
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

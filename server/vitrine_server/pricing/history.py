@@ -1,0 +1,210 @@
+"""Reading prices: history (raw or bucketed) and statistics.
+
+PostgreSQL answers the one thing it is good at here, an index range scan of
+change points (plus the point in effect at the range's start); step
+semantics, bucketing and the best-price series are pure functions in
+pricing/series.py, tested against a brute-force computation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from vitrine.pricing.v1 import history_pb2 as hist
+from vitrine.pricing.v1 import pricing_service_pb2 as api
+
+from vitrine_server import errors
+from vitrine_server.catalog.convert import timestamp
+from vitrine_server.db.database import Database
+from vitrine_server.db.sql import load_queries
+from vitrine_server.pricing import series as s
+
+Q = load_queries(__file__, "history.sql")
+
+MAX_RANGE = timedelta(days=731)
+MAX_BUCKETS = 10_000
+DEFAULT_RANGE = timedelta(days=30)
+_UNITS = {
+    hist.GRANULARITY_HOUR: "hour",
+    hist.GRANULARITY_DAY: "day",
+    hist.GRANULARITY_WEEK: "week",
+    hist.GRANULARITY_MONTH: "month",
+}
+
+
+def _when(ts: Timestamp) -> datetime:
+    return ts.ToDatetime(tzinfo=UTC)
+
+
+class HistoryService:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def _points(
+        self, offer_ids: list[int], start: datetime, end: datetime
+    ) -> dict[int, list[s.Point]]:
+        by_offer: dict[int, list[s.Point]] = defaultdict(list)
+        for r in await self.db.fetch(Q.points_in_range, offer_ids, start, end):
+            by_offer[r["offer_id"]].append(
+                s.Point(
+                    r["valid_from"],
+                    r["price_minor"],
+                    r["original_price_minor"],
+                    r["in_stock"],
+                    r["offer_id"],
+                )
+            )
+        return by_offer
+
+    async def history(self, request: api.GetPriceHistoryRequest) -> api.GetPriceHistoryResponse:
+        v = errors.Violations()
+        if (
+            (request.offer_id > 0) == (request.product_id > 0)
+            or request.offer_id < 0
+            or request.product_id < 0
+        ):
+            v.add("offer_id", "give exactly one of offer_id or product_id, a positive id")
+        end = _when(request.end_time) if request.HasField("end_time") else datetime.now(UTC)
+        start = _when(request.start_time) if request.HasField("start_time") else end - DEFAULT_RANGE
+        if end <= start:
+            v.add("end_time", "must be after start_time")
+        elif end - start > MAX_RANGE:
+            v.add("start_time", f"the range may span at most {MAX_RANGE.days} days")
+        unit = _UNITS.get(request.granularity)
+        if request.granularity not in (*_UNITS, hist.GRANULARITY_UNSPECIFIED, hist.GRANULARITY_RAW):
+            v.add("granularity", "is not a known granularity")
+        elif unit and end > start and s.bucket_count(start, end, unit) > MAX_BUCKETS:
+            v.add(
+                "granularity", f"the range holds more than {MAX_BUCKETS} buckets: use a coarser one"
+            )
+        v.raise_if_any()
+
+        response = api.GetPriceHistoryResponse()
+        if request.offer_id:
+            offer = await self.db.fetchrow(Q.offer, request.offer_id)
+            if offer is None:
+                raise errors.NotFound("offer", str(request.offer_id))
+            points = (await self._points([offer["id"]], start, end)).get(offer["id"], [])
+            response.series.append(
+                _series(
+                    offer["id"], offer["store_id"], offer["currency_code"], points, start, end, unit
+                )
+            )
+            return response
+
+        product = await self.db.fetchrow(Q.product, request.product_id)
+        if product is None:
+            raise errors.NotFound("product", str(request.product_id))
+        offers = await self.db.fetch(Q.product_offers, request.product_id)
+        by_offer = await self._points([o["id"] for o in offers], start, end)
+        if request.series == api.PRODUCT_SERIES_ALL_OFFERS:
+            for o in offers:
+                response.series.append(
+                    _series(
+                        o["id"],
+                        o["store_id"],
+                        o["currency_code"],
+                        by_offer.get(o["id"], []),
+                        start,
+                        end,
+                        unit,
+                    )
+                )
+            return response
+        best = s.best_price(by_offer.values())
+        stores = {o["id"]: o["store_id"] for o in offers}
+        last_store = stores.get(best[-1].offer_id, 0) if best else 0
+        response.series.append(
+            _series(0, last_store, product["currency_code"], best, start, end, unit)
+        )
+        return response
+
+    async def stats(self, request: api.GetPriceStatsRequest) -> api.GetPriceStatsResponse:
+        if request.product_id <= 0:
+            raise errors.InvalidArgument(
+                [errors.FieldViolation("product_id", "must be a positive id")]
+            )
+        product = await self.db.fetchrow(Q.product, request.product_id)
+        if product is None:
+            raise errors.NotFound("product", str(request.product_id))
+        response = api.GetPriceStatsResponse(
+            product_id=product["id"], currency_code=product["currency_code"]
+        )
+        if product["best_offer_id"] is None:
+            return response
+        now = datetime.now(UTC)
+        current = product["best_price_minor"]
+        offers = await self.db.fetch(Q.product_offers, request.product_id)
+        by_offer = await self._points([o["id"] for o in offers], now - timedelta(days=90), now)
+        best = s.best_price(by_offer.values())
+        response.current.CopyFrom(
+            api.PriceAt(
+                price_minor=current,
+                time=timestamp(best[-1].at) if best else None,
+                offer_id=product["best_offer_id"],
+                store_id=product["best_store_id"],
+            )
+        )
+        for row in await self.db.fetch(Q.extreme_prices, request.product_id):
+            target = response.lowest_ever if row["which"] == "low" else response.highest_ever
+            target.CopyFrom(
+                api.PriceAt(
+                    price_minor=row["price_minor"],
+                    time=timestamp(row["valid_from"]),
+                    offer_id=row["offer_id"],
+                    store_id=row["store_id"],
+                )
+            )
+        for days, field in ((30, response.last_30_days), (90, response.last_90_days)):
+            found = s.window(best, now - timedelta(days=days), now)
+            if found is None:
+                continue
+            low, average = found
+            field.CopyFrom(
+                api.WindowStats(
+                    days=days,
+                    min_minor=low,
+                    average_minor=average,
+                    current_vs_average_bps=_bps(current, average),
+                    current_vs_min_bps=_bps(current, low),
+                )
+            )
+        return response
+
+
+def _bps(value: int, base: int) -> int:
+    return round((value - base) * 10_000 / base) if base else 0
+
+
+def _series(
+    offer_id: int,
+    store_id: int,
+    currency: str,
+    points: list[s.Point],
+    start: datetime,
+    end: datetime,
+    unit: str | None,
+) -> hist.PriceSeries:
+    out = hist.PriceSeries(offer_id=offer_id, store_id=store_id, currency_code=currency)
+    inside = s.in_range(points, start, end)
+    if unit is None:
+        for p in inside:
+            out.points.add(
+                time=timestamp(p.at),
+                price_minor=p.price,
+                original_price_minor=p.original or 0,
+                in_stock=p.in_stock,
+            )
+        return out
+    for b in s.bucketize(inside, start, end, unit):
+        out.buckets.add(
+            start_time=timestamp(b.start),
+            open_minor=b.open,
+            low_minor=b.low,
+            high_minor=b.high,
+            close_minor=b.close,
+            in_stock=b.in_stock,
+        )
+    return out
