@@ -13,6 +13,7 @@ import asyncpg
 from vitrine_server import log as logsetup
 from vitrine_server.config import Settings
 from vitrine_server.db.migrate import MigrationError, Migrator
+from vitrine_server.pricing.partitions import maintain
 
 log = logging.getLogger("vitrine")
 
@@ -40,7 +41,7 @@ async def _prepare(settings: Settings, *, migrate: bool, seed: bool) -> None:
         await _ensure_database(settings.database_url)
     if migrate:
         await Migrator(settings.database_url).up()
-        await _ensure_partitions_ahead(settings.database_url)
+        await _ensure_partitions_ahead(settings)
     if seed:
         from vitrine_server.demo.seed import seed_demo
 
@@ -53,19 +54,15 @@ async def _prepare(settings: Settings, *, migrate: bool, seed: bool) -> None:
             log.info("loaded the demo catalog", extra={"counts": counts})
 
 
-async def _ensure_partitions_ahead(dsn: str) -> None:
-    """Monthly price_points partitions for the next six months (idempotent)."""
-    conn = await asyncpg.connect(dsn, timeout=5)
+async def _ensure_partitions_ahead(settings: Settings) -> None:
+    """Monthly price_points partitions ahead, and retention (pricing/partitions.py)."""
+    conn = await asyncpg.connect(settings.database_url, timeout=5)
     try:
-        async with conn.transaction():
-            # One instance at a time: two concurrent CREATE TABLEs of one partition would fail.
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('price_points partitions'))")
-            created = await conn.fetchval(
-                "SELECT ensure_price_point_partitions("
-                "now()::date, (now() + interval '6 months')::date)"
-            )
-        if created:
-            log.info("created %d price_points partitions ahead", created)
+        await maintain(
+            conn,
+            retention_months=settings.price_retention_months,
+            drop=settings.price_retention_drop,
+        )
     finally:
         await conn.close()
 
@@ -75,7 +72,7 @@ async def _migrate(settings: Settings, action: str, steps: int) -> None:
     if action == "up":
         await _ensure_database(settings.database_url)
         done = await migrator.up()
-        await _ensure_partitions_ahead(settings.database_url)
+        await _ensure_partitions_ahead(settings)
         print(f"applied {len(done)} migration(s): {done}")
     elif action == "down":
         done = await migrator.down(steps)

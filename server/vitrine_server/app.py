@@ -34,6 +34,7 @@ from vitrine_server.db.database import Database
 from vitrine_server.pricing.handlers import PricingHandlers
 from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.ingestion import IngestionService
+from vitrine_server.pricing.partitions import PartitionMaintainer
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
 from vitrine_server.rpc.handlers import register_service
 
@@ -103,6 +104,10 @@ class VitrineServer:
         self._server = server
         await self._set_health(await self.db.ping())
         self._tasks.append(asyncio.create_task(self._watch_health(), name="health-probe"))
+        self.partitions = PartitionMaintainer(
+            self.db.pool, s.price_retention_months, s.price_retention_drop
+        )
+        self.partitions.start()
         log.info("serving", extra={"port": self.port, "services": list(DATA_SERVICES)})
         return self.port
 
@@ -136,6 +141,7 @@ class VitrineServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.listener.close()
+        await self.partitions.close()
         await self.cache.close()
         await self.db.close()
         with contextlib.suppress(Exception):

@@ -38,6 +38,9 @@ class Settings:
     shutdown_grace: float = 10.0
     log_level: str = "INFO"
     log_format: str = "json"
+    # price_points months to keep (0: forever), and whether old ones are dropped or detached.
+    price_retention_months: int = 0
+    price_retention_drop: bool = False
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -69,4 +72,6 @@ class Settings:
             shutdown_grace=float(get("VITRINE_SHUTDOWN_GRACE", str(d.shutdown_grace))),
             log_level=get("VITRINE_LOG_LEVEL", d.log_level).upper(),
             log_format=get("VITRINE_LOG_FORMAT", d.log_format).lower(),
+            price_retention_months=int(get("VITRINE_PRICE_RETENTION_MONTHS", "0")),
+            price_retention_drop=get("VITRINE_PRICE_RETENTION_MODE", "detach").lower() == "drop",
         )

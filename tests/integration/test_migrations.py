@@ -100,3 +100,47 @@ async def test_price_point_partitions_exist_ahead(empty_db):
         assert {f"price_points_{now}", f"price_points_{ahead}"} <= names
     finally:
         await conn.close()
+
+
+async def test_partitions_are_created_ahead_and_retired_behind(empty_db):
+    import datetime as dt
+
+    from vitrine_server.pricing.partitions import maintain, months_before
+
+    await Migrator(empty_db).up()
+    conn = await asyncpg.connect(empty_db)
+    try:
+        today = dt.date.today()
+        # A year from now: six months ahead of that must exist afterwards.
+        later = months_before(today.replace(day=1), -12)
+        report = await maintain(conn, today=later)
+        assert report is not None and report.created >= 6
+        names = {
+            r["relname"]
+            for r in await conn.fetch(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = 'price_points'::regclass"
+            )
+        }
+        ahead = months_before(later, -6)
+        assert f"price_points_{ahead:%Y_%m}" in names
+        # Retention: months older than 6 are detached (kept as tables), or dropped.
+        report = await maintain(conn, retention_months=6, today=today)
+        cutoff = months_before(today.replace(day=1), 6)
+        assert report is not None and report.retired
+        assert all(n < f"price_points_{cutoff:%Y_%m}" for n in report.retired)
+        detached = report.retired[0]
+        assert await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", detached)
+        report = await maintain(conn, retention_months=3, drop=True, today=today)
+        assert report is not None and report.retired
+        assert not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", report.retired[0])
+        # One instance at a time: a concurrent run skips.
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", 0x7072696365706172)
+            other = await asyncpg.connect(empty_db)
+            try:
+                assert await maintain(other) is None
+            finally:
+                await other.close()
+    finally:
+        await conn.close()

@@ -1,0 +1,113 @@
+"""Monthly partitions of price_points: created ahead, retired behind.
+
+Run at start (`run --migrate`, `migrate up`) and then once an hour by every
+worker; a transaction-scoped advisory lock lets one of them do the work and
+the others skip. Retention is off by default: history is the product. With
+VITRINE_PRICE_RETENTION_MONTHS=N, whole months older than N are detached
+from price_points (kept as plain tables, e.g. for an archive job) or, with
+VITRINE_PRICE_RETENTION_MODE=drop, dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import asyncpg
+
+log = logging.getLogger("vitrine.partitions")
+
+AHEAD_MONTHS = 6
+LOCK_ID = 0x7072696365706172  # "pricepar"
+INTERVAL_S = 3600.0
+_NAME = re.compile(r"^price_points_(\d{4})_(\d{2})$")
+
+_ATTACHED = """
+SELECT c.relname
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+ WHERE i.inhparent = 'price_points'::regclass
+ ORDER BY c.relname
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceReport:
+    created: int
+    retired: list[str]
+
+
+def month_of(name: str) -> date | None:
+    m = _NAME.match(name)
+    return date(int(m[1]), int(m[2]), 1) if m else None
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+async def maintain(
+    conn: asyncpg.Connection,
+    *,
+    retention_months: int = 0,
+    drop: bool = False,
+    today: date | None = None,
+) -> MaintenanceReport | None:
+    """Create partitions ahead and retire old ones; None if another instance holds the lock."""
+    today = today or date.today()
+    async with conn.transaction():
+        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", LOCK_ID):
+            return None
+        created = await conn.fetchval(
+            "SELECT ensure_price_point_partitions($1::date, $2::date)",
+            today.replace(day=1),
+            months_before(today.replace(day=1), -AHEAD_MONTHS),
+        )
+        retired: list[str] = []
+        if retention_months > 0:
+            cutoff = months_before(today.replace(day=1), retention_months)
+            for row in await conn.fetch(_ATTACHED):
+                month = month_of(row["relname"])
+                if month is None or month >= cutoff:
+                    continue
+                # Names come from the catalog and match _NAME: safe to quote as identifiers.
+                ident = await conn.fetchval("SELECT quote_ident($1)", row["relname"])
+                await conn.execute(f"ALTER TABLE price_points DETACH PARTITION {ident}")
+                if drop:
+                    await conn.execute(f"DROP TABLE {ident}")
+                retired.append(row["relname"])
+    if created or retired:
+        log.info("price_points partitions", extra={"created": created, "retired": retired})
+    return MaintenanceReport(created, retired)
+
+
+class PartitionMaintainer:
+    """Runs `maintain` now and then, in the background of a server process."""
+
+    def __init__(self, pool: asyncpg.Pool, retention_months: int, drop: bool):
+        self.pool = pool
+        self.retention_months = retention_months
+        self.drop = drop
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="partition-maintenance")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async with self.pool.acquire(timeout=5) as conn:
+                    await maintain(conn, retention_months=self.retention_months, drop=self.drop)
+            except Exception:  # PostgreSQL away or busy: try again next round
+                log.warning("partition maintenance failed; retrying later", exc_info=True)
+            await asyncio.sleep(INTERVAL_S)
