@@ -31,6 +31,7 @@ from vitrine_server.catalog.taxonomy import CategoryService, StoreService
 from vitrine_server.catalog.trending import TrendingService
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
+from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.handlers import PricingHandlers
 from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.ingestion import IngestionService
@@ -93,7 +94,11 @@ class VitrineServer:
         self.catalog = catalog
         server = grpc.aio.server(options=SERVER_OPTIONS)
         register_service(server, CATALOG, catalog)
-        pricing = PricingHandlers(IngestionService(self.db, self.cache), HistoryService(self.db))
+        pricing = PricingHandlers(
+            IngestionService(self.db, self.cache),
+            HistoryService(self.db),
+            DropService(self.db, products),
+        )
         register_service(server, PRICING, pricing)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(

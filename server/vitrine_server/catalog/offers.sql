@@ -1,7 +1,8 @@
 -- name: refresh_best_offers
 -- Recompute the denormalised best offer of the given products (cheapest in
--- stock, else cheapest) and their offer count; bumps version only when
--- something changed. Returns the ids whose row changed.
+-- stock, else cheapest) and their offer count, remembering the previous best
+-- price when it changes (the deals feed); bumps version only when something
+-- changed. Returns the ids whose row changed.
 WITH ranked AS (
   SELECT DISTINCT ON (o.product_id)
          o.product_id, o.id, o.store_id, o.price_minor, o.original_price_minor, o.in_stock,
@@ -20,7 +21,11 @@ WITH ranked AS (
    WHERE p.id = ANY($1::bigint[])
 )
 UPDATE products p
-   SET best_offer_id = t.offer_id,
+   SET prev_best_price_minor = CASE WHEN p.best_price_minor IS DISTINCT FROM t.price_minor
+                                    THEN p.best_price_minor ELSE p.prev_best_price_minor END,
+       best_price_changed_at = CASE WHEN p.best_price_minor IS DISTINCT FROM t.price_minor
+                                    THEN now() ELSE p.best_price_changed_at END,
+       best_offer_id = t.offer_id,
        best_store_id = t.store_id,
        best_price_minor = t.price_minor,
        best_original_price_minor = t.original_price_minor,

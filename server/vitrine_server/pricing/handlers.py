@@ -7,6 +7,7 @@ from typing import Any
 
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
+from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.ingestion import IngestionService
 
@@ -14,9 +15,10 @@ Context = Any  # grpc.aio.ServicerContext
 
 
 class PricingHandlers:
-    def __init__(self, ingestion: IngestionService, history: HistoryService):
+    def __init__(self, ingestion: IngestionService, history: HistoryService, drops: DropService):
         self.ingestion = ingestion
         self.history = history
+        self.drops = drops
 
     async def RecordPriceBatch(
         self, request: api.RecordPriceBatchRequest, context: Context
@@ -45,3 +47,8 @@ class PricingHandlers:
         self, request: api.GetPriceStatsRequest, context: Context
     ) -> api.GetPriceStatsResponse:
         return await self.history.stats(request)
+
+    async def ListPriceDrops(
+        self, request: api.ListPriceDropsRequest, context: Context
+    ) -> api.ListPriceDropsResponse:
+        return await self.drops.list_drops(request)

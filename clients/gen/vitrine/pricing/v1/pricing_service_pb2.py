@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from vitrine.catalog.v1 import product_pb2 as vitrine_dot_catalog_dot_v1_dot_product__pb2
 from vitrine.pricing.v1 import history_pb2 as vitrine_dot_pricing_dot_v1_dot_history__pb2
 from vitrine.pricing.v1 import observation_pb2 as vitrine_dot_pricing_dot_v1_dot_observation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(vitrine/pricing/v1/pricing_service.proto\x12\x12vitrine.pricing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a vitrine/pricing/v1/history.proto\x1a$vitrine/pricing/v1/observation.proto\"g\n\x17RecordPriceBatchRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12:\n\x0cobservations\x18\x02 \x03(\x0b\x32$.vitrine.pricing.v1.PriceObservation\"\xa6\x01\n\x18RecordPriceBatchResponse\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\x10\n\x08replayed\x18\x02 \x01(\x08\x12\x36\n\x07results\x18\x03 \x03(\x0b\x32%.vitrine.pricing.v1.ObservationResult\x12\x16\n\x0e\x61\x63\x63\x65pted_count\x18\x04 \x01(\x05\x12\x16\n\x0erejected_count\x18\x05 \x01(\x05\"c\n\x13RecordPricesRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12:\n\x0cobservations\x18\x02 \x03(\x0b\x32$.vitrine.pricing.v1.PriceObservation\"\x85\x01\n\x14RecordPricesResponse\x12=\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32,.vitrine.pricing.v1.RecordPriceBatchResponse\x12\x16\n\x0e\x61\x63\x63\x65pted_count\x18\x02 \x01(\x05\x12\x16\n\x0erejected_count\x18\x03 \x01(\x05\"\x85\x02\n\x16GetPriceHistoryRequest\x12\x10\n\x08offer_id\x18\x01 \x01(\x03\x12\x12\n\nproduct_id\x18\x02 \x01(\x03\x12\x31\n\x06series\x18\x03 \x01(\x0e\x32!.vitrine.pricing.v1.ProductSeries\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x0bgranularity\x18\x06 \x01(\x0e\x32\x1f.vitrine.pricing.v1.Granularity\"J\n\x17GetPriceHistoryResponse\x12/\n\x06series\x18\x01 \x03(\x0b\x32\x1f.vitrine.pricing.v1.PriceSeries\"*\n\x14GetPriceStatsRequest\x12\x12\n\nproduct_id\x18\x01 \x01(\x03\"l\n\x07PriceAt\x12\x13\n\x0bprice_minor\x18\x01 \x01(\x03\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08offer_id\x18\x03 \x01(\x03\x12\x10\n\x08store_id\x18\x04 \x01(\x03\"\x81\x01\n\x0bWindowStats\x12\x0c\n\x04\x64\x61ys\x18\x01 \x01(\x05\x12\x11\n\tmin_minor\x18\x02 \x01(\x03\x12\x15\n\raverage_minor\x18\x03 \x01(\x03\x12\x1e\n\x16\x63urrent_vs_average_bps\x18\x04 \x01(\x05\x12\x1a\n\x12\x63urrent_vs_min_bps\x18\x05 \x01(\x05\"\xc3\x02\n\x15GetPriceStatsResponse\x12\x12\n\nproduct_id\x18\x01 \x01(\x03\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\x12,\n\x07\x63urrent\x18\x03 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x30\n\x0blowest_ever\x18\x04 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x31\n\x0chighest_ever\x18\x05 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x35\n\x0clast_30_days\x18\x06 \x01(\x0b\x32\x1f.vitrine.pricing.v1.WindowStats\x12\x35\n\x0clast_90_days\x18\x07 \x01(\x0b\x32\x1f.vitrine.pricing.v1.WindowStats*m\n\rProductSeries\x12\x1e\n\x1aPRODUCT_SERIES_UNSPECIFIED\x10\x00\x12\x1d\n\x19PRODUCT_SERIES_BEST_PRICE\x10\x01\x12\x1d\n\x19PRODUCT_SERIES_ALL_OFFERS\x10\x02\x32\xb6\x03\n\x0ePricingService\x12m\n\x10RecordPriceBatch\x12+.vitrine.pricing.v1.RecordPriceBatchRequest\x1a,.vitrine.pricing.v1.RecordPriceBatchResponse\x12\x63\n\x0cRecordPrices\x12\'.vitrine.pricing.v1.RecordPricesRequest\x1a(.vitrine.pricing.v1.RecordPricesResponse(\x01\x12j\n\x0fGetPriceHistory\x12*.vitrine.pricing.v1.GetPriceHistoryRequest\x1a+.vitrine.pricing.v1.GetPriceHistoryResponse\x12\x64\n\rGetPriceStats\x12(.vitrine.pricing.v1.GetPriceStatsRequest\x1a).vitrine.pricing.v1.GetPriceStatsResponseB@Z>github.com/vitrine/vitrine/gen/go/vitrine/pricing/v1;pricingv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(vitrine/pricing/v1/pricing_service.proto\x12\x12vitrine.pricing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a vitrine/catalog/v1/product.proto\x1a vitrine/pricing/v1/history.proto\x1a$vitrine/pricing/v1/observation.proto\"g\n\x17RecordPriceBatchRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12:\n\x0cobservations\x18\x02 \x03(\x0b\x32$.vitrine.pricing.v1.PriceObservation\"\xa6\x01\n\x18RecordPriceBatchResponse\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\x10\n\x08replayed\x18\x02 \x01(\x08\x12\x36\n\x07results\x18\x03 \x03(\x0b\x32%.vitrine.pricing.v1.ObservationResult\x12\x16\n\x0e\x61\x63\x63\x65pted_count\x18\x04 \x01(\x05\x12\x16\n\x0erejected_count\x18\x05 \x01(\x05\"c\n\x13RecordPricesRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12:\n\x0cobservations\x18\x02 \x03(\x0b\x32$.vitrine.pricing.v1.PriceObservation\"\x85\x01\n\x14RecordPricesResponse\x12=\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32,.vitrine.pricing.v1.RecordPriceBatchResponse\x12\x16\n\x0e\x61\x63\x63\x65pted_count\x18\x02 \x01(\x05\x12\x16\n\x0erejected_count\x18\x03 \x01(\x05\"\x85\x02\n\x16GetPriceHistoryRequest\x12\x10\n\x08offer_id\x18\x01 \x01(\x03\x12\x12\n\nproduct_id\x18\x02 \x01(\x03\x12\x31\n\x06series\x18\x03 \x01(\x0e\x32!.vitrine.pricing.v1.ProductSeries\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x0bgranularity\x18\x06 \x01(\x0e\x32\x1f.vitrine.pricing.v1.Granularity\"J\n\x17GetPriceHistoryResponse\x12/\n\x06series\x18\x01 \x03(\x0b\x32\x1f.vitrine.pricing.v1.PriceSeries\"*\n\x14GetPriceStatsRequest\x12\x12\n\nproduct_id\x18\x01 \x01(\x03\"l\n\x07PriceAt\x12\x13\n\x0bprice_minor\x18\x01 \x01(\x03\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08offer_id\x18\x03 \x01(\x03\x12\x10\n\x08store_id\x18\x04 \x01(\x03\"\x81\x01\n\x0bWindowStats\x12\x0c\n\x04\x64\x61ys\x18\x01 \x01(\x05\x12\x11\n\tmin_minor\x18\x02 \x01(\x03\x12\x15\n\raverage_minor\x18\x03 \x01(\x03\x12\x1e\n\x16\x63urrent_vs_average_bps\x18\x04 \x01(\x05\x12\x1a\n\x12\x63urrent_vs_min_bps\x18\x05 \x01(\x05\"\xc3\x02\n\x15GetPriceStatsResponse\x12\x12\n\nproduct_id\x18\x01 \x01(\x03\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\x12,\n\x07\x63urrent\x18\x03 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x30\n\x0blowest_ever\x18\x04 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x31\n\x0chighest_ever\x18\x05 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x35\n\x0clast_30_days\x18\x06 \x01(\x0b\x32\x1f.vitrine.pricing.v1.WindowStats\x12\x35\n\x0clast_90_days\x18\x07 \x01(\x0b\x32\x1f.vitrine.pricing.v1.WindowStats\"\xaf\x01\n\x15ListPriceDropsRequest\x12\x14\n\x0cmin_drop_bps\x18\x01 \x01(\x05\x12\x13\n\x0b\x63\x61tegory_id\x18\x02 \x01(\x03\x12\x11\n\tstore_ids\x18\x03 \x03(\x03\x12\x31\n\rchanged_after\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"\xb8\x01\n\tPriceDrop\x12,\n\x07product\x18\x01 \x01(\x0b\x32\x1b.vitrine.catalog.v1.Product\x12\x1c\n\x14previous_price_minor\x18\x02 \x01(\x03\x12\x1b\n\x13\x63urrent_price_minor\x18\x03 \x01(\x03\x12\x10\n\x08\x64rop_bps\x18\x04 \x01(\x05\x12\x30\n\x0c\x63hanged_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"_\n\x16ListPriceDropsResponse\x12,\n\x05\x64rops\x18\x01 \x03(\x0b\x32\x1d.vitrine.pricing.v1.PriceDrop\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*m\n\rProductSeries\x12\x1e\n\x1aPRODUCT_SERIES_UNSPECIFIED\x10\x00\x12\x1d\n\x19PRODUCT_SERIES_BEST_PRICE\x10\x01\x12\x1d\n\x19PRODUCT_SERIES_ALL_OFFERS\x10\x02\x32\x9f\x04\n\x0ePricingService\x12m\n\x10RecordPriceBatch\x12+.vitrine.pricing.v1.RecordPriceBatchRequest\x1a,.vitrine.pricing.v1.RecordPriceBatchResponse\x12\x63\n\x0cRecordPrices\x12\'.vitrine.pricing.v1.RecordPricesRequest\x1a(.vitrine.pricing.v1.RecordPricesResponse(\x01\x12j\n\x0fGetPriceHistory\x12*.vitrine.pricing.v1.GetPriceHistoryRequest\x1a+.vitrine.pricing.v1.GetPriceHistoryResponse\x12\x64\n\rGetPriceStats\x12(.vitrine.pricing.v1.GetPriceStatsRequest\x1a).vitrine.pricing.v1.GetPriceStatsResponse\x12g\n\x0eListPriceDrops\x12).vitrine.pricing.v1.ListPriceDropsRequest\x1a*.vitrine.pricing.v1.ListPriceDropsResponseB@Z>github.com/vitrine/vitrine/gen/go/vitrine/pricing/v1;pricingv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,28 +36,34 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vitrine.pricing.v1.pricing_
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z>github.com/vitrine/vitrine/gen/go/vitrine/pricing/v1;pricingv1'
-  _globals['_PRODUCTSERIES']._serialized_start=1632
-  _globals['_PRODUCTSERIES']._serialized_end=1741
-  _globals['_RECORDPRICEBATCHREQUEST']._serialized_start=169
-  _globals['_RECORDPRICEBATCHREQUEST']._serialized_end=272
-  _globals['_RECORDPRICEBATCHRESPONSE']._serialized_start=275
-  _globals['_RECORDPRICEBATCHRESPONSE']._serialized_end=441
-  _globals['_RECORDPRICESREQUEST']._serialized_start=443
-  _globals['_RECORDPRICESREQUEST']._serialized_end=542
-  _globals['_RECORDPRICESRESPONSE']._serialized_start=545
-  _globals['_RECORDPRICESRESPONSE']._serialized_end=678
-  _globals['_GETPRICEHISTORYREQUEST']._serialized_start=681
-  _globals['_GETPRICEHISTORYREQUEST']._serialized_end=942
-  _globals['_GETPRICEHISTORYRESPONSE']._serialized_start=944
-  _globals['_GETPRICEHISTORYRESPONSE']._serialized_end=1018
-  _globals['_GETPRICESTATSREQUEST']._serialized_start=1020
-  _globals['_GETPRICESTATSREQUEST']._serialized_end=1062
-  _globals['_PRICEAT']._serialized_start=1064
-  _globals['_PRICEAT']._serialized_end=1172
-  _globals['_WINDOWSTATS']._serialized_start=1175
-  _globals['_WINDOWSTATS']._serialized_end=1304
-  _globals['_GETPRICESTATSRESPONSE']._serialized_start=1307
-  _globals['_GETPRICESTATSRESPONSE']._serialized_end=1630
-  _globals['_PRICINGSERVICE']._serialized_start=1744
-  _globals['_PRICINGSERVICE']._serialized_end=2182
+  _globals['_PRODUCTSERIES']._serialized_start=2128
+  _globals['_PRODUCTSERIES']._serialized_end=2237
+  _globals['_RECORDPRICEBATCHREQUEST']._serialized_start=203
+  _globals['_RECORDPRICEBATCHREQUEST']._serialized_end=306
+  _globals['_RECORDPRICEBATCHRESPONSE']._serialized_start=309
+  _globals['_RECORDPRICEBATCHRESPONSE']._serialized_end=475
+  _globals['_RECORDPRICESREQUEST']._serialized_start=477
+  _globals['_RECORDPRICESREQUEST']._serialized_end=576
+  _globals['_RECORDPRICESRESPONSE']._serialized_start=579
+  _globals['_RECORDPRICESRESPONSE']._serialized_end=712
+  _globals['_GETPRICEHISTORYREQUEST']._serialized_start=715
+  _globals['_GETPRICEHISTORYREQUEST']._serialized_end=976
+  _globals['_GETPRICEHISTORYRESPONSE']._serialized_start=978
+  _globals['_GETPRICEHISTORYRESPONSE']._serialized_end=1052
+  _globals['_GETPRICESTATSREQUEST']._serialized_start=1054
+  _globals['_GETPRICESTATSREQUEST']._serialized_end=1096
+  _globals['_PRICEAT']._serialized_start=1098
+  _globals['_PRICEAT']._serialized_end=1206
+  _globals['_WINDOWSTATS']._serialized_start=1209
+  _globals['_WINDOWSTATS']._serialized_end=1338
+  _globals['_GETPRICESTATSRESPONSE']._serialized_start=1341
+  _globals['_GETPRICESTATSRESPONSE']._serialized_end=1664
+  _globals['_LISTPRICEDROPSREQUEST']._serialized_start=1667
+  _globals['_LISTPRICEDROPSREQUEST']._serialized_end=1842
+  _globals['_PRICEDROP']._serialized_start=1845
+  _globals['_PRICEDROP']._serialized_end=2029
+  _globals['_LISTPRICEDROPSRESPONSE']._serialized_start=2031
+  _globals['_LISTPRICEDROPSRESPONSE']._serialized_end=2126
+  _globals['_PRICINGSERVICE']._serialized_start=2240
+  _globals['_PRICINGSERVICE']._serialized_end=2783
 # @@protoc_insertion_point(module_scope)

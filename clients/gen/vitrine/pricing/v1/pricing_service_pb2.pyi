@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from vitrine.catalog.v1 import product_pb2 as _product_pb2
 from vitrine.pricing.v1 import history_pb2 as _history_pb2
 from vitrine.pricing.v1 import observation_pb2 as _observation_pb2
 from google.protobuf.internal import containers as _containers
@@ -132,3 +133,41 @@ class GetPriceStatsResponse(_message.Message):
     last_30_days: WindowStats
     last_90_days: WindowStats
     def __init__(self, product_id: _Optional[int] = ..., currency_code: _Optional[str] = ..., current: _Optional[_Union[PriceAt, _Mapping]] = ..., lowest_ever: _Optional[_Union[PriceAt, _Mapping]] = ..., highest_ever: _Optional[_Union[PriceAt, _Mapping]] = ..., last_30_days: _Optional[_Union[WindowStats, _Mapping]] = ..., last_90_days: _Optional[_Union[WindowStats, _Mapping]] = ...) -> None: ...
+
+class ListPriceDropsRequest(_message.Message):
+    __slots__ = ("min_drop_bps", "category_id", "store_ids", "changed_after", "page_size", "page_token")
+    MIN_DROP_BPS_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_ID_FIELD_NUMBER: _ClassVar[int]
+    STORE_IDS_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    min_drop_bps: int
+    category_id: int
+    store_ids: _containers.RepeatedScalarFieldContainer[int]
+    changed_after: _timestamp_pb2.Timestamp
+    page_size: int
+    page_token: str
+    def __init__(self, min_drop_bps: _Optional[int] = ..., category_id: _Optional[int] = ..., store_ids: _Optional[_Iterable[int]] = ..., changed_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class PriceDrop(_message.Message):
+    __slots__ = ("product", "previous_price_minor", "current_price_minor", "drop_bps", "changed_time")
+    PRODUCT_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_PRICE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_PRICE_MINOR_FIELD_NUMBER: _ClassVar[int]
+    DROP_BPS_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_TIME_FIELD_NUMBER: _ClassVar[int]
+    product: _product_pb2.Product
+    previous_price_minor: int
+    current_price_minor: int
+    drop_bps: int
+    changed_time: _timestamp_pb2.Timestamp
+    def __init__(self, product: _Optional[_Union[_product_pb2.Product, _Mapping]] = ..., previous_price_minor: _Optional[int] = ..., current_price_minor: _Optional[int] = ..., drop_bps: _Optional[int] = ..., changed_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListPriceDropsResponse(_message.Message):
+    __slots__ = ("drops", "next_page_token")
+    DROPS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    drops: _containers.RepeatedCompositeFieldContainer[PriceDrop]
+    next_page_token: str
+    def __init__(self, drops: _Optional[_Iterable[_Union[PriceDrop, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

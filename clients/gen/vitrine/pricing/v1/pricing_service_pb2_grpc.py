@@ -60,6 +60,11 @@ class PricingServiceStub:
                 request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsRequest.SerializeToString,
                 response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsResponse.FromString,
                 _registered_method=True)
+        self.ListPriceDrops = channel.unary_unary(
+                '/vitrine.pricing.v1.PricingService/ListPriceDrops',
+                request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsRequest.SerializeToString,
+                response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsResponse.FromString,
+                _registered_method=True)
 
 
 class PricingServiceServicer:
@@ -108,6 +113,16 @@ class PricingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListPriceDrops(self, request, context):
+        """The deals feed: products whose best price fell by at least
+        min_drop_bps against the best price before their latest change,
+        biggest drops first, keyset-paginated. INVALID_ARGUMENT for a bad
+        threshold, filter, page size or page token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PricingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -130,6 +145,11 @@ def add_PricingServiceServicer_to_server(servicer, server):
                     servicer.GetPriceStats,
                     request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsRequest.FromString,
                     response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsResponse.SerializeToString,
+            ),
+            'ListPriceDrops': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPriceDrops,
+                    request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsRequest.FromString,
+                    response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -246,6 +266,33 @@ class PricingService:
             '/vitrine.pricing.v1.PricingService/GetPriceStats',
             vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsRequest.SerializeToString,
             vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPriceDrops(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vitrine.pricing.v1.PricingService/ListPriceDrops',
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsRequest.SerializeToString,
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsResponse.FromString,
             options,
             channel_credentials,
             insecure,

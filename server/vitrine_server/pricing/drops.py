@@ -1,0 +1,82 @@
+"""The deals feed: products whose best price just fell."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from vitrine.pricing.v1 import pricing_service_pb2 as api
+
+from vitrine_server import errors
+from vitrine_server.catalog.convert import timestamp
+from vitrine_server.catalog.products import ProductService
+from vitrine_server.db.database import Database
+from vitrine_server.db.sql import load_queries
+from vitrine_server.rpc import paging
+
+Q = load_queries(__file__, "drops.sql")
+
+DEFAULT_MIN_DROP_BPS = 500
+DEFAULT_WINDOW = timedelta(days=7)
+
+
+class DropService:
+    def __init__(self, db: Database, products: ProductService):
+        self.db = db
+        self.products = products
+
+    async def list_drops(self, request: api.ListPriceDropsRequest) -> api.ListPriceDropsResponse:
+        v = errors.Violations()
+        min_drop = request.min_drop_bps or DEFAULT_MIN_DROP_BPS
+        if not 1 <= min_drop <= 10_000:
+            v.add("min_drop_bps", "must be between 1 and 10000 basis points")
+        if request.category_id < 0:
+            v.add("category_id", "must be a positive id")
+        if len(request.store_ids) > 50:
+            v.add("store_ids", "may name at most 50 stores")
+        for i, store_id in enumerate(request.store_ids):
+            if store_id <= 0:
+                v.add(f"store_ids[{i}]", "must be a positive id")
+        v.raise_if_any()
+        size = paging.page_size(request.page_size)
+        cursor = paging.decode(request, request.page_token)
+        after_drop = after_id = None
+        if cursor is not None:
+            try:
+                after_drop, after_id = int(cursor[0]), int(cursor[1])
+            except (TypeError, ValueError, IndexError):
+                raise errors.InvalidArgument(
+                    [errors.FieldViolation("page_token", "is not a token this service issued")]
+                ) from None
+        since = (
+            request.changed_after.ToDatetime(tzinfo=UTC)
+            if request.HasField("changed_after")
+            else datetime.now(UTC) - DEFAULT_WINDOW
+        )
+        rows = await self.db.fetch(
+            Q.list_price_drops,
+            min_drop,
+            since,
+            request.category_id or None,
+            list(request.store_ids) or None,
+            after_drop,
+            after_id,
+            size + 1,
+        )
+        page = rows[:size]
+        products = await self.products.get_many([r["id"] for r in page])
+        response = api.ListPriceDropsResponse()
+        for r in page:
+            product = products.get(r["id"])
+            if product is None:  # deleted since the query
+                continue
+            response.drops.add(
+                product=product,
+                previous_price_minor=r["prev_best_price_minor"],
+                current_price_minor=r["best_price_minor"],
+                drop_bps=r["drop_bps"],
+                changed_time=timestamp(r["best_price_changed_at"]),
+            )
+        if len(rows) > size:
+            last = page[-1]
+            response.next_page_token = paging.encode(request, [last["drop_bps"], last["id"]])
+        return response
