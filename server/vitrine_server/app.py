@@ -31,6 +31,7 @@ from vitrine_server.catalog.taxonomy import CategoryService, StoreService
 from vitrine_server.catalog.trending import TrendingService
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
+from vitrine_server.pricing.alerts import AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.handlers import PricingHandlers
 from vitrine_server.pricing.history import HistoryService
@@ -94,10 +95,15 @@ class VitrineServer:
         self.catalog = catalog
         server = grpc.aio.server(options=SERVER_OPTIONS)
         register_service(server, CATALOG, catalog)
+        self.alert_delivery = AlertDelivery(
+            self.db, self.redis, self.listener_redis, Keys(s.redis_prefix)
+        )
         pricing = PricingHandlers(
-            IngestionService(self.db, self.cache),
+            IngestionService(self.db, self.cache, self.alert_delivery),
             HistoryService(self.db),
             DropService(self.db, products),
+            AlertService(self.db, self.alert_delivery),
+            self.alert_delivery,
         )
         register_service(server, PRICING, pricing)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
@@ -113,6 +119,7 @@ class VitrineServer:
             self.db.pool, s.price_retention_months, s.price_retention_drop
         )
         self.partitions.start()
+        self.alert_delivery.start()
         log.info("serving", extra={"port": self.port, "services": list(DATA_SERVICES)})
         return self.port
 
@@ -147,6 +154,7 @@ class VitrineServer:
                 await task
         await self.listener.close()
         await self.partitions.close()
+        await self.alert_delivery.close()
         await self.cache.close()
         await self.db.close()
         with contextlib.suppress(Exception):

@@ -45,6 +45,10 @@ class Keys:
     def trending_epoch(self) -> str:
         return f"{self.prefix}:trending:epoch"
 
+    def alerts_stream(self) -> str:
+        """The Redis Stream of triggered price alerts."""
+        return f"{self.prefix}:alerts:triggered"
+
     def invalidations(self) -> str:
         """The pub/sub channel of invalidated keys (for in-process tiers)."""
         return f"{self.prefix}:cache:invalidations"

@@ -7,6 +7,7 @@ from typing import Any
 
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
+from vitrine_server.pricing.alerts import AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.ingestion import IngestionService
@@ -15,10 +16,19 @@ Context = Any  # grpc.aio.ServicerContext
 
 
 class PricingHandlers:
-    def __init__(self, ingestion: IngestionService, history: HistoryService, drops: DropService):
+    def __init__(
+        self,
+        ingestion: IngestionService,
+        history: HistoryService,
+        drops: DropService,
+        alerts: AlertService,
+        delivery: AlertDelivery,
+    ):
         self.ingestion = ingestion
         self.history = history
         self.drops = drops
+        self.alerts = alerts
+        self.delivery = delivery
 
     async def RecordPriceBatch(
         self, request: api.RecordPriceBatchRequest, context: Context
@@ -52,3 +62,35 @@ class PricingHandlers:
         self, request: api.ListPriceDropsRequest, context: Context
     ) -> api.ListPriceDropsResponse:
         return await self.drops.list_drops(request)
+
+    async def CreatePriceAlert(
+        self, request: api.CreatePriceAlertRequest, context: Context
+    ) -> api.CreatePriceAlertResponse:
+        return api.CreatePriceAlertResponse(alert=await self.alerts.create(request))
+
+    async def GetPriceAlert(
+        self, request: api.GetPriceAlertRequest, context: Context
+    ) -> api.GetPriceAlertResponse:
+        return api.GetPriceAlertResponse(alert=await self.alerts.get(request))
+
+    async def ListPriceAlerts(
+        self, request: api.ListPriceAlertsRequest, context: Context
+    ) -> api.ListPriceAlertsResponse:
+        return await self.alerts.list_alerts(request)
+
+    async def DeletePriceAlert(
+        self, request: api.DeletePriceAlertRequest, context: Context
+    ) -> api.DeletePriceAlertResponse:
+        await self.alerts.delete(request)
+        return api.DeletePriceAlertResponse()
+
+    async def StreamTriggeredAlerts(
+        self, request: api.StreamTriggeredAlertsRequest, context: Context
+    ) -> AsyncIterator[api.StreamTriggeredAlertsResponse]:
+        async for message in self.delivery.stream_to(request):
+            yield message
+
+    async def AckAlerts(
+        self, request: api.AckAlertsRequest, context: Context
+    ) -> api.AckAlertsResponse:
+        return api.AckAlertsResponse(acknowledged_count=await self.delivery.ack(request))

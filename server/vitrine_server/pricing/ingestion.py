@@ -6,8 +6,10 @@ rejected with a reason, the rest go on), lock the touched offers in id
 order (concurrent batches on shared offers queue instead of deadlocking),
 record the observations in offer and time order (record_price_observation,
 migrations/0002), move each offer's current price to its latest change
-point, refresh the products' best offers, store the response. The cache is
-invalidated after the commit, and only then is the batch acknowledged.
+point, refresh the products' best offers, evaluate the alerts of the products whose best
+price or stock changed, store the response. After the commit the cache is
+invalidated and triggered alerts are published; only then is the batch
+acknowledged.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from vitrine_server.cache.aside import CacheAside
 from vitrine_server.catalog.offers import Q as OFFERS
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
+from vitrine_server.pricing.alerts import AlertDelivery, evaluate
 
 Q = load_queries(__file__, "ingest.sql")
 
@@ -85,9 +88,10 @@ def _check_shape(o: obs.PriceObservation, result: obs.ObservationResult, now: da
 
 
 class IngestionService:
-    def __init__(self, db: Database, cache: CacheAside):
+    def __init__(self, db: Database, cache: CacheAside, alerts: AlertDelivery):
         self.db = db
         self.cache = cache
+        self.alerts = alerts
 
     async def record_batch(
         self, batch_id: str, observations: list[obs.PriceObservation]
@@ -149,6 +153,7 @@ class IngestionService:
                     )
                 )
             changed_products: list[int] = []
+            fired: list[int] = []
             if accepted:
                 accepted.sort(key=lambda a: (a.offer_id, a.at, a.index))
                 outcomes = await tx.fetchval(
@@ -172,8 +177,11 @@ class IngestionService:
                     OFFERS.refresh_best_offers, sorted({r["product_id"] for r in touched})
                 )
                 changed_products = [r["id"] for r in refreshed]
+                # Alerts of the products whose best price or stock changed, set-based.
+                fired = await evaluate(tx, changed_products)
             response.accepted_count = len(accepted)
             response.rejected_count = len(observations) - len(accepted)
             await tx.execute(Q.save_batch_response, batch_id, response.SerializeToString())
         await self.cache.invalidate([self.cache.keys.product(p) for p in changed_products])
+        await self.alerts.publish(fired)
         return response

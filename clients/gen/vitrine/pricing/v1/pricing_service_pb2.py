@@ -22,13 +22,15 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from vitrine.catalog.v1 import product_pb2 as vitrine_dot_catalog_dot_v1_dot_product__pb2
+from vitrine.pricing.v1 import alert_pb2 as vitrine_dot_pricing_dot_v1_dot_alert__pb2
 from vitrine.pricing.v1 import history_pb2 as vitrine_dot_pricing_dot_v1_dot_history__pb2
 from vitrine.pricing.v1 import observation_pb2 as vitrine_dot_pricing_dot_v1_dot_observation__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(vitrine/pricing/v1/pricing_service.proto\x12\x12vitrine.pricing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a vitrine/catalog/v1/product.proto\x1a vitrine/pricing/v1/history.proto\x1a$vitrine/pricing/v1/observation.proto\"g\n\x17RecordPriceBatchRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12:\n\x0cobservations\x18\x02 \x03(\x0b\x32$.vitrine.pricing.v1.PriceObservation\"\xa6\x01\n\x18RecordPriceBatchResponse\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\x10\n\x08replayed\x18\x02 \x01(\x08\x12\x36\n\x07results\x18\x03 \x03(\x0b\x32%.vitrine.pricing.v1.ObservationResult\x12\x16\n\x0e\x61\x63\x63\x65pted_count\x18\x04 \x01(\x05\x12\x16\n\x0erejected_count\x18\x05 \x01(\x05\"c\n\x13RecordPricesRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12:\n\x0cobservations\x18\x02 \x03(\x0b\x32$.vitrine.pricing.v1.PriceObservation\"\x85\x01\n\x14RecordPricesResponse\x12=\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32,.vitrine.pricing.v1.RecordPriceBatchResponse\x12\x16\n\x0e\x61\x63\x63\x65pted_count\x18\x02 \x01(\x05\x12\x16\n\x0erejected_count\x18\x03 \x01(\x05\"\x85\x02\n\x16GetPriceHistoryRequest\x12\x10\n\x08offer_id\x18\x01 \x01(\x03\x12\x12\n\nproduct_id\x18\x02 \x01(\x03\x12\x31\n\x06series\x18\x03 \x01(\x0e\x32!.vitrine.pricing.v1.ProductSeries\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x0bgranularity\x18\x06 \x01(\x0e\x32\x1f.vitrine.pricing.v1.Granularity\"J\n\x17GetPriceHistoryResponse\x12/\n\x06series\x18\x01 \x03(\x0b\x32\x1f.vitrine.pricing.v1.PriceSeries\"*\n\x14GetPriceStatsRequest\x12\x12\n\nproduct_id\x18\x01 \x01(\x03\"l\n\x07PriceAt\x12\x13\n\x0bprice_minor\x18\x01 \x01(\x03\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08offer_id\x18\x03 \x01(\x03\x12\x10\n\x08store_id\x18\x04 \x01(\x03\"\x81\x01\n\x0bWindowStats\x12\x0c\n\x04\x64\x61ys\x18\x01 \x01(\x05\x12\x11\n\tmin_minor\x18\x02 \x01(\x03\x12\x15\n\raverage_minor\x18\x03 \x01(\x03\x12\x1e\n\x16\x63urrent_vs_average_bps\x18\x04 \x01(\x05\x12\x1a\n\x12\x63urrent_vs_min_bps\x18\x05 \x01(\x05\"\xc3\x02\n\x15GetPriceStatsResponse\x12\x12\n\nproduct_id\x18\x01 \x01(\x03\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\x12,\n\x07\x63urrent\x18\x03 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x30\n\x0blowest_ever\x18\x04 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x31\n\x0chighest_ever\x18\x05 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x35\n\x0clast_30_days\x18\x06 \x01(\x0b\x32\x1f.vitrine.pricing.v1.WindowStats\x12\x35\n\x0clast_90_days\x18\x07 \x01(\x0b\x32\x1f.vitrine.pricing.v1.WindowStats\"\xaf\x01\n\x15ListPriceDropsRequest\x12\x14\n\x0cmin_drop_bps\x18\x01 \x01(\x05\x12\x13\n\x0b\x63\x61tegory_id\x18\x02 \x01(\x03\x12\x11\n\tstore_ids\x18\x03 \x03(\x03\x12\x31\n\rchanged_after\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"\xb8\x01\n\tPriceDrop\x12,\n\x07product\x18\x01 \x01(\x0b\x32\x1b.vitrine.catalog.v1.Product\x12\x1c\n\x14previous_price_minor\x18\x02 \x01(\x03\x12\x1b\n\x13\x63urrent_price_minor\x18\x03 \x01(\x03\x12\x10\n\x08\x64rop_bps\x18\x04 \x01(\x05\x12\x30\n\x0c\x63hanged_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"_\n\x16ListPriceDropsResponse\x12,\n\x05\x64rops\x18\x01 \x03(\x0b\x32\x1d.vitrine.pricing.v1.PriceDrop\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*m\n\rProductSeries\x12\x1e\n\x1aPRODUCT_SERIES_UNSPECIFIED\x10\x00\x12\x1d\n\x19PRODUCT_SERIES_BEST_PRICE\x10\x01\x12\x1d\n\x19PRODUCT_SERIES_ALL_OFFERS\x10\x02\x32\x9f\x04\n\x0ePricingService\x12m\n\x10RecordPriceBatch\x12+.vitrine.pricing.v1.RecordPriceBatchRequest\x1a,.vitrine.pricing.v1.RecordPriceBatchResponse\x12\x63\n\x0cRecordPrices\x12\'.vitrine.pricing.v1.RecordPricesRequest\x1a(.vitrine.pricing.v1.RecordPricesResponse(\x01\x12j\n\x0fGetPriceHistory\x12*.vitrine.pricing.v1.GetPriceHistoryRequest\x1a+.vitrine.pricing.v1.GetPriceHistoryResponse\x12\x64\n\rGetPriceStats\x12(.vitrine.pricing.v1.GetPriceStatsRequest\x1a).vitrine.pricing.v1.GetPriceStatsResponse\x12g\n\x0eListPriceDrops\x12).vitrine.pricing.v1.ListPriceDropsRequest\x1a*.vitrine.pricing.v1.ListPriceDropsResponseB@Z>github.com/vitrine/vitrine/gen/go/vitrine/pricing/v1;pricingv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(vitrine/pricing/v1/pricing_service.proto\x12\x12vitrine.pricing.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a vitrine/catalog/v1/product.proto\x1a\x1evitrine/pricing/v1/alert.proto\x1a vitrine/pricing/v1/history.proto\x1a$vitrine/pricing/v1/observation.proto\"g\n\x17RecordPriceBatchRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12:\n\x0cobservations\x18\x02 \x03(\x0b\x32$.vitrine.pricing.v1.PriceObservation\"\xa6\x01\n\x18RecordPriceBatchResponse\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12\x10\n\x08replayed\x18\x02 \x01(\x08\x12\x36\n\x07results\x18\x03 \x03(\x0b\x32%.vitrine.pricing.v1.ObservationResult\x12\x16\n\x0e\x61\x63\x63\x65pted_count\x18\x04 \x01(\x05\x12\x16\n\x0erejected_count\x18\x05 \x01(\x05\"c\n\x13RecordPricesRequest\x12\x10\n\x08\x62\x61tch_id\x18\x01 \x01(\t\x12:\n\x0cobservations\x18\x02 \x03(\x0b\x32$.vitrine.pricing.v1.PriceObservation\"\x85\x01\n\x14RecordPricesResponse\x12=\n\x07\x62\x61tches\x18\x01 \x03(\x0b\x32,.vitrine.pricing.v1.RecordPriceBatchResponse\x12\x16\n\x0e\x61\x63\x63\x65pted_count\x18\x02 \x01(\x05\x12\x16\n\x0erejected_count\x18\x03 \x01(\x05\"\x85\x02\n\x16GetPriceHistoryRequest\x12\x10\n\x08offer_id\x18\x01 \x01(\x03\x12\x12\n\nproduct_id\x18\x02 \x01(\x03\x12\x31\n\x06series\x18\x03 \x01(\x0e\x32!.vitrine.pricing.v1.ProductSeries\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x0bgranularity\x18\x06 \x01(\x0e\x32\x1f.vitrine.pricing.v1.Granularity\"J\n\x17GetPriceHistoryResponse\x12/\n\x06series\x18\x01 \x03(\x0b\x32\x1f.vitrine.pricing.v1.PriceSeries\"*\n\x14GetPriceStatsRequest\x12\x12\n\nproduct_id\x18\x01 \x01(\x03\"l\n\x07PriceAt\x12\x13\n\x0bprice_minor\x18\x01 \x01(\x03\x12(\n\x04time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08offer_id\x18\x03 \x01(\x03\x12\x10\n\x08store_id\x18\x04 \x01(\x03\"\x81\x01\n\x0bWindowStats\x12\x0c\n\x04\x64\x61ys\x18\x01 \x01(\x05\x12\x11\n\tmin_minor\x18\x02 \x01(\x03\x12\x15\n\raverage_minor\x18\x03 \x01(\x03\x12\x1e\n\x16\x63urrent_vs_average_bps\x18\x04 \x01(\x05\x12\x1a\n\x12\x63urrent_vs_min_bps\x18\x05 \x01(\x05\"\xc3\x02\n\x15GetPriceStatsResponse\x12\x12\n\nproduct_id\x18\x01 \x01(\x03\x12\x15\n\rcurrency_code\x18\x02 \x01(\t\x12,\n\x07\x63urrent\x18\x03 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x30\n\x0blowest_ever\x18\x04 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x31\n\x0chighest_ever\x18\x05 \x01(\x0b\x32\x1b.vitrine.pricing.v1.PriceAt\x12\x35\n\x0clast_30_days\x18\x06 \x01(\x0b\x32\x1f.vitrine.pricing.v1.WindowStats\x12\x35\n\x0clast_90_days\x18\x07 \x01(\x0b\x32\x1f.vitrine.pricing.v1.WindowStats\"\xaf\x01\n\x15ListPriceDropsRequest\x12\x14\n\x0cmin_drop_bps\x18\x01 \x01(\x05\x12\x13\n\x0b\x63\x61tegory_id\x18\x02 \x01(\x03\x12\x11\n\tstore_ids\x18\x03 \x03(\x03\x12\x31\n\rchanged_after\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"\xb8\x01\n\tPriceDrop\x12,\n\x07product\x18\x01 \x01(\x0b\x32\x1b.vitrine.catalog.v1.Product\x12\x1c\n\x14previous_price_minor\x18\x02 \x01(\x03\x12\x1b\n\x13\x63urrent_price_minor\x18\x03 \x01(\x03\x12\x10\n\x08\x64rop_bps\x18\x04 \x01(\x05\x12\x30\n\x0c\x63hanged_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"_\n\x16ListPriceDropsResponse\x12,\n\x05\x64rops\x18\x01 \x03(\x0b\x32\x1d.vitrine.pricing.v1.PriceDrop\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"H\n\x17\x43reatePriceAlertRequest\x12-\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x1e.vitrine.pricing.v1.PriceAlert\"I\n\x18\x43reatePriceAlertResponse\x12-\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x1e.vitrine.pricing.v1.PriceAlert\"\"\n\x14GetPriceAlertRequest\x12\n\n\x02id\x18\x01 \x01(\x03\"F\n\x15GetPriceAlertResponse\x12-\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x1e.vitrine.pricing.v1.PriceAlert\"P\n\x16ListPriceAlertsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"b\n\x17ListPriceAlertsResponse\x12.\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x1e.vitrine.pricing.v1.PriceAlert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"%\n\x17\x44\x65letePriceAlertRequest\x12\n\n\x02id\x18\x01 \x01(\x03\"\x1a\n\x18\x44\x65letePriceAlertResponse\"x\n\x1cStreamTriggeredAlertsRequest\x12\x16\n\x0e\x63onsumer_group\x18\x01 \x01(\t\x12\x10\n\x08\x63onsumer\x18\x02 \x01(\t\x12.\n\x0b\x61\x63k_timeout\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"R\n\x1dStreamTriggeredAlertsResponse\x12\x31\n\x05\x61lert\x18\x01 \x01(\x0b\x32\".vitrine.pricing.v1.TriggeredAlert\"@\n\x10\x41\x63kAlertsRequest\x12\x16\n\x0e\x63onsumer_group\x18\x01 \x01(\t\x12\x14\n\x0c\x64\x65livery_ids\x18\x02 \x03(\t\"/\n\x11\x41\x63kAlertsResponse\x12\x1a\n\x12\x61\x63knowledged_count\x18\x01 \x01(\x05*m\n\rProductSeries\x12\x1e\n\x1aPRODUCT_SERIES_UNSPECIFIED\x10\x00\x12\x1d\n\x19PRODUCT_SERIES_BEST_PRICE\x10\x01\x12\x1d\n\x19PRODUCT_SERIES_ALL_OFFERS\x10\x02\x32\xa9\t\n\x0ePricingService\x12m\n\x10RecordPriceBatch\x12+.vitrine.pricing.v1.RecordPriceBatchRequest\x1a,.vitrine.pricing.v1.RecordPriceBatchResponse\x12\x63\n\x0cRecordPrices\x12\'.vitrine.pricing.v1.RecordPricesRequest\x1a(.vitrine.pricing.v1.RecordPricesResponse(\x01\x12j\n\x0fGetPriceHistory\x12*.vitrine.pricing.v1.GetPriceHistoryRequest\x1a+.vitrine.pricing.v1.GetPriceHistoryResponse\x12\x64\n\rGetPriceStats\x12(.vitrine.pricing.v1.GetPriceStatsRequest\x1a).vitrine.pricing.v1.GetPriceStatsResponse\x12g\n\x0eListPriceDrops\x12).vitrine.pricing.v1.ListPriceDropsRequest\x1a*.vitrine.pricing.v1.ListPriceDropsResponse\x12m\n\x10\x43reatePriceAlert\x12+.vitrine.pricing.v1.CreatePriceAlertRequest\x1a,.vitrine.pricing.v1.CreatePriceAlertResponse\x12\x64\n\rGetPriceAlert\x12(.vitrine.pricing.v1.GetPriceAlertRequest\x1a).vitrine.pricing.v1.GetPriceAlertResponse\x12j\n\x0fListPriceAlerts\x12*.vitrine.pricing.v1.ListPriceAlertsRequest\x1a+.vitrine.pricing.v1.ListPriceAlertsResponse\x12m\n\x10\x44\x65letePriceAlert\x12+.vitrine.pricing.v1.DeletePriceAlertRequest\x1a,.vitrine.pricing.v1.DeletePriceAlertResponse\x12~\n\x15StreamTriggeredAlerts\x12\x30.vitrine.pricing.v1.StreamTriggeredAlertsRequest\x1a\x31.vitrine.pricing.v1.StreamTriggeredAlertsResponse0\x01\x12X\n\tAckAlerts\x12$.vitrine.pricing.v1.AckAlertsRequest\x1a%.vitrine.pricing.v1.AckAlertsResponseB@Z>github.com/vitrine/vitrine/gen/go/vitrine/pricing/v1;pricingv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,34 +38,58 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vitrine.pricing.v1.pricing_
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z>github.com/vitrine/vitrine/gen/go/vitrine/pricing/v1;pricingv1'
-  _globals['_PRODUCTSERIES']._serialized_start=2128
-  _globals['_PRODUCTSERIES']._serialized_end=2237
-  _globals['_RECORDPRICEBATCHREQUEST']._serialized_start=203
-  _globals['_RECORDPRICEBATCHREQUEST']._serialized_end=306
-  _globals['_RECORDPRICEBATCHRESPONSE']._serialized_start=309
-  _globals['_RECORDPRICEBATCHRESPONSE']._serialized_end=475
-  _globals['_RECORDPRICESREQUEST']._serialized_start=477
-  _globals['_RECORDPRICESREQUEST']._serialized_end=576
-  _globals['_RECORDPRICESRESPONSE']._serialized_start=579
-  _globals['_RECORDPRICESRESPONSE']._serialized_end=712
-  _globals['_GETPRICEHISTORYREQUEST']._serialized_start=715
-  _globals['_GETPRICEHISTORYREQUEST']._serialized_end=976
-  _globals['_GETPRICEHISTORYRESPONSE']._serialized_start=978
-  _globals['_GETPRICEHISTORYRESPONSE']._serialized_end=1052
-  _globals['_GETPRICESTATSREQUEST']._serialized_start=1054
-  _globals['_GETPRICESTATSREQUEST']._serialized_end=1096
-  _globals['_PRICEAT']._serialized_start=1098
-  _globals['_PRICEAT']._serialized_end=1206
-  _globals['_WINDOWSTATS']._serialized_start=1209
-  _globals['_WINDOWSTATS']._serialized_end=1338
-  _globals['_GETPRICESTATSRESPONSE']._serialized_start=1341
-  _globals['_GETPRICESTATSRESPONSE']._serialized_end=1664
-  _globals['_LISTPRICEDROPSREQUEST']._serialized_start=1667
-  _globals['_LISTPRICEDROPSREQUEST']._serialized_end=1842
-  _globals['_PRICEDROP']._serialized_start=1845
-  _globals['_PRICEDROP']._serialized_end=2029
-  _globals['_LISTPRICEDROPSRESPONSE']._serialized_start=2031
-  _globals['_LISTPRICEDROPSRESPONSE']._serialized_end=2126
-  _globals['_PRICINGSERVICE']._serialized_start=2240
-  _globals['_PRICINGSERVICE']._serialized_end=2783
+  _globals['_PRODUCTSERIES']._serialized_start=3019
+  _globals['_PRODUCTSERIES']._serialized_end=3128
+  _globals['_RECORDPRICEBATCHREQUEST']._serialized_start=267
+  _globals['_RECORDPRICEBATCHREQUEST']._serialized_end=370
+  _globals['_RECORDPRICEBATCHRESPONSE']._serialized_start=373
+  _globals['_RECORDPRICEBATCHRESPONSE']._serialized_end=539
+  _globals['_RECORDPRICESREQUEST']._serialized_start=541
+  _globals['_RECORDPRICESREQUEST']._serialized_end=640
+  _globals['_RECORDPRICESRESPONSE']._serialized_start=643
+  _globals['_RECORDPRICESRESPONSE']._serialized_end=776
+  _globals['_GETPRICEHISTORYREQUEST']._serialized_start=779
+  _globals['_GETPRICEHISTORYREQUEST']._serialized_end=1040
+  _globals['_GETPRICEHISTORYRESPONSE']._serialized_start=1042
+  _globals['_GETPRICEHISTORYRESPONSE']._serialized_end=1116
+  _globals['_GETPRICESTATSREQUEST']._serialized_start=1118
+  _globals['_GETPRICESTATSREQUEST']._serialized_end=1160
+  _globals['_PRICEAT']._serialized_start=1162
+  _globals['_PRICEAT']._serialized_end=1270
+  _globals['_WINDOWSTATS']._serialized_start=1273
+  _globals['_WINDOWSTATS']._serialized_end=1402
+  _globals['_GETPRICESTATSRESPONSE']._serialized_start=1405
+  _globals['_GETPRICESTATSRESPONSE']._serialized_end=1728
+  _globals['_LISTPRICEDROPSREQUEST']._serialized_start=1731
+  _globals['_LISTPRICEDROPSREQUEST']._serialized_end=1906
+  _globals['_PRICEDROP']._serialized_start=1909
+  _globals['_PRICEDROP']._serialized_end=2093
+  _globals['_LISTPRICEDROPSRESPONSE']._serialized_start=2095
+  _globals['_LISTPRICEDROPSRESPONSE']._serialized_end=2190
+  _globals['_CREATEPRICEALERTREQUEST']._serialized_start=2192
+  _globals['_CREATEPRICEALERTREQUEST']._serialized_end=2264
+  _globals['_CREATEPRICEALERTRESPONSE']._serialized_start=2266
+  _globals['_CREATEPRICEALERTRESPONSE']._serialized_end=2339
+  _globals['_GETPRICEALERTREQUEST']._serialized_start=2341
+  _globals['_GETPRICEALERTREQUEST']._serialized_end=2375
+  _globals['_GETPRICEALERTRESPONSE']._serialized_start=2377
+  _globals['_GETPRICEALERTRESPONSE']._serialized_end=2447
+  _globals['_LISTPRICEALERTSREQUEST']._serialized_start=2449
+  _globals['_LISTPRICEALERTSREQUEST']._serialized_end=2529
+  _globals['_LISTPRICEALERTSRESPONSE']._serialized_start=2531
+  _globals['_LISTPRICEALERTSRESPONSE']._serialized_end=2629
+  _globals['_DELETEPRICEALERTREQUEST']._serialized_start=2631
+  _globals['_DELETEPRICEALERTREQUEST']._serialized_end=2668
+  _globals['_DELETEPRICEALERTRESPONSE']._serialized_start=2670
+  _globals['_DELETEPRICEALERTRESPONSE']._serialized_end=2696
+  _globals['_STREAMTRIGGEREDALERTSREQUEST']._serialized_start=2698
+  _globals['_STREAMTRIGGEREDALERTSREQUEST']._serialized_end=2818
+  _globals['_STREAMTRIGGEREDALERTSRESPONSE']._serialized_start=2820
+  _globals['_STREAMTRIGGEREDALERTSRESPONSE']._serialized_end=2902
+  _globals['_ACKALERTSREQUEST']._serialized_start=2904
+  _globals['_ACKALERTSREQUEST']._serialized_end=2968
+  _globals['_ACKALERTSRESPONSE']._serialized_start=2970
+  _globals['_ACKALERTSRESPONSE']._serialized_end=3017
+  _globals['_PRICINGSERVICE']._serialized_start=3131
+  _globals['_PRICINGSERVICE']._serialized_end=4324
 # @@protoc_insertion_point(module_scope)

@@ -1,7 +1,9 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from vitrine.catalog.v1 import product_pb2 as _product_pb2
+from vitrine.pricing.v1 import alert_pb2 as _alert_pb2
 from vitrine.pricing.v1 import history_pb2 as _history_pb2
 from vitrine.pricing.v1 import observation_pb2 as _observation_pb2
 from google.protobuf.internal import containers as _containers
@@ -171,3 +173,85 @@ class ListPriceDropsResponse(_message.Message):
     drops: _containers.RepeatedCompositeFieldContainer[PriceDrop]
     next_page_token: str
     def __init__(self, drops: _Optional[_Iterable[_Union[PriceDrop, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CreatePriceAlertRequest(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: _alert_pb2.PriceAlert
+    def __init__(self, alert: _Optional[_Union[_alert_pb2.PriceAlert, _Mapping]] = ...) -> None: ...
+
+class CreatePriceAlertResponse(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: _alert_pb2.PriceAlert
+    def __init__(self, alert: _Optional[_Union[_alert_pb2.PriceAlert, _Mapping]] = ...) -> None: ...
+
+class GetPriceAlertRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    def __init__(self, id: _Optional[int] = ...) -> None: ...
+
+class GetPriceAlertResponse(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: _alert_pb2.PriceAlert
+    def __init__(self, alert: _Optional[_Union[_alert_pb2.PriceAlert, _Mapping]] = ...) -> None: ...
+
+class ListPriceAlertsRequest(_message.Message):
+    __slots__ = ("user_id", "page_size", "page_token")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, user_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListPriceAlertsResponse(_message.Message):
+    __slots__ = ("alerts", "next_page_token")
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    alerts: _containers.RepeatedCompositeFieldContainer[_alert_pb2.PriceAlert]
+    next_page_token: str
+    def __init__(self, alerts: _Optional[_Iterable[_Union[_alert_pb2.PriceAlert, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeletePriceAlertRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    def __init__(self, id: _Optional[int] = ...) -> None: ...
+
+class DeletePriceAlertResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class StreamTriggeredAlertsRequest(_message.Message):
+    __slots__ = ("consumer_group", "consumer", "ack_timeout")
+    CONSUMER_GROUP_FIELD_NUMBER: _ClassVar[int]
+    CONSUMER_FIELD_NUMBER: _ClassVar[int]
+    ACK_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    consumer_group: str
+    consumer: str
+    ack_timeout: _duration_pb2.Duration
+    def __init__(self, consumer_group: _Optional[str] = ..., consumer: _Optional[str] = ..., ack_timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class StreamTriggeredAlertsResponse(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: _alert_pb2.TriggeredAlert
+    def __init__(self, alert: _Optional[_Union[_alert_pb2.TriggeredAlert, _Mapping]] = ...) -> None: ...
+
+class AckAlertsRequest(_message.Message):
+    __slots__ = ("consumer_group", "delivery_ids")
+    CONSUMER_GROUP_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_IDS_FIELD_NUMBER: _ClassVar[int]
+    consumer_group: str
+    delivery_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, consumer_group: _Optional[str] = ..., delivery_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AckAlertsResponse(_message.Message):
+    __slots__ = ("acknowledged_count",)
+    ACKNOWLEDGED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    acknowledged_count: int
+    def __init__(self, acknowledged_count: _Optional[int] = ...) -> None: ...

@@ -65,6 +65,36 @@ class PricingServiceStub:
                 request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsRequest.SerializeToString,
                 response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsResponse.FromString,
                 _registered_method=True)
+        self.CreatePriceAlert = channel.unary_unary(
+                '/vitrine.pricing.v1.PricingService/CreatePriceAlert',
+                request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.CreatePriceAlertRequest.SerializeToString,
+                response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.CreatePriceAlertResponse.FromString,
+                _registered_method=True)
+        self.GetPriceAlert = channel.unary_unary(
+                '/vitrine.pricing.v1.PricingService/GetPriceAlert',
+                request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceAlertRequest.SerializeToString,
+                response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceAlertResponse.FromString,
+                _registered_method=True)
+        self.ListPriceAlerts = channel.unary_unary(
+                '/vitrine.pricing.v1.PricingService/ListPriceAlerts',
+                request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceAlertsRequest.SerializeToString,
+                response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceAlertsResponse.FromString,
+                _registered_method=True)
+        self.DeletePriceAlert = channel.unary_unary(
+                '/vitrine.pricing.v1.PricingService/DeletePriceAlert',
+                request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.DeletePriceAlertRequest.SerializeToString,
+                response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.DeletePriceAlertResponse.FromString,
+                _registered_method=True)
+        self.StreamTriggeredAlerts = channel.unary_stream(
+                '/vitrine.pricing.v1.PricingService/StreamTriggeredAlerts',
+                request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.StreamTriggeredAlertsRequest.SerializeToString,
+                response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.StreamTriggeredAlertsResponse.FromString,
+                _registered_method=True)
+        self.AckAlerts = channel.unary_unary(
+                '/vitrine.pricing.v1.PricingService/AckAlerts',
+                request_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.AckAlertsRequest.SerializeToString,
+                response_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.AckAlertsResponse.FromString,
+                _registered_method=True)
 
 
 class PricingServiceServicer:
@@ -123,6 +153,55 @@ class PricingServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreatePriceAlert(self, request, context):
+        """Creates an alert, and evaluates it at once (it may trigger right away).
+        ALREADY_EXISTS if the user has an active alert of this kind on the
+        product; NOT_FOUND if the product does not exist; INVALID_ARGUMENT for
+        bad fields.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPriceAlert(self, request, context):
+        """Returns an alert with its trigger history. NOT_FOUND if there is none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPriceAlerts(self, request, context):
+        """A user's alerts, newest first, keyset-paginated.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeletePriceAlert(self, request, context):
+        """Deletes an alert. NOT_FOUND if there is none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamTriggeredAlerts(self, request, context):
+        """Delivers triggered alerts to a consumer of a consumer group (Redis
+        Streams), at least once: an alert not acknowledged within ack_timeout
+        is delivered again (to any consumer of the group), and a consumer that
+        reconnects first gets its own unacknowledged ones. Runs until the caller
+        cancels or its deadline passes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AckAlerts(self, request, context):
+        """Acknowledges delivered alerts: they will not be delivered again to the group.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PricingServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -150,6 +229,36 @@ def add_PricingServiceServicer_to_server(servicer, server):
                     servicer.ListPriceDrops,
                     request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsRequest.FromString,
                     response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsResponse.SerializeToString,
+            ),
+            'CreatePriceAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePriceAlert,
+                    request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.CreatePriceAlertRequest.FromString,
+                    response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.CreatePriceAlertResponse.SerializeToString,
+            ),
+            'GetPriceAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPriceAlert,
+                    request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceAlertRequest.FromString,
+                    response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceAlertResponse.SerializeToString,
+            ),
+            'ListPriceAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPriceAlerts,
+                    request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceAlertsRequest.FromString,
+                    response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceAlertsResponse.SerializeToString,
+            ),
+            'DeletePriceAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeletePriceAlert,
+                    request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.DeletePriceAlertRequest.FromString,
+                    response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.DeletePriceAlertResponse.SerializeToString,
+            ),
+            'StreamTriggeredAlerts': grpc.unary_stream_rpc_method_handler(
+                    servicer.StreamTriggeredAlerts,
+                    request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.StreamTriggeredAlertsRequest.FromString,
+                    response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.StreamTriggeredAlertsResponse.SerializeToString,
+            ),
+            'AckAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.AckAlerts,
+                    request_deserializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.AckAlertsRequest.FromString,
+                    response_serializer=vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.AckAlertsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -293,6 +402,168 @@ class PricingService:
             '/vitrine.pricing.v1.PricingService/ListPriceDrops',
             vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsRequest.SerializeToString,
             vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceDropsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePriceAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vitrine.pricing.v1.PricingService/CreatePriceAlert',
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.CreatePriceAlertRequest.SerializeToString,
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.CreatePriceAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPriceAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vitrine.pricing.v1.PricingService/GetPriceAlert',
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceAlertRequest.SerializeToString,
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.GetPriceAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPriceAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vitrine.pricing.v1.PricingService/ListPriceAlerts',
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceAlertsRequest.SerializeToString,
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.ListPriceAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeletePriceAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vitrine.pricing.v1.PricingService/DeletePriceAlert',
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.DeletePriceAlertRequest.SerializeToString,
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.DeletePriceAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamTriggeredAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/vitrine.pricing.v1.PricingService/StreamTriggeredAlerts',
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.StreamTriggeredAlertsRequest.SerializeToString,
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.StreamTriggeredAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AckAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/vitrine.pricing.v1.PricingService/AckAlerts',
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.AckAlertsRequest.SerializeToString,
+            vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2.AckAlertsResponse.FromString,
             options,
             channel_credentials,
             insecure,

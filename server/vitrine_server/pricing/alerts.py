@@ -1,0 +1,367 @@
+"""Price alerts: CRUD, set-based evaluation during ingestion, and durable
+delivery through a Redis Stream consumer group.
+
+Evaluation runs in the ingestion transaction, for the products whose best
+price or stock changed, as two statements over all their alerts at once
+(rearm, then fire: alerts.sql). A trigger is a row in PostgreSQL first;
+after the commit it is published to the stream. PostgreSQL stays the record
+of what was delivered (acknowledged): a trigger that could not be published
+(Redis down), or that Redis lost (flushed, restarted without persistence),
+is published again by the delivery loop, so nothing is lost; consumers see
+each at least once and can tell repeats by trigger id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
+from vitrine.pricing.v1 import alert_pb2
+from vitrine.pricing.v1 import pricing_service_pb2 as api
+
+from vitrine_server import errors
+from vitrine_server.cache.keys import Keys
+from vitrine_server.cache.redis import REDIS_DOWN, required
+from vitrine_server.catalog import validate
+from vitrine_server.catalog.convert import timestamp
+from vitrine_server.db.database import Connection, Database
+from vitrine_server.db.sql import load_queries
+from vitrine_server.rpc import paging
+
+Q = load_queries(__file__, "alerts.sql")
+log = logging.getLogger("vitrine.alerts")
+
+KINDS = {
+    alert_pb2.ALERT_KIND_TARGET_PRICE: "target_price",
+    alert_pb2.ALERT_KIND_PERCENT_DROP: "percent_drop",
+    alert_pb2.ALERT_KIND_BACK_IN_STOCK: "back_in_stock",
+    alert_pb2.ALERT_KIND_ANY_CHANGE: "any_change",
+}
+KIND_OF = {v: k for k, v in KINDS.items()}
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+DEFAULT_ACK_TIMEOUT_S = 30.0
+READ_COUNT = 100
+BLOCK_MS = 1000
+REPUBLISH_INTERVAL_S = 2.0
+PUBLISH_LOCK_ID = 0x616C657274707562  # "alertpub"
+
+
+def trigger_message(row: Any) -> alert_pb2.AlertTrigger:
+    return alert_pb2.AlertTrigger(
+        id=row["id"],
+        alert_id=row["alert_id"],
+        product_id=row["product_id"],
+        user_id=row["user_id"],
+        cause=KIND_OF[row["cause"]],
+        price_minor=row["price_minor"] or 0,
+        trigger_time=timestamp(row["triggered_at"]),
+    )
+
+
+async def evaluate(tx: Connection, product_ids: list[int]) -> list[int]:
+    """Re-arm, then fire, the alerts of these products; the new trigger ids."""
+    if not product_ids:
+        return []
+    await tx.execute(Q.rearm_alerts, product_ids)
+    return [r["id"] for r in await tx.fetch(Q.fire_alerts, product_ids)]
+
+
+class AlertService:
+    def __init__(self, db: Database, delivery: AlertDelivery):
+        self.db = db
+        self.delivery = delivery
+
+    async def create(self, request: api.CreatePriceAlertRequest) -> alert_pb2.PriceAlert:
+        a = request.alert
+        v = errors.Violations()
+        validate.user_id(v, "alert.user_id", a.user_id)
+        validate.positive_id(v, "alert.product_id", a.product_id)
+        kind = KINDS.get(a.kind)
+        if kind is None:
+            v.add("alert.kind", "must be TARGET_PRICE, PERCENT_DROP, BACK_IN_STOCK or ANY_CHANGE")
+        if kind == "target_price" and not 0 < a.target_price_minor < validate.MAX_MINOR:
+            v.add("alert.target_price_minor", "must be > 0 for a target price alert")
+        if kind == "percent_drop" and not 1 <= a.drop_bps <= 10_000:
+            v.add("alert.drop_bps", "must be 1-10000 basis points for a percent drop alert")
+        expires = a.expire_time.ToDatetime(tzinfo=UTC) if a.HasField("expire_time") else None
+        if expires is not None and expires <= datetime.now(UTC):
+            v.add("alert.expire_time", "must be in the future")
+        v.raise_if_any()
+        try:
+            async with self.db.transaction() as tx:
+                alert_id = await tx.fetchval(
+                    Q.create_alert,
+                    a.user_id,
+                    a.product_id,
+                    kind,
+                    a.target_price_minor if kind == "target_price" else None,
+                    a.drop_bps if kind == "percent_drop" else None,
+                    expires,
+                )
+                if alert_id is None:
+                    raise errors.NotFound("product", str(a.product_id))
+                fired = await evaluate(tx, [a.product_id])
+        except asyncpg.UniqueViolationError:
+            raise errors.AlreadyExists(
+                "price_alert",
+                f"{a.user_id}/{a.product_id}/{kind}",
+                "the user already has an active alert of this kind on this product",
+            ) from None
+        await self.delivery.publish(fired)
+        return (await self._load([alert_id]))[alert_id]
+
+    async def get(self, request: api.GetPriceAlertRequest) -> alert_pb2.PriceAlert:
+        if request.id <= 0:
+            raise errors.InvalidArgument([errors.FieldViolation("id", "must be a positive id")])
+        found = await self._load([request.id])
+        if request.id not in found:
+            raise errors.NotFound("price_alert", str(request.id))
+        return found[request.id]
+
+    async def list_alerts(self, request: api.ListPriceAlertsRequest) -> api.ListPriceAlertsResponse:
+        v = errors.Violations()
+        validate.user_id(v, "user_id", request.user_id)
+        v.raise_if_any()
+        size = paging.page_size(request.page_size)
+        cursor = paging.decode(request, request.page_token)
+        after_time = after_id = None
+        if cursor is not None:
+            try:
+                after_time = datetime.fromisoformat(cursor[0])
+                after_id = int(cursor[1])
+            except (TypeError, ValueError, IndexError):
+                raise errors.InvalidArgument(
+                    [errors.FieldViolation("page_token", "is not a token this service issued")]
+                ) from None
+        rows = await self.db.fetch(Q.list_alerts, request.user_id, after_time, after_id, size + 1)
+        ids = [r["id"] for r in rows[:size]]
+        found = await self._load(ids)
+        response = api.ListPriceAlertsResponse(alerts=[found[i] for i in ids if i in found])
+        if len(rows) > size and response.alerts:
+            last = response.alerts[-1]
+            response.next_page_token = paging.encode(
+                request, [last.create_time.ToDatetime(tzinfo=UTC).isoformat(), last.id]
+            )
+        return response
+
+    async def delete(self, request: api.DeletePriceAlertRequest) -> None:
+        if request.id <= 0:
+            raise errors.InvalidArgument([errors.FieldViolation("id", "must be a positive id")])
+        async with self.db.transaction() as tx:
+            if await tx.fetchval(Q.delete_alert, request.id) is None:
+                raise errors.NotFound("price_alert", str(request.id))
+
+    async def _load(self, ids: list[int]) -> dict[int, alert_pb2.PriceAlert]:
+        if not ids:
+            return {}
+        now = datetime.now(UTC)
+        out: dict[int, alert_pb2.PriceAlert] = {}
+        for r in await self.db.fetch(Q.get_alerts, ids):
+            expired = r["expires_at"] is not None and r["expires_at"] <= now
+            state = (
+                alert_pb2.ALERT_STATE_EXPIRED
+                if expired
+                else alert_pb2.ALERT_STATE_ARMED
+                if r["armed"]
+                else alert_pb2.ALERT_STATE_TRIGGERED
+            )
+            out[r["id"]] = alert_pb2.PriceAlert(
+                id=r["id"],
+                user_id=r["user_id"],
+                product_id=r["product_id"],
+                kind=KIND_OF[r["kind"]],
+                target_price_minor=r["target_price_minor"] or 0,
+                drop_bps=r["drop_bps"] or 0,
+                expire_time=timestamp(r["expires_at"]),
+                state=state,
+                baseline_price_minor=r["baseline_price_minor"] or 0,
+                last_trigger_time=timestamp(r["last_triggered_at"]),
+                create_time=timestamp(r["created_at"]),
+            )
+        for t in await self.db.fetch(Q.alert_triggers, list(out)):
+            out[t["alert_id"]].triggers.append(trigger_message(t))
+        return out
+
+
+class AlertDelivery:
+    """Publishing triggers to the stream, and reading them by consumer group."""
+
+    def __init__(self, db: Database, redis: aioredis.Redis, blocking: aioredis.Redis, keys: Keys):
+        self.db = db
+        self.redis = redis
+        # Blocking reads wait up to BLOCK_MS: they need a client without the
+        # short read timeout of the cache's.
+        self.blocking = blocking
+        self.stream = keys.alerts_stream()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- publishing -----------------------------------------------------
+
+    async def publish(self, trigger_ids: list[int]) -> None:
+        """After the commit: put these triggers on the stream (best effort:
+        the delivery loop publishes whatever this could not)."""
+        if not trigger_ids:
+            return
+        try:
+            rows = await self.db.fetch(Q.triggers_by_id, trigger_ids)
+            await self._publish_rows(rows)
+        except (*REDIS_DOWN, errors.Unavailable):
+            log.warning("could not publish %d alert triggers now; retrying later", len(trigger_ids))
+
+    async def _publish_rows(self, rows: list[Any]) -> None:
+        if not rows:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for row in rows:
+                pipe.xadd(
+                    self.stream,
+                    {"trigger_id": row["id"], "trigger": trigger_message(row).SerializeToString()},
+                )
+            await pipe.execute()
+        await self.db.fetch(Q.mark_published, [r["id"] for r in rows])
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._republish_forever(), name="alert-delivery")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _republish_forever(self) -> None:
+        while True:
+            await asyncio.sleep(REPUBLISH_INTERVAL_S)
+            try:
+                await self.republish()
+            except (*REDIS_DOWN, errors.Unavailable):
+                pass
+            except Exception:
+                log.exception("alert delivery loop failed")
+
+    async def republish(self) -> int:
+        """Publish what was never published, and, if Redis lost the stream,
+        everything not yet delivered. One instance at a time."""
+        async with self.db.transaction() as tx:
+            if not await tx.fetchval("SELECT pg_try_advisory_xact_lock($1)", PUBLISH_LOCK_ID):
+                return 0
+            rows = list(await tx.fetch(Q.unpublished_triggers))
+            if not await self.redis.exists(self.stream):
+                lost = await tx.fetch(Q.lost_triggers)
+                if lost:
+                    log.warning(
+                        "alert stream lost in Redis: publishing %d triggers again", len(lost)
+                    )
+                rows += lost
+            await self._publish_rows(rows)
+        return len(rows)
+
+    # -- consuming ------------------------------------------------------
+
+    async def _ensure_group(self, group: str) -> None:
+        try:
+            await self.redis.xgroup_create(self.stream, group, id="0", mkstream=True)
+        except ResponseError as err:
+            if "BUSYGROUP" not in str(err):
+                raise
+
+    async def stream_to(
+        self, request: api.StreamTriggeredAlertsRequest
+    ) -> AsyncIterator[api.StreamTriggeredAlertsResponse]:
+        v = errors.Violations()
+        for name in ("consumer_group", "consumer"):
+            if not _NAME.match(getattr(request, name)):
+                v.add(name, "must be 1-64 letters, digits, '.', '-' or '_'")
+        timeout_s = DEFAULT_ACK_TIMEOUT_S
+        if request.HasField("ack_timeout"):
+            timeout_s = request.ack_timeout.seconds + request.ack_timeout.nanos / 1e9
+            if not 1 <= timeout_s <= 3600:
+                v.add("ack_timeout", "must be between 1 s and 1 h")
+        v.raise_if_any()
+        group, consumer = request.consumer_group, request.consumer
+        with required():
+            await self._ensure_group(group)
+            # A consumer that comes back first gets what it had not acknowledged.
+            pending = await self.blocking.xreadgroup(
+                group, consumer, {self.stream: "0"}, count=READ_COUNT
+            )
+        for message in await self._messages(group, pending, redelivered=True):
+            yield message
+        while True:
+            with required():
+                try:
+                    claimed = await self.blocking.xautoclaim(
+                        self.stream, group, consumer, int(timeout_s * 1000), "0-0", count=READ_COUNT
+                    )
+                    fresh = await self.blocking.xreadgroup(
+                        group, consumer, {self.stream: ">"}, count=READ_COUNT, block=BLOCK_MS
+                    )
+                except ResponseError as err:
+                    if "NOGROUP" not in str(err):
+                        raise
+                    await self._ensure_group(group)  # Redis lost it: start again
+                    continue
+            entries = [[self.stream, claimed[1]]] if claimed and claimed[1] else []
+            for message in await self._messages(group, entries, redelivered=True):
+                yield message
+            for message in await self._messages(group, fresh, redelivered=False):
+                yield message
+
+    async def _messages(
+        self, group: str, streams: Any, *, redelivered: bool
+    ) -> list[api.StreamTriggeredAlertsResponse]:
+        out = []
+        counts: dict[Any, Any] = {}
+        entries = [e for _, items in (streams or []) for e in items if e and e[1]]
+        if redelivered and entries:
+            with required():
+                for p in await self.redis.xpending_range(
+                    self.stream,
+                    group,
+                    min=entries[0][0],
+                    max=entries[-1][0],
+                    count=len(entries) * 2,
+                ):
+                    counts[p["message_id"]] = p["times_delivered"]
+        for entry_id, fields in entries:
+            out.append(
+                api.StreamTriggeredAlertsResponse(
+                    alert=alert_pb2.TriggeredAlert(
+                        delivery_id=entry_id.decode(),
+                        trigger=alert_pb2.AlertTrigger.FromString(fields[b"trigger"]),
+                        delivery_count=counts.get(entry_id, 1),
+                    )
+                )
+            )
+        return out
+
+    async def ack(self, request: api.AckAlertsRequest) -> int:
+        v = errors.Violations()
+        if not _NAME.match(request.consumer_group):
+            v.add("consumer_group", "must be 1-64 letters, digits, '.', '-' or '_'")
+        ids = list(request.delivery_ids)
+        if not 1 <= len(ids) <= 1000:
+            v.add("delivery_ids", "must hold 1 to 1000 ids")
+        for i, d in enumerate(ids):
+            if not re.match(r"^\d+-\d+$", d):
+                v.add(f"delivery_ids[{i}]", "is not a delivery id")
+        v.raise_if_any()
+        with required():
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for d in ids:
+                    pipe.xrange(self.stream, d, d)
+                entries = await pipe.execute()
+        trigger_ids = [int(e[0][1][b"trigger_id"]) for e in entries if e]
+        # PostgreSQL first: if the ack to Redis is lost, a redelivery follows
+        # (at least once), never a loss.
+        await self.db.fetch(Q.mark_delivered, trigger_ids)
+        with required():
+            return int(await self.redis.xack(self.stream, request.consumer_group, *ids))
