@@ -83,3 +83,53 @@ async def test_deals_feed_errors(env):
     await expect_error(
         env.pricing.ListPriceDrops(api.ListPriceDropsRequest(page_token="nope")), invalid
     )
+
+
+async def test_deals_against_the_30_day_average(env, db):
+    category = await make_category(env.catalog)
+    store = await make_store(env.catalog)
+    product = await make_product(env.catalog, category.id)
+    offer = await make_offer(
+        env.catalog, product.id, store.id, 10000, observed=ts(NOW - dt.timedelta(days=1))
+    )
+    # Its best price has been 10000 for 20 days (as the service saw it)...
+    await db.execute(
+        "UPDATE best_price_points SET valid_from = now() - interval '20 days'"
+        " WHERE product_id = $1",
+        product.id,
+    )
+    # ...and now falls to 8000: 20% below its 30-day average.
+    await env.pricing.RecordPriceBatch(
+        api.RecordPriceBatchRequest(
+            batch_id=uuid.uuid4().hex, observations=[seen(offer.id, 8000, NOW)]
+        )
+    )
+    response = await env.pricing.ListPriceDrops(
+        api.ListPriceDropsRequest(
+            category_id=category.id, basis=api.DROP_BASIS_RECENT_AVERAGE, min_drop_bps=1000
+        )
+    )
+    (drop,) = response.drops
+    assert drop.product.id == product.id
+    assert drop.previous_price_minor == 10000 and drop.current_price_minor == 8000
+    assert drop.drop_bps == 2000
+
+    # Time passes: the hourly refresh lets the old price weigh less.
+    from vitrine_server.pricing.drops import refresh_averages
+
+    await db.execute(
+        "UPDATE best_price_points SET valid_from = valid_from - interval '5 days'"
+        " WHERE product_id = $1 AND price_minor = 8000",
+        product.id,
+    )
+    async with db.acquire() as conn:
+        await refresh_averages(conn)
+    average = await db.fetchval(
+        "SELECT avg_30d_price_minor FROM products WHERE id = $1", product.id
+    )
+    assert 8000 < average < 10000
+    err = await expect_error(
+        env.pricing.ListPriceDrops(api.ListPriceDropsRequest(basis=7)),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+    assert violated_fields(err) == {"basis"}

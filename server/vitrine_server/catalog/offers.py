@@ -97,6 +97,7 @@ class OfferService:
             await self._record_history(tx, rows, before)
             touched = {r["product_id"] for r in rows} | {r["product_id"] for r in before.values()}
             changed = await tx.fetch(Q.refresh_best_offers, sorted(touched))
+            await tx.execute(Q.refresh_price_averages, [r["id"] for r in changed])
         await self.cache.invalidate([self.cache.keys.product(r["id"]) for r in changed])
 
         by_key = {(r["store_id"], r["external_id"]): r for r in rows}

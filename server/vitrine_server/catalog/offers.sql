@@ -19,8 +19,8 @@ WITH ranked AS (
     FROM products p
     LEFT JOIN ranked r ON r.product_id = p.id
    WHERE p.id = ANY($1::bigint[])
-)
-UPDATE products p
+), updated AS (
+  UPDATE products p
    SET prev_best_price_minor = CASE WHEN p.best_price_minor IS DISTINCT FROM t.price_minor
                                     THEN p.best_price_minor ELSE p.prev_best_price_minor END,
        best_price_changed_at = CASE WHEN p.best_price_minor IS DISTINCT FROM t.price_minor
@@ -41,7 +41,15 @@ UPDATE products p
        IS DISTINCT FROM
        (t.offer_id, t.store_id, t.price_minor, t.original_price_minor,
         t.in_stock, t.offer_count, greatest(p.last_scraped_at, t.last_seen_at))
-RETURNING p.id
+RETURNING p.id, p.best_price_minor, p.best_price_changed_at
+), recorded AS (
+  -- The best price's own change points, for the 30-day average (deals feed).
+  INSERT INTO best_price_points (product_id, valid_from, price_minor)
+  SELECT id, best_price_changed_at, best_price_minor FROM updated
+   WHERE best_price_changed_at = now()
+  ON CONFLICT (product_id, valid_from) DO UPDATE SET price_minor = EXCLUDED.price_minor
+)
+SELECT id FROM updated
 
 
 -- name: list_offers
@@ -125,3 +133,36 @@ SELECT id, currency_code FROM stores WHERE id = ANY($1::bigint[]);
 -- name: product_exists
 -- Whether a live product exists.
 SELECT EXISTS (SELECT 1 FROM products WHERE id = $1 AND deleted_at IS NULL);
+
+
+-- name: refresh_price_averages
+-- The 30-day time-weighted average best price of products $1, from their
+-- best-price change points (the one in effect 30 days ago included).
+UPDATE products p SET avg_30d_price_minor = a.average
+  FROM (
+    SELECT product_id,
+           round(sum(price_minor * seconds) / nullif(sum(seconds), 0))::bigint AS average
+      FROM (
+        SELECT bp.product_id, bp.price_minor,
+               extract(epoch FROM
+                 coalesce(lead(bp.valid_from) OVER w, now())
+                 - greatest(bp.valid_from, now() - interval '30 days')) AS seconds
+          FROM best_price_points bp
+         WHERE bp.product_id = ANY($1::bigint[])
+           AND bp.valid_from >= coalesce(
+                 (SELECT max(b2.valid_from) FROM best_price_points b2
+                   WHERE b2.product_id = bp.product_id
+                     AND b2.valid_from <= now() - interval '30 days'),
+                 '-infinity')
+        WINDOW w AS (PARTITION BY bp.product_id ORDER BY bp.valid_from)
+      ) spans
+     WHERE price_minor IS NOT NULL AND seconds > 0
+     GROUP BY product_id
+  ) a
+ WHERE p.id = a.product_id
+   AND p.avg_30d_price_minor IS DISTINCT FROM a.average;
+
+-- name: products_with_recent_best_changes
+-- Products whose 30-day average may still move: a best-price change within 31 days.
+SELECT DISTINCT product_id FROM best_price_points
+ WHERE valid_from > now() - interval '31 days';

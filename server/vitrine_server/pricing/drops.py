@@ -1,13 +1,17 @@
-"""The deals feed: products whose best price just fell."""
+"""The deals feed: products whose best price just fell, against the
+previous best price or the 30-day average (both kept on the product and
+indexed: migrations 0003 and 0005)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
 from vitrine_server.catalog.convert import timestamp
+from vitrine_server.catalog.offers import Q as OFFERS
 from vitrine_server.catalog.products import ProductService
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
@@ -29,6 +33,12 @@ class DropService:
         min_drop = request.min_drop_bps or DEFAULT_MIN_DROP_BPS
         if not 1 <= min_drop <= 10_000:
             v.add("min_drop_bps", "must be between 1 and 10000 basis points")
+        if request.basis not in (
+            api.DROP_BASIS_UNSPECIFIED,
+            api.DROP_BASIS_PREVIOUS_PRICE,
+            api.DROP_BASIS_RECENT_AVERAGE,
+        ):
+            v.add("basis", "is not a known basis")
         if request.category_id < 0:
             v.add("category_id", "must be a positive id")
         if len(request.store_ids) > 50:
@@ -52,8 +62,13 @@ class DropService:
             if request.HasField("changed_after")
             else datetime.now(UTC) - DEFAULT_WINDOW
         )
+        query = (
+            Q.list_drops_vs_average
+            if request.basis == api.DROP_BASIS_RECENT_AVERAGE
+            else Q.list_price_drops
+        )
         rows = await self.db.fetch(
-            Q.list_price_drops,
+            query,
             min_drop,
             since,
             request.category_id or None,
@@ -80,3 +95,14 @@ class DropService:
             last = page[-1]
             response.next_page_token = paging.encode(request, [last["drop_bps"], last["id"]])
         return response
+
+
+async def refresh_averages(conn: Any, product_ids: list[int] | None = None) -> None:
+    """Recompute 30-day averages: of these products, or (None) of every
+    product whose average may still move (a best-price change within 31 days)."""
+    if product_ids is None:
+        product_ids = [
+            r["product_id"] for r in await conn.fetch(OFFERS.products_with_recent_best_changes)
+        ]
+    if product_ids:
+        await conn.execute(OFFERS.refresh_price_averages, product_ids)

@@ -177,6 +177,7 @@ class IngestionService:
                     OFFERS.refresh_best_offers, sorted({r["product_id"] for r in touched})
                 )
                 changed_products = [r["id"] for r in refreshed]
+                await tx.execute(OFFERS.refresh_price_averages, changed_products)
                 # Alerts of the products whose best price or stock changed, set-based.
                 fired = await evaluate(tx, changed_products)
             response.accepted_count = len(accepted)

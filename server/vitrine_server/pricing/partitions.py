@@ -19,6 +19,8 @@ from datetime import date
 
 import asyncpg
 
+from vitrine_server.pricing.drops import refresh_averages
+
 log = logging.getLogger("vitrine.partitions")
 
 AHEAD_MONTHS = 6
@@ -86,7 +88,9 @@ async def maintain(
 
 
 class PartitionMaintainer:
-    """Runs `maintain` now and then, in the background of a server process."""
+    """Runs `maintain` now and then, in the background of a server process,
+    and with it the refresh of 30-day average prices (which move as old
+    prices leave the window even when nothing is written)."""
 
     def __init__(self, pool: asyncpg.Pool, retention_months: int, drop: bool):
         self.pool = pool
@@ -107,7 +111,10 @@ class PartitionMaintainer:
         while True:
             try:
                 async with self.pool.acquire(timeout=5) as conn:
-                    await maintain(conn, retention_months=self.retention_months, drop=self.drop)
+                    if await maintain(conn, retention_months=self.retention_months, drop=self.drop):
+                        # The same one instance (it held the lock) refreshes averages.
+                        async with conn.transaction():
+                            await refresh_averages(conn)
             except Exception:  # PostgreSQL away or busy: try again next round
                 log.warning("partition maintenance failed; retrying later", exc_info=True)
             await asyncio.sleep(INTERVAL_S)

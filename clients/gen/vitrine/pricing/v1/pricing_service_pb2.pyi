@@ -20,9 +20,18 @@ class ProductSeries(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRODUCT_SERIES_UNSPECIFIED: _ClassVar[ProductSeries]
     PRODUCT_SERIES_BEST_PRICE: _ClassVar[ProductSeries]
     PRODUCT_SERIES_ALL_OFFERS: _ClassVar[ProductSeries]
+
+class DropBasis(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DROP_BASIS_UNSPECIFIED: _ClassVar[DropBasis]
+    DROP_BASIS_PREVIOUS_PRICE: _ClassVar[DropBasis]
+    DROP_BASIS_RECENT_AVERAGE: _ClassVar[DropBasis]
 PRODUCT_SERIES_UNSPECIFIED: ProductSeries
 PRODUCT_SERIES_BEST_PRICE: ProductSeries
 PRODUCT_SERIES_ALL_OFFERS: ProductSeries
+DROP_BASIS_UNSPECIFIED: DropBasis
+DROP_BASIS_PREVIOUS_PRICE: DropBasis
+DROP_BASIS_RECENT_AVERAGE: DropBasis
 
 class RecordPriceBatchRequest(_message.Message):
     __slots__ = ("batch_id", "observations")
@@ -137,20 +146,22 @@ class GetPriceStatsResponse(_message.Message):
     def __init__(self, product_id: _Optional[int] = ..., currency_code: _Optional[str] = ..., current: _Optional[_Union[PriceAt, _Mapping]] = ..., lowest_ever: _Optional[_Union[PriceAt, _Mapping]] = ..., highest_ever: _Optional[_Union[PriceAt, _Mapping]] = ..., last_30_days: _Optional[_Union[WindowStats, _Mapping]] = ..., last_90_days: _Optional[_Union[WindowStats, _Mapping]] = ...) -> None: ...
 
 class ListPriceDropsRequest(_message.Message):
-    __slots__ = ("min_drop_bps", "category_id", "store_ids", "changed_after", "page_size", "page_token")
+    __slots__ = ("min_drop_bps", "category_id", "store_ids", "changed_after", "page_size", "page_token", "basis")
     MIN_DROP_BPS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_ID_FIELD_NUMBER: _ClassVar[int]
     STORE_IDS_FIELD_NUMBER: _ClassVar[int]
     CHANGED_AFTER_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    BASIS_FIELD_NUMBER: _ClassVar[int]
     min_drop_bps: int
     category_id: int
     store_ids: _containers.RepeatedScalarFieldContainer[int]
     changed_after: _timestamp_pb2.Timestamp
     page_size: int
     page_token: str
-    def __init__(self, min_drop_bps: _Optional[int] = ..., category_id: _Optional[int] = ..., store_ids: _Optional[_Iterable[int]] = ..., changed_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    basis: DropBasis
+    def __init__(self, min_drop_bps: _Optional[int] = ..., category_id: _Optional[int] = ..., store_ids: _Optional[_Iterable[int]] = ..., changed_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., basis: _Optional[_Union[DropBasis, str]] = ...) -> None: ...
 
 class PriceDrop(_message.Message):
     __slots__ = ("product", "previous_price_minor", "current_price_minor", "drop_bps", "changed_time")

@@ -145,8 +145,8 @@ class PricingServiceServicer:
 
     def ListPriceDrops(self, request, context):
         """The deals feed: products whose best price fell by at least
-        min_drop_bps against the best price before their latest change,
-        biggest drops first, keyset-paginated. INVALID_ARGUMENT for a bad
+        min_drop_bps against the best price before their latest change, or
+        below their 30-day average, biggest drops first, keyset-paginated. INVALID_ARGUMENT for a bad
         threshold, filter, page size or page token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
