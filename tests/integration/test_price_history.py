@@ -20,6 +20,22 @@ from tests.support import (
 )
 
 H = dt.timedelta(hours=1)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def points(series) -> list[tuple[dt.datetime, int]]:
+    cols = series.points
+    return [
+        (EPOCH + dt.timedelta(microseconds=t), p)
+        for t, p in zip(cols.time_unix_micros, cols.price_minor, strict=True)
+    ]
+
+
+def ohlc(series) -> list[tuple[int, int, int, int]]:
+    b = series.buckets
+    return list(zip(b.open_minor, b.low_minor, b.high_minor, b.close_minor, strict=True))
+
+
 T0 = (NOW - dt.timedelta(days=2)).replace(minute=0, second=0)
 
 
@@ -52,7 +68,7 @@ async def test_offer_history_raw_and_bucketed(env):
     )
     (series,) = raw.series
     assert (series.offer_id, series.currency_code) == (a.id, "BRL")
-    assert [(p.time.ToDatetime(dt.UTC), p.price_minor) for p in series.points] == [
+    assert points(series) == [
         (T0, 1000),
         (T0 + H, 900),
         (T0 + 4 * H, 950),  # the first: in effect at the start
@@ -65,9 +81,7 @@ async def test_offer_history_raw_and_bucketed(env):
             granularity=hist.GRANULARITY_HOUR,
         )
     )
-    assert [
-        (x.open_minor, x.low_minor, x.high_minor, x.close_minor) for x in hourly.series[0].buckets
-    ] == [
+    assert ohlc(hourly.series[0]) == [
         (1000, 1000, 1000, 1000),
         (900, 900, 900, 900),
         (900, 900, 900, 900),
@@ -83,8 +97,8 @@ async def test_offer_history_raw_and_bucketed(env):
             granularity=hist.GRANULARITY_DAY,
         )
     )
-    last = daily.series[0].buckets[-1]
-    assert (last.low_minor, last.close_minor) == (900, 950)
+    last = ohlc(daily.series[0])[-1]
+    assert (last[1], last[3]) == (900, 950)
 
 
 async def test_product_best_price_and_all_offers(env):
@@ -95,7 +109,7 @@ async def test_product_best_price_and_all_offers(env):
         )
     )
     # b at 800 is cheapest from T0+2h until it goes out of stock at T0+3h.
-    assert [(p.time.ToDatetime(dt.UTC), p.price_minor) for p in best.series[0].points] == [
+    assert points(best.series[0]) == [
         (T0, 1000),
         (T0 + H, 900),
         (T0 + 2 * H, 800),
@@ -185,7 +199,8 @@ async def test_a_year_of_hourly_changes(env, db):
     raw = await env.pricing.GetPriceHistory(
         api.GetPriceHistoryRequest(offer_id=offer.id, start_time=ts(year_ago), end_time=ts(NOW))
     )
-    assert len(raw.series[0].points) == 8760
+    assert len(raw.series[0].points.price_minor) == 8760
+    assert len(raw.series[0].points.time_unix_micros) == 8760
     daily = await env.pricing.GetPriceHistory(
         api.GetPriceHistoryRequest(
             offer_id=offer.id,
@@ -194,4 +209,4 @@ async def test_a_year_of_hourly_changes(env, db):
             granularity=hist.GRANULARITY_DAY,
         )
     )
-    assert all((b.low_minor, b.high_minor) == (5000, 5100) for b in daily.series[0].buckets[1:-2])
+    assert all((b[1], b[2]) == (5000, 5100) for b in ohlc(daily.series[0])[1:-2])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from vitrine.pricing.v1 import history_pb2 as hist
@@ -23,6 +24,8 @@ from vitrine_server.pricing import series as s
 
 Q = load_queries(__file__, "history.sql")
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 MAX_RANGE = timedelta(days=731)
 MAX_BUCKETS = 10_000
 DEFAULT_RANGE = timedelta(days=30)
@@ -58,6 +61,21 @@ class HistoryService:
             )
         return by_offer
 
+    async def _raw_offer_series(
+        self, offer: Any, start: datetime, end: datetime
+    ) -> hist.PriceSeries:
+        """The hottest read of history, straight from SQL arrays into columns."""
+        cols = await self.db.fetchrow(Q.offer_points_columns, offer["id"], start, end)
+        out = hist.PriceSeries(
+            offer_id=offer["id"], store_id=offer["store_id"], currency_code=offer["currency_code"]
+        )
+        assert cols is not None  # an aggregate always returns its row
+        out.points.time_unix_micros.extend(cols["times"])
+        out.points.price_minor.extend(cols["prices"])
+        out.points.original_price_minor.extend(cols["originals"])
+        out.points.in_stock.extend(cols["stock"])
+        return out
+
     async def history(self, request: api.GetPriceHistoryRequest) -> api.GetPriceHistoryResponse:
         v = errors.Violations()
         if (
@@ -86,6 +104,9 @@ class HistoryService:
             offer = await self.db.fetchrow(Q.offer, request.offer_id)
             if offer is None:
                 raise errors.NotFound("offer", str(request.offer_id))
+            if unit is None:
+                response.series.append(await self._raw_offer_series(offer, start, end))
+                return response
             points = (await self._points([offer["id"]], start, end)).get(offer["id"], [])
             response.series.append(
                 _series(
@@ -178,6 +199,10 @@ def _bps(value: int, base: int) -> int:
     return round((value - base) * 10_000 / base) if base else 0
 
 
+def _micros(at: datetime) -> int:
+    return (at - _EPOCH) // _MICROSECOND
+
+
 def _series(
     offer_id: int,
     store_id: int,
@@ -187,24 +212,23 @@ def _series(
     end: datetime,
     unit: str | None,
 ) -> hist.PriceSeries:
+    # Columns are filled from whole lists: no message per point (building
+    # one costs ~10 µs here, a year of hourly points ~90 ms).
     out = hist.PriceSeries(offer_id=offer_id, store_id=store_id, currency_code=currency)
     inside = s.in_range(points, start, end)
     if unit is None:
-        for p in inside:
-            out.points.add(
-                time=timestamp(p.at),
-                price_minor=p.price,
-                original_price_minor=p.original or 0,
-                in_stock=p.in_stock,
-            )
+        cols = out.points
+        cols.time_unix_micros.extend([_micros(p.at) for p in inside])
+        cols.price_minor.extend([p.price for p in inside])
+        cols.original_price_minor.extend([p.original or 0 for p in inside])
+        cols.in_stock.extend([p.in_stock for p in inside])
         return out
-    for b in s.bucketize(inside, start, end, unit):
-        out.buckets.add(
-            start_time=timestamp(b.start),
-            open_minor=b.open,
-            low_minor=b.low,
-            high_minor=b.high,
-            close_minor=b.close,
-            in_stock=b.in_stock,
-        )
+    buckets = s.bucketize(inside, start, end, unit)
+    b = out.buckets
+    b.start_unix_micros.extend([_micros(x.start) for x in buckets])
+    b.open_minor.extend([x.open for x in buckets])
+    b.low_minor.extend([x.low for x in buckets])
+    b.high_minor.extend([x.high for x in buckets])
+    b.close_minor.extend([x.close for x in buckets])
+    b.in_stock.extend([x.in_stock for x in buckets])
     return out

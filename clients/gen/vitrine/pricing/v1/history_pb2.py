@@ -22,10 +22,9 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n vitrine/pricing/v1/history.proto\x12\x12vitrine.pricing.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"{\n\nPricePoint\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bprice_minor\x18\x02 \x01(\x03\x12\x1c\n\x14original_price_minor\x18\x03 \x01(\x03\x12\x10\n\x08in_stock\x18\x04 \x01(\x08\"\x9f\x01\n\x0bPriceBucket\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nopen_minor\x18\x02 \x01(\x03\x12\x11\n\tlow_minor\x18\x03 \x01(\x03\x12\x12\n\nhigh_minor\x18\x04 \x01(\x03\x12\x13\n\x0b\x63lose_minor\x18\x05 \x01(\x03\x12\x10\n\x08in_stock\x18\x06 \x01(\x08\"\xaa\x01\n\x0bPriceSeries\x12\x10\n\x08offer_id\x18\x01 \x01(\x03\x12\x10\n\x08store_id\x18\x02 \x01(\x03\x12\x15\n\rcurrency_code\x18\x03 \x01(\t\x12.\n\x06points\x18\x04 \x03(\x0b\x32\x1e.vitrine.pricing.v1.PricePoint\x12\x30\n\x07\x62uckets\x18\x05 \x03(\x0b\x32\x1f.vitrine.pricing.v1.PriceBucket*\x97\x01\n\x0bGranularity\x12\x1b\n\x17GRANULARITY_UNSPECIFIED\x10\x00\x12\x13\n\x0fGRANULARITY_RAW\x10\x01\x12\x14\n\x10GRANULARITY_HOUR\x10\x02\x12\x13\n\x0fGRANULARITY_DAY\x10\x03\x12\x14\n\x10GRANULARITY_WEEK\x10\x04\x12\x15\n\x11GRANULARITY_MONTH\x10\x05\x42@Z>github.com/vitrine/vitrine/gen/go/vitrine/pricing/v1;pricingv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n vitrine/pricing/v1/history.proto\x12\x12vitrine.pricing.v1\"l\n\x0bPricePoints\x12\x18\n\x10time_unix_micros\x18\x01 \x03(\x03\x12\x13\n\x0bprice_minor\x18\x02 \x03(\x03\x12\x1c\n\x14original_price_minor\x18\x03 \x03(\x03\x12\x10\n\x08in_stock\x18\x04 \x03(\x08\"\x8b\x01\n\x0cPriceBuckets\x12\x19\n\x11start_unix_micros\x18\x01 \x03(\x03\x12\x12\n\nopen_minor\x18\x02 \x03(\x03\x12\x11\n\tlow_minor\x18\x03 \x03(\x03\x12\x12\n\nhigh_minor\x18\x04 \x03(\x03\x12\x13\n\x0b\x63lose_minor\x18\x05 \x03(\x03\x12\x10\n\x08in_stock\x18\x06 \x03(\x08\"\xac\x01\n\x0bPriceSeries\x12\x10\n\x08offer_id\x18\x01 \x01(\x03\x12\x10\n\x08store_id\x18\x02 \x01(\x03\x12\x15\n\rcurrency_code\x18\x03 \x01(\t\x12/\n\x06points\x18\x04 \x01(\x0b\x32\x1f.vitrine.pricing.v1.PricePoints\x12\x31\n\x07\x62uckets\x18\x05 \x01(\x0b\x32 .vitrine.pricing.v1.PriceBuckets*\x97\x01\n\x0bGranularity\x12\x1b\n\x17GRANULARITY_UNSPECIFIED\x10\x00\x12\x13\n\x0fGRANULARITY_RAW\x10\x01\x12\x14\n\x10GRANULARITY_HOUR\x10\x02\x12\x13\n\x0fGRANULARITY_DAY\x10\x03\x12\x14\n\x10GRANULARITY_WEEK\x10\x04\x12\x15\n\x11GRANULARITY_MONTH\x10\x05\x42@Z>github.com/vitrine/vitrine/gen/go/vitrine/pricing/v1;pricingv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,12 +32,12 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vitrine.pricing.v1.history_
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z>github.com/vitrine/vitrine/gen/go/vitrine/pricing/v1;pricingv1'
-  _globals['_GRANULARITY']._serialized_start=550
-  _globals['_GRANULARITY']._serialized_end=701
-  _globals['_PRICEPOINT']._serialized_start=89
-  _globals['_PRICEPOINT']._serialized_end=212
-  _globals['_PRICEBUCKET']._serialized_start=215
-  _globals['_PRICEBUCKET']._serialized_end=374
-  _globals['_PRICESERIES']._serialized_start=377
-  _globals['_PRICESERIES']._serialized_end=547
+  _globals['_GRANULARITY']._serialized_start=484
+  _globals['_GRANULARITY']._serialized_end=635
+  _globals['_PRICEPOINTS']._serialized_start=56
+  _globals['_PRICEPOINTS']._serialized_end=164
+  _globals['_PRICEBUCKETS']._serialized_start=167
+  _globals['_PRICEBUCKETS']._serialized_end=306
+  _globals['_PRICESERIES']._serialized_start=309
+  _globals['_PRICESERIES']._serialized_end=481
 # @@protoc_insertion_point(module_scope)

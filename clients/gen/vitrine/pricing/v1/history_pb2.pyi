@@ -1,6 +1,3 @@
-import datetime
-
-from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -25,33 +22,33 @@ GRANULARITY_DAY: Granularity
 GRANULARITY_WEEK: Granularity
 GRANULARITY_MONTH: Granularity
 
-class PricePoint(_message.Message):
-    __slots__ = ("time", "price_minor", "original_price_minor", "in_stock")
-    TIME_FIELD_NUMBER: _ClassVar[int]
+class PricePoints(_message.Message):
+    __slots__ = ("time_unix_micros", "price_minor", "original_price_minor", "in_stock")
+    TIME_UNIX_MICROS_FIELD_NUMBER: _ClassVar[int]
     PRICE_MINOR_FIELD_NUMBER: _ClassVar[int]
     ORIGINAL_PRICE_MINOR_FIELD_NUMBER: _ClassVar[int]
     IN_STOCK_FIELD_NUMBER: _ClassVar[int]
-    time: _timestamp_pb2.Timestamp
-    price_minor: int
-    original_price_minor: int
-    in_stock: bool
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., price_minor: _Optional[int] = ..., original_price_minor: _Optional[int] = ..., in_stock: _Optional[bool] = ...) -> None: ...
+    time_unix_micros: _containers.RepeatedScalarFieldContainer[int]
+    price_minor: _containers.RepeatedScalarFieldContainer[int]
+    original_price_minor: _containers.RepeatedScalarFieldContainer[int]
+    in_stock: _containers.RepeatedScalarFieldContainer[bool]
+    def __init__(self, time_unix_micros: _Optional[_Iterable[int]] = ..., price_minor: _Optional[_Iterable[int]] = ..., original_price_minor: _Optional[_Iterable[int]] = ..., in_stock: _Optional[_Iterable[bool]] = ...) -> None: ...
 
-class PriceBucket(_message.Message):
-    __slots__ = ("start_time", "open_minor", "low_minor", "high_minor", "close_minor", "in_stock")
-    START_TIME_FIELD_NUMBER: _ClassVar[int]
+class PriceBuckets(_message.Message):
+    __slots__ = ("start_unix_micros", "open_minor", "low_minor", "high_minor", "close_minor", "in_stock")
+    START_UNIX_MICROS_FIELD_NUMBER: _ClassVar[int]
     OPEN_MINOR_FIELD_NUMBER: _ClassVar[int]
     LOW_MINOR_FIELD_NUMBER: _ClassVar[int]
     HIGH_MINOR_FIELD_NUMBER: _ClassVar[int]
     CLOSE_MINOR_FIELD_NUMBER: _ClassVar[int]
     IN_STOCK_FIELD_NUMBER: _ClassVar[int]
-    start_time: _timestamp_pb2.Timestamp
-    open_minor: int
-    low_minor: int
-    high_minor: int
-    close_minor: int
-    in_stock: bool
-    def __init__(self, start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., open_minor: _Optional[int] = ..., low_minor: _Optional[int] = ..., high_minor: _Optional[int] = ..., close_minor: _Optional[int] = ..., in_stock: _Optional[bool] = ...) -> None: ...
+    start_unix_micros: _containers.RepeatedScalarFieldContainer[int]
+    open_minor: _containers.RepeatedScalarFieldContainer[int]
+    low_minor: _containers.RepeatedScalarFieldContainer[int]
+    high_minor: _containers.RepeatedScalarFieldContainer[int]
+    close_minor: _containers.RepeatedScalarFieldContainer[int]
+    in_stock: _containers.RepeatedScalarFieldContainer[bool]
+    def __init__(self, start_unix_micros: _Optional[_Iterable[int]] = ..., open_minor: _Optional[_Iterable[int]] = ..., low_minor: _Optional[_Iterable[int]] = ..., high_minor: _Optional[_Iterable[int]] = ..., close_minor: _Optional[_Iterable[int]] = ..., in_stock: _Optional[_Iterable[bool]] = ...) -> None: ...
 
 class PriceSeries(_message.Message):
     __slots__ = ("offer_id", "store_id", "currency_code", "points", "buckets")
@@ -63,6 +60,6 @@ class PriceSeries(_message.Message):
     offer_id: int
     store_id: int
     currency_code: str
-    points: _containers.RepeatedCompositeFieldContainer[PricePoint]
-    buckets: _containers.RepeatedCompositeFieldContainer[PriceBucket]
-    def __init__(self, offer_id: _Optional[int] = ..., store_id: _Optional[int] = ..., currency_code: _Optional[str] = ..., points: _Optional[_Iterable[_Union[PricePoint, _Mapping]]] = ..., buckets: _Optional[_Iterable[_Union[PriceBucket, _Mapping]]] = ...) -> None: ...
+    points: PricePoints
+    buckets: PriceBuckets
+    def __init__(self, offer_id: _Optional[int] = ..., store_id: _Optional[int] = ..., currency_code: _Optional[str] = ..., points: _Optional[_Union[PricePoints, _Mapping]] = ..., buckets: _Optional[_Union[PriceBuckets, _Mapping]] = ...) -> None: ...
