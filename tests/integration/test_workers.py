@@ -44,7 +44,7 @@ async def test_two_workers_serve_one_port_and_stop_on_sigterm(env):
     )
     try:
         async with aio_connect(f"127.0.0.1:{port}") as vitrine:
-            for _ in range(100):
+            for _ in range(300):  # spawn + imports: slow on a busy machine
                 try:
                     await vitrine.catalog.ListStores(api.ListStoresRequest(page_size=1), timeout=1)
                     break
