@@ -74,7 +74,8 @@ SELECT o.id, o.product_id, o.store_id, o.external_id, o.price_minor,
   JOIN unnest($1::bigint[], $2::text[]) AS k (store_id, external_id)
     ON o.store_id = k.store_id AND o.external_id = k.external_id
  ORDER BY o.store_id, o.external_id
-   FOR UPDATE OF o;
+   -- NO KEY UPDATE: products_best_offer_fk checks elsewhere need KEY SHARE.
+   FOR NO KEY UPDATE OF o;
 
 -- name: upsert_offers
 -- Insert or update offers keyed by (store_id, external_id). An observation

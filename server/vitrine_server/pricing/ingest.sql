@@ -28,7 +28,9 @@ WITH input AS (
     FROM input i JOIN offers o ON o.store_id = i.store_id AND o.external_id = i.external_id
    WHERE i.offer_id = 0
 ), locked AS (
-  SELECT id FROM offers WHERE id IN (SELECT id FROM wanted) ORDER BY id FOR UPDATE
+  -- NO KEY UPDATE, not UPDATE: the products_best_offer_fk check of another
+  -- batch needs KEY SHARE on these rows, and blocking it deadlocked writers.
+  SELECT id FROM offers WHERE id IN (SELECT id FROM wanted) ORDER BY id FOR NO KEY UPDATE
 )
 SELECT w.ord, w.id, w.product_id, w.currency_code
   FROM wanted w
