@@ -1,6 +1,7 @@
-"""`python -m bench` (what `make bench` runs): the catalog benchmark.
+"""`python -m bench` (what `make bench` runs): the catalog and price-ingestion benchmarks.
 
-Prints a table and writes bench/out/catalog.json. Exit status: 0 if every
+Prints a table per benchmark and writes bench/out/catalog.json and
+bench/out/pricing.json (`--only` runs one of them). Exit status: 0 if every
 scenario was measured and every target met, 1 if a target was missed, 2 if
 a scenario could not be measured.
 """
@@ -16,12 +17,21 @@ from pathlib import Path
 
 from bench.catalog import BenchConfig, evaluate_targets, run_catalog_bench
 from bench.h2load import H2LoadError, LoadSettings, h2load_binary
+from bench.pricing import PricingConfig, run_pricing_bench
+from bench.pricing import table as pricing_table
+from bench.pricing import write_report as write_pricing_report
 from bench.report import table, to_json, write_json
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
-    d, dl = BenchConfig(), LoadSettings()
+    d, dl, dp = BenchConfig(), LoadSettings(), PricingConfig()
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--only",
+        choices=("all", "catalog", "pricing"),
+        default="all",
+        help="run one benchmark (default: all, catalog then pricing)",
+    )
     p.add_argument("--database-url", default=d.database_url)
     p.add_argument("--redis-url", default=d.redis_url)
     p.add_argument("--redis-prefix", default=d.redis_prefix)
@@ -50,11 +60,26 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         help="drop and re-create the bench database (and re-seed it)",
     )
     p.add_argument("--out", type=Path, default=d.out_dir)
+    g = p.add_argument_group("pricing (RecordPriceBatch beside a raw COPY)")
+    g.add_argument("--pricing-writers", type=int, default=dp.writers, help="concurrent writers")
+    g.add_argument(
+        "--pricing-batch-size", type=int, default=dp.batch_size, help="observations per batch"
+    )
+    g.add_argument(
+        "--pricing-offers", type=int, default=dp.offers, help="offers observed (over all writers)"
+    )
+    g.add_argument(
+        "--pricing-duration",
+        type=float,
+        default=dp.duration_s,
+        help="seconds of each round of ingestion",
+    )
+    g.add_argument("--pricing-rounds", type=int, default=dp.rounds)
+    g.add_argument("--pricing-seed", type=int, default=dp.seed)
     return p.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _args(argv)
+def _catalog(args: argparse.Namespace) -> int:
     try:
         h2load_binary()
     except H2LoadError as e:
@@ -95,6 +120,50 @@ def main(argv: list[str] | None = None) -> int:
     if not data["all_measured"]:
         return 2
     return 0 if data["all_passed"] else 1
+
+
+def _pricing(args: argparse.Namespace, reset_db: bool) -> int:
+    config = PricingConfig(
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        redis_prefix=args.redis_prefix,
+        workers=args.workers,
+        out_dir=args.out,
+        reset_db=reset_db,
+        writers=args.pricing_writers,
+        batch_size=args.pricing_batch_size,
+        offers=args.pricing_offers,
+        duration_s=args.pricing_duration,
+        rounds=args.pricing_rounds,
+        seed=args.pricing_seed,
+    )
+    print(
+        f"pricing bench: {config.workers} server workers, {config.writers} writers sending "
+        f"RecordPriceBatch({config.batch_size:,}), {config.rounds} rounds of "
+        f"{config.duration_s:g}s, each followed by a COPY of the same rows "
+        f"({os.cpu_count()} CPUs)",
+        flush=True,
+    )
+    started = time.monotonic()
+    report = asyncio.run(run_pricing_bench(config))
+    data = write_pricing_report(report, started)
+    print()
+    print(pricing_table(report))
+    print(f"\n{data['bench_seconds']}s; results in {config.out_dir / 'pricing.json'}")
+    return 0 if data["measured"] else 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    codes = []
+    if args.only in ("all", "catalog"):
+        codes.append(_catalog(args))
+    if args.only in ("all", "pricing"):
+        if codes:
+            print()
+        # After the catalog bench, the database was already reset if asked.
+        codes.append(_pricing(args, reset_db=args.reset_db and args.only == "pricing"))
+    return 2 if 2 in codes else max(codes)
 
 
 if __name__ == "__main__":
