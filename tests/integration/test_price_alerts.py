@@ -281,3 +281,16 @@ async def test_nothing_is_lost_when_redis_loses_the_stream(env):
     group = unique("group")
     got = await _receive(env, group, "c1", {trigger_id})
     assert [a.trigger.id for a in got] == [trigger_id]
+
+
+async def test_streaming_and_delete_bad_input(env):
+    await expect_error(env.pricing.DeletePriceAlert(api.DeletePriceAlertRequest(id=0)), INVALID)
+    for bad in (
+        dict(consumer_group="", consumer="c"),
+        dict(consumer_group="g", consumer="has space"),
+        dict(consumer_group="g", consumer="c", ack_timeout=Duration(seconds=0)),
+        dict(consumer_group="g", consumer="c", ack_timeout=Duration(seconds=7200)),
+    ):
+        call = env.pricing.StreamTriggeredAlerts(api.StreamTriggeredAlertsRequest(**bad), timeout=5)
+        err = await expect_error(call.read(), INVALID)
+        assert violated_fields(err) & {"consumer_group", "consumer", "ack_timeout"}

@@ -251,3 +251,20 @@ async def test_streamed_batches_commit_one_by_one_and_replay(env, catalog, db):
     again = await env.pricing.RecordPrices(feed())
     assert [b.replayed for b in again.batches] == [True, True, True]
     assert [p for p, _ in await _history(db, offer.id)] == [10000, 1000, 1001, 1002]
+
+
+async def test_a_bad_batch_in_a_stream_is_refused_and_the_good_ones_before_it_stay(
+    env, catalog, db
+):
+    _product, _store, offer = await _offer(catalog)
+
+    def feed():
+        yield api.RecordPricesRequest(
+            batch_id=uuid.uuid4().hex, observations=[seen(offer.id, 3333, NOW)]
+        )
+        yield api.RecordPricesRequest(batch_id="", observations=[seen(offer.id, 4444, NOW)])
+
+    err = await expect_error(env.pricing.RecordPrices(feed()), grpc.StatusCode.INVALID_ARGUMENT)
+    assert violated_fields(err) == {"batch_id"}
+    # The first batch was committed as it arrived: sending the stream again replays it.
+    assert [p for p, _ in await _history(db, offer.id)] == [10000, 3333]
