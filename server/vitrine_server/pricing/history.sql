@@ -42,22 +42,7 @@ UNION ALL
   LIMIT 1);
 
 -- name: offer_points_columns
--- An offer's change points in [$2, $3) as columns (the point in effect at
--- $2 first, its time clamped to $2): one row of arrays that asyncpg decodes
--- in C, so a year of hourly prices costs no Python per point.
-WITH pts AS (
-  (SELECT $2::timestamptz AS at, price_minor, original_price_minor, in_stock
-     FROM price_points
-    WHERE offer_id = $1 AND valid_from < $2
-    ORDER BY valid_from DESC
-    LIMIT 1)
-  UNION ALL
-  SELECT valid_from, price_minor, original_price_minor, in_stock
-    FROM price_points
-   WHERE offer_id = $1 AND valid_from >= $2 AND valid_from < $3
-)
-SELECT coalesce(array_agg((extract(epoch FROM at) * 1000000)::bigint ORDER BY at), '{}') AS times,
-       coalesce(array_agg(price_minor ORDER BY at), '{}') AS prices,
-       coalesce(array_agg(coalesce(original_price_minor, 0) ORDER BY at), '{}') AS originals,
-       coalesce(array_agg(in_stock ORDER BY at), '{}') AS stock
-  FROM pts;
+-- An offer's change points in [$2, $3) as columns (migrations/0007): one row
+-- of arrays that asyncpg decodes in C, so a year of hourly prices costs no
+-- Python per point.
+SELECT times, prices, originals, stock FROM offer_price_columns($1, $2, $3);

@@ -1,0 +1,1 @@
+DROP FUNCTION offer_price_columns(bigint, timestamptz, timestamptz);
