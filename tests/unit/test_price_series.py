@@ -108,3 +108,27 @@ def test_month_and_week_boundaries() -> None:
     assert s.truncate(datetime(2026, 11, 22, 13, tzinfo=UTC), "week") == datetime(
         2026, 11, 16, tzinfo=UTC
     )
+
+
+@pytest.mark.parametrize("unit", ["hour", "day", "week", "month"])
+@pytest.mark.parametrize("seed", range(8))
+def test_column_buckets_match_object_buckets(unit: str, seed: int) -> None:
+    rng = random.Random(100 + seed)
+    span = {"hour": 600, "day": 9000, "week": 40000, "month": 130000}[unit]
+    points = random_points(rng, rng.randint(1, 80), span)
+    start = T0 + timedelta(minutes=rng.randint(-300, span // 2))
+    end = start + timedelta(minutes=rng.randint(1, span))
+    inside = s.in_range(points, start, end)
+    want = s.bucketize(inside, start, end, unit)
+    got = s.bucketize_columns(
+        [s.micros(p.at) for p in inside],
+        [p.price for p in inside],
+        [p.in_stock for p in inside],
+        s.micros(start),
+        s.micros(end),
+        s.boundaries_us(start, end, unit),
+    )
+    assert got.start == [s.micros(b.start) for b in want]
+    assert list(zip(got.open, got.low, got.high, got.close, got.in_stock, strict=True)) == [
+        (b.open, b.low, b.high, b.close, b.in_stock) for b in want
+    ]

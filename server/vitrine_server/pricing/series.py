@@ -160,3 +160,81 @@ def window(points: Sequence[Point], start: datetime, end: datetime) -> tuple[int
         seconds += span
     average = round(weighted / seconds) if seconds else inside[-1].price
     return min(p.price for p in inside), average
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def micros(at: datetime) -> int:
+    return (at - _EPOCH) // _US
+
+
+def boundaries_us(start: datetime, end: datetime, unit: str) -> list[int]:
+    """Bucket starts from the one holding `start`, then the first start >= `end`."""
+    width = {"hour": 3600, "day": 86400, "week": 7 * 86400}.get(unit)
+    if width is not None:  # fixed widths: plain arithmetic
+        first, step, stop = micros(truncate(start, unit)), width * 1_000_000, micros(end)
+        last = first + -(-(stop - first) // step) * step
+        return list(range(first, last + 1, step))
+    out = []
+    at = truncate(start, unit)
+    while at < end:
+        out.append(micros(at))
+        at = advance(at, unit)
+    out.append(micros(at))
+    return out
+
+
+@dataclass(slots=True)
+class BucketColumns:
+    start: list[int]
+    open: list[int]
+    low: list[int]
+    high: list[int]
+    close: list[int]
+    in_stock: list[bool]
+
+
+def bucketize_columns(
+    times: Sequence[int],
+    prices: Sequence[int],
+    stock: Sequence[bool],
+    start_us: int,
+    end_us: int,
+    bounds: Sequence[int],
+) -> BucketColumns:
+    """bucketize() over columns (microsecond times, from in_range-like data:
+    the first point clamped to the range start), with no object per point:
+    the same step semantics, several times cheaper for long ranges."""
+    out = BucketColumns([], [], [], [], [], [])
+    n = len(times)
+    i = 0
+    price: int | None = None
+    in_stock = False
+    for k in range(len(bounds) - 1):
+        first = bounds[k] if bounds[k] > start_us else start_us
+        stop = bounds[k + 1] if bounds[k + 1] < end_us else end_us
+        while i < n and times[i] <= first:
+            price, in_stock = prices[i], stock[i]
+            i += 1
+        opened = price
+        low = high = price
+        while i < n and times[i] < stop:
+            price, in_stock = prices[i], stock[i]
+            if low is None or price < low:
+                low = price
+            if high is None or price > high:
+                high = price
+            if opened is None:
+                opened = price
+            i += 1
+        if price is None or opened is None or low is None or high is None:
+            continue
+        out.start.append(bounds[k])
+        out.open.append(opened)
+        out.low.append(low)
+        out.high.append(high)
+        out.close.append(price)
+        out.in_stock.append(in_stock)
+    return out
