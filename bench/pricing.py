@@ -49,7 +49,12 @@ from typing import Any
 import asyncpg
 import grpc
 from google.protobuf import timestamp_pb2
-from vitrine.pricing.v1 import observation_pb2, pricing_service_pb2, pricing_service_pb2_grpc
+from vitrine.pricing.v1 import (
+    history_pb2,
+    observation_pb2,
+    pricing_service_pb2,
+    pricing_service_pb2_grpc,
+)
 from vitrine.type.v1 import money_pb2
 
 from bench import dataset
@@ -836,6 +841,8 @@ async def _run(report: PricingReport, server: ServerProcess) -> None:
             )
         await _check_current_prices(conn, streams)
         report.info["checks"]["offers_current_price"] = "ok"
+        report.info["history_year_hourly"] = await measure_history(conn, stubs[0], groups)
+        _print_history(report.info["history_year_hourly"])
     finally:
         with contextlib.suppress(Exception):
             await conn.execute(f"DROP TABLE IF EXISTS {SCRATCH_TABLE}")
@@ -844,6 +851,70 @@ async def _run(report: PricingReport, server: ServerProcess) -> None:
                 await c.close()
         for ch in channels:
             await ch.close()
+
+
+# --- reading history ------------------------------------------------------------
+
+HISTORY_CALLS = 30
+
+
+async def measure_history(
+    conn: asyncpg.Connection, stub: Any, groups: list[list[OfferState]]
+) -> dict[str, Any]:
+    """GetPriceHistory of one offer holding a year of hourly change points
+    (written straight into price_points once), raw and bucketed, as a client
+    sees it: p50 and min of HISTORY_CALLS calls each."""
+    taken = {o.offer_id for g in groups for o in g}
+    offer_id, product_id = await conn.fetchrow(
+        "SELECT id, product_id FROM offers WHERE NOT (id = ANY($1::bigint[])) ORDER BY id LIMIT 1",
+        list(taken),
+    )
+    await conn.execute(
+        "INSERT INTO price_points (offer_id, product_id, valid_from, last_seen_at, currency_code,"
+        " price_minor, in_stock)"
+        " SELECT $1, $2, t, t, 'BRL', 100000 + (n % 13) * 100, true"
+        " FROM generate_series(1, 8760) AS n,"
+        " LATERAL (SELECT date_trunc('hour', now()) - n * interval '1 hour' AS t) AS x"
+        " ON CONFLICT (offer_id, valid_from) DO NOTHING",
+        offer_id,
+        product_id,
+    )
+    start = timestamp_pb2.Timestamp()
+    start.FromDatetime(datetime.now(UTC) - timedelta(days=365))
+    out: dict[str, Any] = {"offer_id": offer_id}
+    for name, granularity in (
+        ("raw", history_pb2.GRANULARITY_RAW),
+        ("day", history_pb2.GRANULARITY_DAY),
+        ("hour", history_pb2.GRANULARITY_HOUR),
+    ):
+        request = pricing_service_pb2.GetPriceHistoryRequest(
+            offer_id=offer_id, start_time=start, granularity=granularity
+        )
+        await stub.GetPriceHistory(request, timeout=30)  # warm
+        times = []
+        for _ in range(HISTORY_CALLS):
+            t0 = time.perf_counter()
+            response = await stub.GetPriceHistory(request, timeout=30)
+            times.append((time.perf_counter() - t0) * 1000)
+        times.sort()
+        series = response.series[0]
+        out[name] = {
+            "entries": len(series.points.price_minor) or len(series.buckets.open_minor),
+            "p50_ms": round(times[len(times) // 2], 2),
+            "min_ms": round(times[0], 2),
+        }
+    return out
+
+
+def _print_history(h: dict[str, Any]) -> None:
+    print("  GetPriceHistory, a year of hourly changes of one offer (client-side):", flush=True)
+    for name in ("raw", "day", "hour"):
+        x = h[name]
+        print(
+            f"    {name:<4} {x['entries']:>6,} entries  p50 {x['p50_ms']:7.2f} ms"
+            f"  min {x['min_ms']:7.2f} ms",
+            flush=True,
+        )
 
 
 # --- the report -------------------------------------------------------------------
