@@ -16,6 +16,7 @@ import logging
 
 import redis.asyncio as aioredis
 
+from vitrine_server.background import Background
 from vitrine_server.cache.local import LocalTier
 from vitrine_server.cache.redis import REDIS_DOWN
 
@@ -24,21 +25,13 @@ log = logging.getLogger("vitrine.cache")
 RETRY_S = 0.5
 
 
-class InvalidationListener:
+class InvalidationListener(Background):
+    task_name = "cache-invalidations"
+
     def __init__(self, redis: aioredis.Redis, channel: str, tier: LocalTier):
         self.redis = redis
         self.channel = channel
         self.tier = tier
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="cache-invalidations")
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
         while True:

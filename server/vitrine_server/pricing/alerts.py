@@ -14,7 +14,6 @@ each at least once and can tell repeats by trigger id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from vitrine.pricing.v1 import alert_pb2
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
+from vitrine_server.background import Background
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.redis import REDIS_DOWN, required
 from vitrine_server.catalog import validate
@@ -191,8 +191,11 @@ class AlertService:
         return out
 
 
-class AlertDelivery:
-    """Publishing triggers to the stream, and reading them by consumer group."""
+class AlertDelivery(Background):
+    """Publishing triggers to the stream, and reading them by consumer group;
+    in the background, publishing again what Redis missed or lost."""
+
+    task_name = "alert-delivery"
 
     def __init__(self, db: Database, redis: aioredis.Redis, blocking: aioredis.Redis, keys: Keys):
         self.db = db
@@ -201,7 +204,6 @@ class AlertDelivery:
         # short read timeout of the cache's.
         self.blocking = blocking
         self.stream = keys.alerts_stream()
-        self._task: asyncio.Task[None] | None = None
 
     # -- publishing -----------------------------------------------------
 
@@ -228,16 +230,7 @@ class AlertDelivery:
             await pipe.execute()
         await self.db.fetch(Q.mark_published, [r["id"] for r in rows])
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._republish_forever(), name="alert-delivery")
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _republish_forever(self) -> None:
+    async def _run(self) -> None:
         while True:
             await asyncio.sleep(REPUBLISH_INTERVAL_S)
             try:

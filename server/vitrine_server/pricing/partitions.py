@@ -11,7 +11,6 @@ VITRINE_PRICE_RETENTION_MODE=drop, dropped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from datetime import date
 
 import asyncpg
 
+from vitrine_server.background import Background
 from vitrine_server.pricing.drops import refresh_averages
 
 log = logging.getLogger("vitrine.partitions")
@@ -87,25 +87,17 @@ async def maintain(
     return MaintenanceReport(created, retired)
 
 
-class PartitionMaintainer:
+class PartitionMaintainer(Background):
     """Runs `maintain` now and then, in the background of a server process,
     and with it the refresh of 30-day average prices (which move as old
     prices leave the window even when nothing is written)."""
+
+    task_name = "partition-maintenance"
 
     def __init__(self, pool: asyncpg.Pool, retention_months: int, drop: bool):
         self.pool = pool
         self.retention_months = retention_months
         self.drop = drop
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="partition-maintenance")
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
 
     async def _run(self) -> None:
         while True:
