@@ -37,7 +37,15 @@ from vitrine.catalog.v1 import catalog_service_pb2 as pb
 from bench import dataset
 from bench.h2load import LoadResult, LoadSettings, run_load, sample_grpc_statuses, write_body
 from bench.options import ECHO_PATH, SIZED_PATH, options_drift
-from bench.servers import ServerFailed, ServerProcess, echo_server, free_port, vitrine_server
+from bench.servers import (
+    ServerFailed,
+    ServerProcess,
+    echo_server,
+    free_port,
+    vitrine_env,
+    vitrine_server,
+    warn_if_busy,
+)
 
 SERVICE = "/vitrine.catalog.v1.CatalogService"
 PAGE_SIZE = 20
@@ -375,17 +383,7 @@ def _describe(e: BaseException) -> str:
 
 
 def _vitrine_env(config: BenchConfig, cache: bool) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=config.database_url,
-        REDIS_URL=config.redis_url,
-        VITRINE_REDIS_PREFIX=config.redis_prefix,
-    )
-    if cache:
-        env.pop("VITRINE_CACHE", None)
-    else:
-        env["VITRINE_CACHE"] = "off"
-    return env
+    return vitrine_env(config.database_url, config.redis_url, config.redis_prefix, cache=cache)
 
 
 def _fail_all(report: BenchReport, keys: tuple[str, ...], error: str) -> None:
@@ -405,9 +403,9 @@ async def _phase_cached(report: BenchReport) -> None:
     keys = (GET_LOCAL, GET_CACHE, BATCH, LIST_P1, LIST_DEEP)
     print("vitrine (cache on): preparing database and server", flush=True)
     try:
-        created = await dataset.ensure_database(config.database_url, reset=config.reset_db)
-        report.dataset["database_created"] = created
-        await dataset.flush_redis_prefix(config.redis_url, config.redis_prefix)
+        report.dataset["database_created"] = await dataset.prepare(
+            config.database_url, config.redis_url, config.redis_prefix, reset=config.reset_db
+        )
         server = vitrine_server(
             free_port(),
             config.workers,
@@ -555,13 +553,7 @@ async def _latency_runs(report: BenchReport, lineup: list[tuple[ServerProcess, S
 
 async def run_catalog_bench(config: BenchConfig) -> BenchReport:
     config.out_dir.mkdir(parents=True, exist_ok=True)
-    report = BenchReport(config, loadavg_before=os.getloadavg()[0])
-    if report.loadavg_before > 0.5 * (os.cpu_count() or 1):
-        print(
-            f"warning: the machine is busy (load average {report.loadavg_before:.1f}): "
-            "expect noisy numbers",
-            flush=True,
-        )
+    report = BenchReport(config, loadavg_before=warn_if_busy())
     report.options_drift = options_drift()
     if report.options_drift:
         print(f"warning: {report.options_drift}", flush=True)

@@ -139,3 +139,11 @@ async def sample_product_ids(database_url: str, count: int) -> list[int]:
     if len(ids) < count:
         raise DatasetError(f"only {len(ids)} products with offers past the first 1000")
     return ids
+
+
+async def prepare(database_url: str, redis_url: str, redis_prefix: str, *, reset: bool) -> bool:
+    """The bench database (created or reset as asked) and an empty Redis prefix;
+    whether the database was created."""
+    created = await ensure_database(database_url, reset=reset)
+    await flush_redis_prefix(redis_url, redis_prefix)
+    return created

@@ -66,7 +66,9 @@ from bench.servers import (
     ServerProcess,
     free_port,
     live_group_members,
+    vitrine_env,
     vitrine_server,
+    warn_if_busy,
 )
 
 CHANGED = observation_pb2.OBSERVATION_OUTCOME_CHANGED
@@ -484,14 +486,7 @@ async def _check_current_prices(conn: asyncpg.Connection, streams: list[Stream])
 
 
 def _vitrine_env(config: PricingConfig) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=config.database_url,
-        REDIS_URL=config.redis_url,
-        VITRINE_REDIS_PREFIX=config.redis_prefix,
-    )
-    env.pop("VITRINE_CACHE", None)
-    return env
+    return vitrine_env(config.database_url, config.redis_url, config.redis_prefix)
 
 
 def connections_per_worker(server: ServerProcess) -> dict[int, int]:
@@ -738,18 +733,12 @@ def _describe(e: BaseException) -> str:
 
 async def run_pricing_bench(config: PricingConfig) -> PricingReport:
     config.out_dir.mkdir(parents=True, exist_ok=True)
-    report = PricingReport(config, loadavg_before=os.getloadavg()[0])
-    if report.loadavg_before > 0.5 * (os.cpu_count() or 1):
-        print(
-            f"warning: the machine is busy (load average {report.loadavg_before:.1f}): "
-            "expect noisy numbers",
-            flush=True,
-        )
+    report = PricingReport(config, loadavg_before=warn_if_busy())
     print("vitrine (pricing): preparing database and server", flush=True)
     try:
-        created = await dataset.ensure_database(config.database_url, reset=config.reset_db)
-        report.dataset["database_created"] = created
-        await dataset.flush_redis_prefix(config.redis_url, config.redis_prefix)
+        report.dataset["database_created"] = await dataset.prepare(
+            config.database_url, config.redis_url, config.redis_prefix, reset=config.reset_db
+        )
         server = vitrine_server(
             free_port(),
             config.workers,

@@ -241,3 +241,27 @@ def vitrine_server(
         "--migrate",
     ]
     return ServerProcess(name, argv, port, workers, log_file, env=env)
+
+
+def vitrine_env(
+    database_url: str, redis_url: str, redis_prefix: str, *, cache: bool = True
+) -> dict[str, str]:
+    """The environment a bench's Vitrine server runs with."""
+    env = dict(os.environ)
+    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, VITRINE_REDIS_PREFIX=redis_prefix)
+    if cache:
+        env.pop("VITRINE_CACHE", None)
+    else:
+        env["VITRINE_CACHE"] = "off"
+    return env
+
+
+def warn_if_busy() -> float:
+    """The 1-minute load average, with a warning when it is high."""
+    load = os.getloadavg()[0]
+    if load > 0.5 * (os.cpu_count() or 1):
+        print(
+            f"warning: the machine is busy (load average {load:.1f}): expect noisy numbers",
+            flush=True,
+        )
+    return load
