@@ -38,7 +38,7 @@ from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.ingestion import IngestionService
 from vitrine_server.pricing.partitions import PartitionMaintainer
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
-from vitrine_server.rpc.handlers import register_service
+from vitrine_server.rpc.handlers import CallHook, register_service
 
 log = logging.getLogger("vitrine.server")
 
@@ -63,6 +63,8 @@ class VitrineServer:
         self._server: grpc.aio.Server | None = None
         self._health = health.aio.HealthServicer()
         self._tasks: list[asyncio.Task[None]] = []
+        # Run around every call of every Vitrine service, in order (rpc/handlers.py).
+        self.hooks: list[CallHook] = []
 
     async def start(self) -> int:
         s = self.settings
@@ -94,7 +96,7 @@ class VitrineServer:
 
         self.catalog = catalog
         server = grpc.aio.server(options=SERVER_OPTIONS)
-        register_service(server, CATALOG, catalog)
+        register_service(server, CATALOG, catalog, self.hooks)
         self.alert_delivery = AlertDelivery(
             self.db, self.redis, self.listener_redis, Keys(s.redis_prefix)
         )
@@ -105,7 +107,7 @@ class VitrineServer:
             AlertService(self.db, self.alert_delivery),
             self.alert_delivery,
         )
-        register_service(server, PRICING, pricing)
+        register_service(server, PRICING, pricing, self.hooks)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             (*DATA_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server

@@ -1,9 +1,11 @@
 """Registering servicers, with the service's one error policy.
 
 Every RPC of every service goes through `_guard`: it publishes the caller's
-deadline to the stores (rpc/deadline.py), turns domain errors into statuses
-with google.rpc details (rpc/status.py), and turns anything unexpected into a
-bare INTERNAL that is logged once with its trace and shown to nobody.
+deadline to the stores (rpc/deadline.py), runs the server's call hooks
+(authentication, rate limits, metrics: see `CallHook`), turns domain errors
+into statuses with google.rpc details (rpc/status.py), and turns anything
+unexpected into a bare INTERNAL that is logged once with its trace and shown
+to nobody.
 
 This wraps each method when the service is registered instead of running as
 a grpc.aio ServerInterceptor: an aio interceptor is awaited on every call to
@@ -14,13 +16,15 @@ already-serialized bytes (a cache hit) that go to the wire unparsed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import grpc
 from google.protobuf import message_factory
-from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
 from vitrine_server import errors
 from vitrine_server.rpc import deadline
@@ -29,11 +33,35 @@ from vitrine_server.rpc.status import internal_status, to_status
 log = logging.getLogger("vitrine.rpc")
 
 
+class CallHook(Protocol):
+    """Cross-cutting work around every call of a registered service.
+
+    `before` runs in order before the handler; raising a VitrineError refuses
+    the call with that status (the handler never runs). `after` runs once per
+    call, refused or not, with the final status code and the elapsed seconds.
+    Health and reflection are registered by grpcio itself and skip the hooks.
+    """
+
+    async def before(self, method: MethodDescriptor, context: grpc.aio.ServicerContext) -> None: ...
+
+    def after(self, method: MethodDescriptor, code: grpc.StatusCode, seconds: float) -> None: ...
+
+
 def serialize(response: Any) -> bytes:
     """Messages are serialized; bytes are already a serialized response."""
     if type(response) is bytes:
         return response
     return response.SerializeToString()
+
+
+def _code_of(err: BaseException, context: grpc.aio.ServicerContext) -> grpc.StatusCode:
+    if isinstance(err, errors.VitrineError):
+        return err.code
+    if isinstance(err, grpc.aio.AbortError):
+        return context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined]
+    if isinstance(err, asyncio.CancelledError):
+        return grpc.StatusCode.CANCELLED
+    return grpc.StatusCode.INTERNAL
 
 
 async def _abort_for(err: BaseException, context: grpc.aio.ServicerContext, method: str) -> None:
@@ -45,52 +73,100 @@ async def _abort_for(err: BaseException, context: grpc.aio.ServicerContext, meth
     await context.abort_with_status(internal_status())
 
 
-def _guard_unary(fn: Callable[..., Any], method: str) -> Callable[..., Any]:
+def _guard_unary(
+    fn: Callable[..., Any], method: MethodDescriptor, hooks: Sequence[CallHook]
+) -> Callable[..., Any]:
+    name = f"/{method.containing_service.full_name}/{method.name}"
+
+    if not hooks:  # the hot path pays nothing for hooks it does not have
+
+        async def bare(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            deadline.set_remaining(context.time_remaining())
+            try:
+                return await fn(request, context)
+            except grpc.aio.AbortError:
+                raise
+            except Exception as err:  # one policy for every method: see module docstring
+                await _abort_for(err, context, name)
+
+        return bare
+
     async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
         deadline.set_remaining(context.time_remaining())
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
         try:
+            for hook in hooks:
+                await hook.before(method, context)
             return await fn(request, context)
-        except grpc.aio.AbortError:
-            raise
-        except Exception as err:  # one policy for every method: see module docstring
-            await _abort_for(err, context, method)
+        except BaseException as err:
+            code = _code_of(err, context)
+            if isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError)):
+                raise
+            if not isinstance(err, Exception):
+                raise
+            await _abort_for(err, context, name)
+        finally:
+            elapsed = time.perf_counter() - started
+            for hook in hooks:
+                hook.after(method, code, elapsed)
 
     return handler
 
 
-def _guard_stream(fn: Callable[..., Any], method: str) -> Callable[..., Any]:
+def _guard_stream(
+    fn: Callable[..., Any], method: MethodDescriptor, hooks: Sequence[CallHook]
+) -> Callable[..., Any]:
+    name = f"/{method.containing_service.full_name}/{method.name}"
+
     async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
         deadline.set_remaining(context.time_remaining())
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
         try:
+            for hook in hooks:
+                await hook.before(method, context)
             async for response in fn(request, context):
                 yield response
-        except grpc.aio.AbortError:
-            raise
-        except Exception as err:
-            await _abort_for(err, context, method)
+        except BaseException as err:
+            code = _code_of(err, context)
+            if isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError, GeneratorExit)):
+                raise
+            if not isinstance(err, Exception):
+                raise
+            await _abort_for(err, context, name)
+        finally:
+            elapsed = time.perf_counter() - started
+            for hook in hooks:
+                hook.after(method, code, elapsed)
 
     return handler
 
 
-def register_service(server: grpc.aio.Server, service: ServiceDescriptor, servicer: object) -> None:
-    """Register `servicer`'s methods (named as in the proto) for `service`."""
+def register_service(
+    server: grpc.aio.Server,
+    service: ServiceDescriptor,
+    servicer: object,
+    hooks: Sequence[CallHook] = (),
+) -> None:
+    """Register `servicer`'s methods (named as in the proto) for `service`,
+    each guarded by the error policy and the call `hooks`."""
     handlers = {}
     for method in service.methods:
         fn = getattr(servicer, method.name)
-        full_name = f"/{service.full_name}/{method.name}"
         request_type = message_factory.GetMessageClass(method.input_type)
         kwargs = {
             "request_deserializer": request_type.FromString,
             "response_serializer": serialize,
         }
         if method.client_streaming and method.server_streaming:
-            h = grpc.stream_stream_rpc_method_handler(_guard_stream(fn, full_name), **kwargs)
+            h = grpc.stream_stream_rpc_method_handler(_guard_stream(fn, method, hooks), **kwargs)
         elif method.client_streaming:
-            h = grpc.stream_unary_rpc_method_handler(_guard_unary(fn, full_name), **kwargs)
+            h = grpc.stream_unary_rpc_method_handler(_guard_unary(fn, method, hooks), **kwargs)
         elif method.server_streaming:
-            h = grpc.unary_stream_rpc_method_handler(_guard_stream(fn, full_name), **kwargs)
+            h = grpc.unary_stream_rpc_method_handler(_guard_stream(fn, method, hooks), **kwargs)
         else:
-            h = grpc.unary_unary_rpc_method_handler(_guard_unary(fn, full_name), **kwargs)
+            h = grpc.unary_unary_rpc_method_handler(_guard_unary(fn, method, hooks), **kwargs)
         handlers[method.name] = h
     # Generic handlers only: grpcio's "registered method" table, which the
     # generated add_*_to_server also fills, measured 10-20% slower per call
