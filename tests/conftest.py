@@ -15,6 +15,7 @@ import pytest_asyncio
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
 from vitrine_server.config import Settings
 from vitrine_server.db.migrate import Migrator
+from vitrine_server.demo.seed import seed_demo
 
 from tests.support import Env, admin_dsn, dsn_for
 
@@ -79,6 +80,38 @@ async def _drop_redis_keys(settings: Settings) -> None:
             await r.delete(key)
     finally:
         await r.aclose()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def demo_env(template_db: str) -> AsyncIterator[Env]:
+    """A second server over its own database holding the demo catalog (3,000
+    Portuguese and English products): the ground of the search relevance suite."""
+    name = f"vitrine_test_demo_{RUN_ID}"
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    await admin.close()
+    url = dsn_for(BASE_URL, name)
+    conn = await asyncpg.connect(url)
+    try:
+        await seed_demo(conn)
+    finally:
+        await conn.close()
+    settings = Settings(
+        database_url=url,
+        redis_url=REDIS_URL,
+        redis_prefix=f"vitrine-test-demo-{RUN_ID}",
+        host="127.0.0.1",
+        port=0,
+        workers=1,
+        log_format="text",
+        shutdown_grace=1.0,
+    )
+    async with Env.started(settings) as e:
+        yield e
+    await _drop_redis_keys(settings)
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from google.rpc import error_details_pb2, status_pb2
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
 from vitrine.pricing.v1 import pricing_service_pb2_grpc
+from vitrine.search.v1 import search_service_pb2_grpc
 from vitrine_server.app import VitrineServer
 from vitrine_server.config import Settings
 
@@ -41,6 +42,7 @@ class Env:
     catalog: catalog_service_pb2_grpc.CatalogServiceStub
     pool: asyncpg.Pool
     pricing: pricing_service_pb2_grpc.PricingServiceStub
+    search: search_service_pb2_grpc.SearchServiceStub
 
     @classmethod
     @contextlib.asynccontextmanager
@@ -57,6 +59,7 @@ class Env:
                 catalog_service_pb2_grpc.CatalogServiceStub(channel),
                 pool,
                 pricing_service_pb2_grpc.PricingServiceStub(channel),
+                search_service_pb2_grpc.SearchServiceStub(channel),
             )
         finally:
             await channel.close()

@@ -17,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from vitrine.catalog.v1 import catalog_service_pb2
 from vitrine.pricing.v1 import pricing_service_pb2
+from vitrine.search.v1 import search_service_pb2
 
 from vitrine_server.cache import redis as redis_client
 from vitrine_server.cache.aside import CacheAside
@@ -39,13 +40,18 @@ from vitrine_server.pricing.ingestion import IngestionService
 from vitrine_server.pricing.partitions import PartitionMaintainer
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
 from vitrine_server.rpc.handlers import CallHook, register_service
+from vitrine_server.search.handlers import SearchHandlers
+from vitrine_server.search.postgres import PostgresSearch
+from vitrine_server.search.service import SearchService
+from vitrine_server.search.settings import SettingsStore
 
 log = logging.getLogger("vitrine.server")
 
 CATALOG = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"]
 PRICING = pricing_service_pb2.DESCRIPTOR.services_by_name["PricingService"]
+SEARCH = search_service_pb2.DESCRIPTOR.services_by_name["SearchService"]
 # Services whose health follows PostgreSQL's reachability.
-DATA_SERVICES = (CATALOG.full_name, PRICING.full_name)
+DATA_SERVICES = (CATALOG.full_name, PRICING.full_name, SEARCH.full_name)
 
 SERVER_OPTIONS = [
     ("grpc.so_reuseport", 1),
@@ -108,6 +114,9 @@ class VitrineServer:
             self.alert_delivery,
         )
         register_service(server, PRICING, pricing, self.hooks)
+        search_settings = SettingsStore(self.db)
+        self.search = SearchService(PostgresSearch(self.db, search_settings))
+        register_service(server, SEARCH, SearchHandlers(self.search, search_settings), self.hooks)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             (*DATA_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server

@@ -105,6 +105,7 @@ async def seed_demo(
             conn, catalog.products, product_ids, offer_ids, store_ids
         )
         await conn.execute(_OFFERS_Q.refresh_best_offers, list(product_ids.values()))
+        await conn.execute(_Q.rebuild_search_dictionary)
         await conn.execute(_Q.analyze_catalog)
 
     return {

@@ -1,0 +1,26 @@
+DROP TRIGGER offers_search_outbox_insert ON offers;
+DROP TRIGGER products_search_outbox_delete ON products;
+DROP TRIGGER products_search_outbox_update ON products;
+DROP TRIGGER products_search_outbox_insert ON products;
+DROP FUNCTION search_word_lookup(text[]);
+DROP FUNCTION search_tsquery(jsonb, boolean);
+DROP FUNCTION search_outbox_offers();
+DROP FUNCTION search_outbox_products();
+DROP TABLE search_index_state;
+DELETE FROM outbox WHERE topic = 'search.product';
+DROP TABLE search_stop_words;
+DROP TABLE search_synonym_groups;
+DROP TRIGGER categories_search_rename ON categories;
+DROP FUNCTION categories_search_rename();
+DROP TRIGGER products_search_doc ON products;
+DROP FUNCTION products_search_doc();
+DROP FUNCTION search_rebuild_dictionary();
+DROP TABLE search_words;
+ALTER TABLE products DROP COLUMN search_doc;
+DROP FUNCTION search_words_of(text);
+DROP FUNCTION category_search_text(bigint);
+DROP FUNCTION search_field(text, "char");
+DROP TEXT SEARCH CONFIGURATION vitrine_simple;
+DROP TEXT SEARCH CONFIGURATION vitrine_en;
+DROP TEXT SEARCH CONFIGURATION vitrine_pt;
+-- unaccent and pg_trgm stay: other objects of the database may use them.

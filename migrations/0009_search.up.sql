@@ -1,0 +1,239 @@
+-- Search: the embedded PostgreSQL full-text backend, its typo dictionary and
+-- settings, and the outbox feed that keeps an external index (MeiliSearch)
+-- in step with the catalog.
+--
+-- Every product carries `search_doc`, a weighted tsvector kept right by a
+-- trigger in the transaction that writes the product, so a write is
+-- searchable the moment it commits. Each field is indexed three times:
+-- Portuguese stems, English stems and plain words, all accent-free, so a
+-- query matches "celulares" to "Celular", "phones" to "Phone", and a prefix
+-- or a model number ("s24", "128gb") to the word as written.
+
+CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+CREATE TEXT SEARCH CONFIGURATION vitrine_pt (COPY = portuguese);
+ALTER TEXT SEARCH CONFIGURATION vitrine_pt
+  ALTER MAPPING FOR hword, hword_part, word WITH unaccent, portuguese_stem;
+CREATE TEXT SEARCH CONFIGURATION vitrine_en (COPY = english);
+ALTER TEXT SEARCH CONFIGURATION vitrine_en
+  ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
+CREATE TEXT SEARCH CONFIGURATION vitrine_simple (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION vitrine_simple
+  ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
+
+-- One field's text as lexemes of the three configurations, with its weight
+-- (A name, B brand, C category names, D description).
+CREATE FUNCTION search_field(body text, weight "char") RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT setweight(to_tsvector('vitrine_simple'::regconfig, body)
+                   || to_tsvector('vitrine_pt'::regconfig, body)
+                   || to_tsvector('vitrine_en'::regconfig, body), weight)
+$$;
+
+-- The names of a category and its ancestors ("Eletrônicos Celulares e Smartphones").
+CREATE FUNCTION category_search_text(category bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(string_agg(c.name, ' ' ORDER BY cardinality(c.path)), '')
+  FROM categories c
+  WHERE c.id = ANY ((SELECT path FROM categories WHERE id = category)::bigint[])
+$$;
+
+-- The words of a text as the typo dictionary holds them: lower case, no
+-- accents, letters and digits only.
+CREATE FUNCTION search_words_of(body text) RETURNS SETOF text
+LANGUAGE sql STABLE AS $$
+  SELECT DISTINCT w
+  FROM regexp_split_to_table(lower(unaccent('unaccent'::regdictionary, body)), '[^a-z0-9]+') AS w
+  WHERE length(w) BETWEEN 2 AND 40
+$$;
+
+ALTER TABLE products ADD COLUMN search_doc tsvector;
+
+-- Words seen in product names, brands and category names: the vocabulary a
+-- misspelled query word is corrected against (trigram similarity, then an
+-- edit-distance check in the service). ndoc ranks equally close candidates.
+CREATE TABLE search_words (
+  word text PRIMARY KEY,
+  ndoc integer NOT NULL DEFAULT 1
+);
+CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops);
+-- "Is the last, unfinished word the start of a known word?" is a prefix scan.
+CREATE INDEX search_words_prefix_idx ON search_words (word text_pattern_ops);
+
+CREATE FUNCTION products_search_doc() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  category_text text := category_search_text(NEW.category_id);
+BEGIN
+  NEW.search_doc := search_field(NEW.name, 'A')
+                 || search_field(NEW.brand, 'B')
+                 || search_field(category_text, 'C')
+                 || search_field(NEW.description, 'D');
+  -- New words join the dictionary at once; counts are refreshed by a reindex.
+  -- Sorted, so concurrent writers take the rows' locks in the same order.
+  INSERT INTO search_words (word)
+  SELECT w FROM search_words_of(NEW.name || ' ' || NEW.brand || ' ' || category_text) AS w
+  ORDER BY w
+  ON CONFLICT (word) DO NOTHING;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER products_search_doc BEFORE INSERT OR UPDATE OF name, brand, description, category_id
+  ON products FOR EACH ROW EXECUTE FUNCTION products_search_doc();
+
+-- A renamed category changes the documents of every product below it.
+CREATE FUNCTION categories_search_rename() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE products SET category_id = category_id
+  WHERE category_id IN (SELECT id FROM categories WHERE path @> ARRAY[NEW.id]);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER categories_search_rename AFTER UPDATE OF name ON categories
+  FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+  EXECUTE FUNCTION categories_search_rename();
+
+UPDATE products SET category_id = category_id;  -- fills search_doc and search_words
+ALTER TABLE products ALTER COLUMN search_doc SET NOT NULL;
+CREATE INDEX products_search_doc_idx ON products USING gin (search_doc);
+
+-- The dictionary rebuilt from the live catalog: words no product uses any
+-- more leave it, and each word's count is refreshed. Run by a reindex; the
+-- trigger above only ever adds words.
+CREATE FUNCTION search_rebuild_dictionary() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  kept integer;
+BEGIN
+  CREATE TEMP TABLE search_word_counts ON COMMIT DROP AS
+  SELECT w AS word, count(*)::integer AS ndoc
+  FROM products p,
+       search_words_of(p.name || ' ' || p.brand || ' ' || category_search_text(p.category_id)) AS w
+  WHERE p.deleted_at IS NULL
+  GROUP BY w;
+  DELETE FROM search_words s
+  WHERE NOT EXISTS (SELECT 1 FROM search_word_counts c WHERE c.word = s.word);
+  INSERT INTO search_words (word, ndoc) SELECT word, ndoc FROM search_word_counts
+  ON CONFLICT (word) DO UPDATE SET ndoc = EXCLUDED.ndoc;
+  GET DIAGNOSTICS kept = ROW_COUNT;
+  DROP TABLE search_word_counts;
+  RETURN kept;
+END $$;
+SELECT search_rebuild_dictionary();
+
+-- Synonyms and stop words, editable through SearchService.UpdateSearchSettings.
+-- Terms are stored normalized (lower case, no accents, single spaces).
+CREATE TABLE search_synonym_groups (
+  id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  terms text[] NOT NULL CHECK (cardinality(terms) BETWEEN 2 AND 20)
+);
+CREATE TABLE search_stop_words (
+  word text PRIMARY KEY
+);
+INSERT INTO search_synonym_groups (terms) VALUES
+  (ARRAY['celular', 'smartphone', 'telefone', 'mobile']),
+  (ARRAY['notebook', 'laptop']),
+  (ARRAY['tv', 'televisao', 'televisor', 'smart tv']),
+  (ARRAY['fone', 'headphone', 'headset', 'earphone', 'fone de ouvido']),
+  (ARRAY['geladeira', 'refrigerador']),
+  (ARRAY['micro ondas', 'microondas']);
+INSERT INTO search_stop_words (word) VALUES
+  ('de'), ('da'), ('do'), ('e'), ('para'), ('com'), ('em'), ('o'), ('a'), ('os'), ('as'),
+  ('um'), ('uma'), ('que'), ('no'), ('na'), ('por');
+
+-- The feed of an external index. When outbox_enabled (set by a server that
+-- has MEILI_URL), every statement that writes products or offers records the
+-- products it touched in the outbox, in its own transaction: the indexer
+-- drains them later, so a committed write is never missed, even across
+-- restarts. Off by default: the embedded backend needs no feed.
+CREATE TABLE search_index_state (
+  only_row       boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+  outbox_enabled boolean NOT NULL DEFAULT false
+);
+INSERT INTO search_index_state DEFAULT VALUES;
+
+CREATE FUNCTION search_outbox_products() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT outbox_enabled FROM search_index_state) THEN
+    INSERT INTO outbox (topic, aggregate_id)
+    SELECT DISTINCT 'search.product', id FROM changed_rows;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE FUNCTION search_outbox_offers() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT outbox_enabled FROM search_index_state) THEN
+    INSERT INTO outbox (topic, aggregate_id)
+    SELECT DISTINCT 'search.product', product_id FROM changed_rows;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER products_search_outbox_insert AFTER INSERT ON products
+  REFERENCING NEW TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION search_outbox_products();
+CREATE TRIGGER products_search_outbox_update AFTER UPDATE ON products
+  REFERENCING NEW TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION search_outbox_products();
+CREATE TRIGGER products_search_outbox_delete AFTER DELETE ON products
+  REFERENCING OLD TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION search_outbox_products();
+-- A new offer adds a store to the product's filterable stores.
+CREATE TRIGGER offers_search_outbox_insert AFTER INSERT ON offers
+  REFERENCING NEW TABLE AS changed_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION search_outbox_offers();
+
+-- The tsquery of a planned query (search/query.py), built from its words by
+-- PostgreSQL's own parsers, never from text spliced into tsquery syntax.
+-- `groups` is [{"alts": ["tv", "smart tv"], "prefix": "tv"}, ...]: each
+-- group matches any of its alternatives (a word or a phrase, in any of the
+-- three configurations) or, with "prefix", a word starting with it. Groups
+-- are ANDed when match_all, else ORed. Prefixes are [a-z0-9]+ (the service
+-- folds every word), and quote_literal keeps even that a single lexeme.
+CREATE FUNCTION search_tsquery(groups jsonb, match_all boolean) RETURNS tsquery
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  g jsonb;
+  alt text;
+  one tsquery;
+  any_of tsquery;
+  result tsquery;
+BEGIN
+  FOR g IN SELECT value FROM jsonb_array_elements(groups) LOOP
+    any_of := NULL;
+    FOR alt IN SELECT value FROM jsonb_array_elements_text(g -> 'alts') LOOP
+      one := phraseto_tsquery('vitrine_simple'::regconfig, alt)
+          || phraseto_tsquery('vitrine_pt'::regconfig, alt)
+          || phraseto_tsquery('vitrine_en'::regconfig, alt);
+      any_of := CASE WHEN any_of IS NULL THEN one ELSE any_of || one END;
+    END LOOP;
+    IF g ? 'prefix' THEN
+      one := to_tsquery('vitrine_simple'::regconfig, quote_literal(g ->> 'prefix') || ':*');
+      any_of := CASE WHEN any_of IS NULL THEN one ELSE any_of || one END;
+    END IF;
+    CONTINUE WHEN any_of IS NULL OR numnode(any_of) = 0;
+    result := CASE WHEN result IS NULL THEN any_of
+                   WHEN match_all THEN result && any_of
+                   ELSE result || any_of END;
+  END LOOP;
+  RETURN result;  -- NULL when nothing is left to match: no row matches
+END $$;
+
+-- What the dictionary knows of each typed word: whether it is a word,
+-- whether some word starts with it, and (for an unknown word of 4 letters or
+-- more) its closest words by trigram similarity, which the service then
+-- checks by edit distance. The threshold is low because a swapped pair of
+-- letters breaks three trigrams ("iphnoe" and "iphone" share only 3 of 11).
+CREATE FUNCTION search_word_lookup(tokens text[])
+RETURNS TABLE (token text, known boolean, extends boolean, candidate text, ndoc integer)
+LANGUAGE sql STABLE SET pg_trgm.similarity_threshold = 0.2 AS $$
+  SELECT t.token, k.known, k.extends, c.word, c.ndoc
+  FROM unnest(tokens) AS t(token)
+  CROSS JOIN LATERAL (
+    SELECT EXISTS (SELECT 1 FROM search_words w WHERE w.word = t.token) AS known,
+           EXISTS (SELECT 1 FROM search_words w
+                   WHERE w.word ~>=~ t.token AND w.word ~<~ (t.token || '{')) AS extends
+  ) k
+  LEFT JOIN LATERAL (
+    SELECT w.word, w.ndoc FROM search_words w
+    WHERE w.word % t.token
+    ORDER BY similarity(w.word, t.token) DESC, w.ndoc DESC
+    LIMIT 8
+  ) c ON NOT k.known AND length(t.token) >= 4
+$$;

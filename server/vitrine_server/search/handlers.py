@@ -1,0 +1,129 @@
+"""SearchService over gRPC: requests checked into domain queries, answers
+turned into protobuf with the caller's highlight tags."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from google.protobuf.duration_pb2 import Duration
+from vitrine.search.v1 import search_service_pb2 as api
+
+from vitrine_server.catalog.convert import money
+from vitrine_server.errors import Violations
+from vitrine_server.search import validate
+from vitrine_server.search.model import Hit
+from vitrine_server.search.service import SearchService
+from vitrine_server.search.settings import SearchSettings, SettingsStore, normalize
+from vitrine_server.search.text import render_marks
+
+Context = Any  # grpc.aio.ServicerContext
+
+FACET_FIELDS = {field: number for number, field in validate.FACET_FIELDS.items()}
+
+
+class SearchHandlers:
+    def __init__(self, search: SearchService, settings: SettingsStore):
+        self.search = search
+        self.settings = settings
+
+    async def SearchProducts(
+        self, request: api.SearchProductsRequest, context: Context
+    ) -> api.SearchProductsResponse:
+        started = time.perf_counter()
+        query, (pre, post) = validate.search_request(request)
+        answer = await self.search.search(query)
+        result = answer.result
+        response = api.SearchProductsResponse(
+            hits=[_hit(h, pre, post) for h in result.hits],
+            facets=[
+                api.FacetDistribution(
+                    field=FACET_FIELDS[f.field],  # type: ignore[arg-type]
+                    values=[
+                        api.FacetValue(value=c.value, label=c.label, count=c.count)
+                        for c in f.counts
+                    ],
+                )
+                for f in result.facets
+            ],
+            estimated_total_hits=result.total,
+            corrected_query=result.corrected_query,
+            backend=answer.backend,
+            degraded=answer.degraded,
+            partial_match=result.partial_match,
+        )
+        response.processing_time.CopyFrom(_elapsed(started))
+        return response
+
+    async def SuggestProducts(
+        self, request: api.SuggestProductsRequest, context: Context
+    ) -> api.SuggestProductsResponse:
+        query, (pre, post) = validate.suggest_request(request)
+        answer = await self.search.suggest(query)
+        return api.SuggestProductsResponse(
+            suggestions=[
+                api.Suggestion(
+                    text=s.text,
+                    highlighted=render_marks(s.marked, pre, post),
+                    product_id=s.product_id,
+                )
+                for s in answer.result
+            ],
+            backend=answer.backend,
+            degraded=answer.degraded,
+        )
+
+    async def GetSearchSettings(
+        self, request: api.GetSearchSettingsRequest, context: Context
+    ) -> api.GetSearchSettingsResponse:
+        return api.GetSearchSettingsResponse(settings=_settings(await self.settings.current()))
+
+    async def UpdateSearchSettings(
+        self, request: api.UpdateSearchSettingsRequest, context: Context
+    ) -> api.UpdateSearchSettingsResponse:
+        v = Violations()
+        settings = normalize(
+            (g.terms for g in request.settings.synonym_groups),
+            request.settings.stop_words,
+            v,
+            "settings",
+        )
+        v.raise_if_any()
+        saved = await self.settings.replace(settings)
+        return api.UpdateSearchSettingsResponse(settings=_settings(saved))
+
+
+def _hit(h: Hit, pre: str, post: str) -> api.SearchHit:
+    product = api.ProductSummary(
+        id=h.id,
+        slug=h.slug,
+        name=h.name,
+        brand=h.brand,
+        category_id=h.category_id,
+        image_url=h.image_url,
+        rating=h.rating,
+        review_count=h.review_count,
+        best_price=money(h.price_minor, h.currency_code),
+        best_store_id=h.store_id or 0,
+        in_stock=h.in_stock,
+        discount_bps=h.discount_bps,
+    )
+    return api.SearchHit(
+        product=product,
+        name_highlighted=render_marks(h.name_marked, pre, post),
+        brand_highlighted=render_marks(h.brand_marked, pre, post),
+        description_snippet=render_marks(h.snippet_marked, pre, post),
+    )
+
+
+def _settings(s: SearchSettings) -> api.SearchSettings:
+    return api.SearchSettings(
+        synonym_groups=[api.SynonymGroup(terms=list(g)) for g in s.synonym_groups],
+        stop_words=sorted(s.stop_words),
+    )
+
+
+def _elapsed(started: float) -> Duration:
+    d = Duration()
+    d.FromNanoseconds(int((time.perf_counter() - started) * 1e9))
+    return d
