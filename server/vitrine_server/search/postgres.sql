@@ -62,7 +62,9 @@ SELECT
                                        E'StartSel=\x01, StopSel=\x02, HighlightAll=true'),
             'brand_marked', ts_headline('vitrine_pt', translate(p.brand, E'\x01\x02', ''), query.q,
                                         E'StartSel=\x01, StopSel=\x02, HighlightAll=true'),
-            'snippet', ts_headline('vitrine_pt', translate(p.description, E'\x01\x02', ''), query.q,
+            -- Any of the words makes a snippet, not only all of them together.
+            'snippet', ts_headline('vitrine_pt', translate(p.description, E'\x01\x02', ''),
+                                   search_tsquery($1::jsonb, false),
                                    format(E'StartSel=\x01, StopSel=\x02, MaxWords=%s, MinWords=%s, '
                                           'ShortWord=2, MaxFragments=1',
                                           $15::integer, greatest($15::integer / 2, 1))))

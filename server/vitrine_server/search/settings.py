@@ -120,9 +120,10 @@ class SettingsStore:
     async def replace(self, settings: SearchSettings) -> SearchSettings:
         async with self._db.transaction() as conn:
             await conn.execute(_Q.lock_settings)
-            await conn.execute(
-                _Q.replace_synonym_groups, [list(g) for g in settings.synonym_groups]
-            )
-            await conn.execute(_Q.replace_stop_words, sorted(settings.stop_words))
+            await conn.execute(_Q.clear_settings)
+            await conn.execute(_Q.clear_stop_words)
+            groups = [list(g) for g in settings.synonym_groups]
+            await conn.execute(_Q.insert_synonym_groups, groups)
+            await conn.execute(_Q.insert_stop_words, sorted(settings.stop_words))
         self._cached = None
         return await self.current()
