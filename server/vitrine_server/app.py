@@ -13,6 +13,7 @@ import contextlib
 import logging
 
 import grpc
+import meilisearch
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from vitrine.catalog.v1 import catalog_service_pb2
@@ -41,6 +42,9 @@ from vitrine_server.pricing.partitions import PartitionMaintainer
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
 from vitrine_server.rpc.handlers import CallHook, register_service
 from vitrine_server.search.handlers import SearchHandlers
+from vitrine_server.search.maintenance import SearchMaintenance
+from vitrine_server.search.meili.backend import MeiliSearch
+from vitrine_server.search.meili.indexer import MeiliIndexer
 from vitrine_server.search.postgres import PostgresSearch
 from vitrine_server.search.service import SearchService
 from vitrine_server.search.settings import SettingsStore
@@ -114,9 +118,10 @@ class VitrineServer:
             self.alert_delivery,
         )
         register_service(server, PRICING, pricing, self.hooks)
-        search_settings = SettingsStore(self.db)
-        self.search = SearchService(PostgresSearch(self.db, search_settings))
-        register_service(server, SEARCH, SearchHandlers(self.search, search_settings), self.hooks)
+        self.search, self.search_maintenance = self._build_search()
+        register_service(
+            server, SEARCH, SearchHandlers(self.search, self.search.settings), self.hooks
+        )
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             (*DATA_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
@@ -131,8 +136,31 @@ class VitrineServer:
         )
         self.partitions.start()
         self.alert_delivery.start()
+        if self.search_indexer is not None:
+            self.search_indexer.start()
         log.info("serving", extra={"port": self.port, "services": list(DATA_SERVICES)})
         return self.port
+
+    def _build_search(self) -> tuple[SearchService, SearchMaintenance]:
+        """The embedded backend always (it answers when MeiliSearch cannot);
+        MeiliSearch and its outbox indexer when MEILI_URL is set."""
+        s = self.settings
+        settings = SettingsStore(self.db)
+        embedded = PostgresSearch(self.db, settings)
+        self.search_indexer: MeiliIndexer | None = None
+        external = None
+        if s.meili_url:
+            # The client's own timeout bounds the worker threads of calls the
+            # service stopped waiting for.
+            client = meilisearch.Client(
+                s.meili_url, s.meili_api_key or None, timeout=max(2, int(s.meili_timeout * 4))
+            )
+            external = MeiliSearch(client, s.meili_index, self.db)
+            self.search_indexer = MeiliIndexer(
+                self.db, client, s.meili_index, settings, s.database_url
+            )
+        service = SearchService(embedded, settings, external, timeout=s.meili_timeout)
+        return service, SearchMaintenance(embedded, self.search_indexer)
 
     async def _set_health(self, postgres_up: bool) -> None:
         status = (
@@ -166,6 +194,8 @@ class VitrineServer:
         await self.listener.close()
         await self.partitions.close()
         await self.alert_delivery.close()
+        if self.search_indexer is not None:
+            await self.search_indexer.close()
         await self.cache.close()
         await self.db.close()
         with contextlib.suppress(Exception):

@@ -41,6 +41,12 @@ class Settings:
     # price_points months to keep (0: forever), and whether old ones are dropped or detached.
     price_retention_months: int = 0
     price_retention_drop: bool = False
+    # MeiliSearch: used for search when set, else the embedded PostgreSQL backend.
+    meili_url: str = ""
+    meili_api_key: str = ""
+    meili_index: str = "products"
+    # How long a search waits for MeiliSearch before the embedded backend answers.
+    meili_timeout: float = 0.5
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -74,4 +80,8 @@ class Settings:
             log_format=get("VITRINE_LOG_FORMAT", d.log_format).lower(),
             price_retention_months=int(get("VITRINE_PRICE_RETENTION_MONTHS", "0")),
             price_retention_drop=get("VITRINE_PRICE_RETENTION_MODE", "detach").lower() == "drop",
+            meili_url=get("MEILI_URL", d.meili_url),
+            meili_api_key=get("MEILI_API_KEY", get("MEILI_MASTER_KEY", d.meili_api_key)),
+            meili_index=get("VITRINE_MEILI_INDEX", d.meili_index),
+            meili_timeout=float(get("VITRINE_MEILI_TIMEOUT", str(d.meili_timeout))),
         )

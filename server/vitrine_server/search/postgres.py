@@ -128,6 +128,9 @@ class PostgresSearch:
     async def healthy(self) -> bool:
         return await self._db.ping()
 
+    async def version(self) -> str:
+        return str(await self._db.fetchval(_REINDEX_Q.server_version))
+
 
 def _hit(h: dict[str, Any]) -> Hit:
     return Hit(

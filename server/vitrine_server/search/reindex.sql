@@ -16,3 +16,6 @@ SELECT max(id) FROM touched;
 
 -- name: rebuild_dictionary
 SELECT search_rebuild_dictionary();
+
+-- name: server_version
+SHOW server_version;

@@ -15,6 +15,7 @@ from typing import Generic, Protocol, TypeVar
 from vitrine_server.rpc import deadline
 from vitrine_server.search.model import SearchQuery, SearchResult, Suggestion, SuggestQuery
 from vitrine_server.search.postgres import PostgresSearch
+from vitrine_server.search.settings import SettingsStore
 
 log = logging.getLogger("vitrine.search")
 
@@ -41,12 +42,14 @@ class SearchService:
     def __init__(
         self,
         embedded: PostgresSearch,
+        settings: SettingsStore,
         external: Backend | None = None,
         *,
         timeout: float = 0.5,
         retry_after: float = 5.0,
     ):
         self.embedded = embedded
+        self.settings = settings
         self.external = external
         self._timeout = timeout
         self._retry_after = retry_after

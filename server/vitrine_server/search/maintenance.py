@@ -1,0 +1,69 @@
+"""What operators do to search: rebuild its indexes and look at its health
+(the AdminService's ReindexSearch and GetStatus call this)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from vitrine_server.search.meili.indexer import MeiliIndexer
+from vitrine_server.search.postgres import PostgresSearch
+
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class BackendHealth:
+    backend: str
+    reachable: bool
+    latency_ms: float
+    version: str
+    # Changes waiting in the outbox for the external index (0 for the embedded one).
+    pending_changes: int = 0
+
+
+class SearchMaintenance:
+    def __init__(self, embedded: PostgresSearch, indexer: MeiliIndexer | None):
+        self.embedded = embedded
+        self.indexer = indexer
+
+    async def reindex(self, progress: Progress) -> int:
+        """Rebuild the embedded documents and dictionary, then (when
+        configured) the MeiliSearch index; progress counts both passes."""
+        passes = 2 if self.indexer else 1
+        first = 0
+
+        async def embedded_progress(done: int, total: int) -> None:
+            nonlocal first
+            first = total
+            await progress(done, total * passes)
+
+        count = await self.embedded.reindex(embedded_progress)
+        if self.indexer is not None:
+
+            async def meili_progress(done: int, total: int) -> None:
+                await progress(first + done, first + total)
+
+            count = await self.indexer.reindex(meili_progress)
+        return count
+
+    async def health(self) -> BackendHealth:
+        started = time.perf_counter()
+        if self.indexer is None:
+            reachable = await self.embedded.healthy()
+            version = await self.embedded.version() if reachable else ""
+            return BackendHealth("postgres", reachable, _ms(started), version)
+        client = self.indexer.client
+        try:
+            about = await asyncio.wait_for(asyncio.to_thread(client.get_version), 2.0)
+            latency = _ms(started)
+            pending = await self.indexer.pending()
+            return BackendHealth("meilisearch", True, latency, about.get("pkgVersion", ""), pending)
+        except Exception:  # unreachable is the answer, not an error
+            return BackendHealth("meilisearch", False, _ms(started), "")
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

@@ -1,0 +1,2 @@
+"""The MeiliSearch backend: index settings, documents, filter expressions,
+searches, and the outbox indexer that keeps the index in step."""
