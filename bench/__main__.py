@@ -1,9 +1,9 @@
-"""`python -m bench` (what `make bench` runs): the catalog and price-ingestion benchmarks.
+"""`python -m bench` (what `make bench` runs): the catalog, price-ingestion and search benchmarks.
 
-Prints a table per benchmark and writes bench/out/catalog.json and
-bench/out/pricing.json (`--only` runs one of them). Exit status: 0 if every
-scenario was measured and every target met, 1 if a target was missed, 2 if
-a scenario could not be measured.
+Prints a table per benchmark and writes bench/out/catalog.json,
+bench/out/pricing.json and bench/out/search.json (`--only` runs one of
+them). Exit status: 0 if every scenario was measured and every target met,
+1 if a target was missed, 2 if a scenario could not be measured.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from bench.pricing import PricingConfig, run_pricing_bench
 from bench.pricing import table as pricing_table
 from bench.pricing import write_report as write_pricing_report
 from bench.report import table, to_json, write_json
+from bench.search import SearchBenchConfig, run_search_bench
+from bench.search import table as search_table
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -28,9 +30,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument(
         "--only",
-        choices=("all", "catalog", "pricing"),
+        choices=("all", "catalog", "pricing", "search"),
         default="all",
-        help="run one benchmark (default: all, catalog then pricing)",
+        help="run one benchmark (default: all, catalog, pricing then search)",
     )
     p.add_argument("--database-url", default=d.database_url)
     p.add_argument("--redis-url", default=d.redis_url)
@@ -76,6 +78,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     )
     g.add_argument("--pricing-rounds", type=int, default=dp.rounds)
     g.add_argument("--pricing-seed", type=int, default=dp.seed)
+    ds = SearchBenchConfig()
+    g = p.add_argument_group("search (the service beside its own SQL through asyncpg)")
+    g.add_argument("--search-concurrency", type=int, default=ds.concurrency, help="callers")
+    g.add_argument("--search-duration", type=float, default=ds.duration_s, help="seconds a run")
+    g.add_argument("--search-rounds", type=int, default=ds.rounds)
     return p.parse_args(argv)
 
 
@@ -153,6 +160,32 @@ def _pricing(args: argparse.Namespace, reset_db: bool) -> int:
     return 0 if data["measured"] else 2
 
 
+def _search(args: argparse.Namespace, reset_db: bool) -> int:
+    config = SearchBenchConfig(
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+        redis_prefix=args.redis_prefix,
+        workers=args.workers,
+        concurrency=args.search_concurrency,
+        duration_s=args.search_duration,
+        rounds=args.search_rounds,
+        out_dir=args.out,
+        reset_db=reset_db,
+    )
+    print(
+        f"search bench: {config.workers} server workers, {config.concurrency} closed-loop "
+        f"callers, {config.rounds} rounds of {config.duration_s:g}s per scenario, the service "
+        f"and its SQL alternating ({os.cpu_count()} CPUs)",
+        flush=True,
+    )
+    started = time.monotonic()
+    report = asyncio.run(run_search_bench(config))
+    print()
+    print(search_table(report))
+    print(f"\n{time.monotonic() - started:.1f}s; results in {config.out_dir / 'search.json'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     codes = []
@@ -163,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
             print()
         # After the catalog bench, the database was already reset if asked.
         codes.append(_pricing(args, reset_db=args.reset_db and args.only == "pricing"))
+    if args.only in ("all", "search"):
+        if codes:
+            print()
+        codes.append(_search(args, reset_db=args.reset_db and args.only == "search"))
     return 2 if 2 in codes else max(codes)
 
 

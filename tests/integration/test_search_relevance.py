@@ -154,7 +154,7 @@ CASES = [
     Case("iphone", (sorted_by_price, top(10, "iphone")), {"sort": api.SEARCH_SORT_PRICE_ASC}),
     Case("smart tv", (all_hits("tv"),), {"filter": {"max_price_minor": 200000}}),
     # Hostile input is a harmless literal search.
-    Case('geladeira" OR 1=1 --', (top(3, "geladeira"),)),
+    Case('geladeira" OR 1=1 --', (top(3, "geladeira|refrigerador"),)),
     Case("apple' OR brand = 'x' AND price < 10", (brand(3, "Apple"),)),
 ]
 

@@ -89,6 +89,11 @@ def test_plan_prefers_the_longest_synonym_phrase() -> None:
     assert smart.groups == (Group(("tv", "televisao", "smart tv")),)
 
 
+def test_an_unfinished_last_word_is_kept_even_if_a_stop_word() -> None:
+    planned = plan(["notebook", "de"], {}, SETTINGS)
+    assert planned.groups == (Group(("notebook",)), Group(("de",), prefix="de"))
+
+
 def test_plan_keeps_stop_words_when_there_is_nothing_else() -> None:
     assert plan(["de"], {}, SETTINGS).groups == (Group(("de",), prefix="de"),)
     assert plan([], {}, SETTINGS).empty

@@ -19,15 +19,15 @@ wanted_categories AS (
   SELECT coalesce(array_agg(id), '{}') AS ids FROM categories WHERE path && $3::bigint[]
 ),
 base AS MATERIALIZED (
-  SELECT p.id, p.brand, p.category_id, p.best_price_minor, p.price_sort, p.rating,
-         p.created_at, p.discount_bps,
-         ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', p.search_doc, query.q, 1) AS rank,
+  SELECT p.id, p.brand, p.category_id, p.store_ids, p.best_price_minor, p.price_sort,
+         p.rating, p.created_at, p.discount_bps,
+         -- Ranking costs time per hit: only the relevance order pays it.
+         CASE WHEN $10::text = 'relevance'
+              THEN ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', p.search_doc, query.q, 1) END AS rank,
          (cardinality($4::text[]) = 0 OR lower(p.brand) = ANY ($4::text[])) AS brand_ok,
          (cardinality($3::bigint[]) = 0
           OR p.category_id = ANY ((SELECT ids FROM wanted_categories)::bigint[])) AS category_ok,
-         (cardinality($5::bigint[]) = 0
-          OR EXISTS (SELECT 1 FROM offers o
-                     WHERE o.product_id = p.id AND o.store_id = ANY ($5::bigint[]))) AS store_ok,
+         (cardinality($5::bigint[]) = 0 OR p.store_ids && $5::bigint[]) AS store_ok,
          (($6::bigint IS NULL OR p.best_price_minor >= $6::bigint)
           AND ($7::bigint IS NULL OR p.best_price_minor <= $7::bigint)) AS price_ok
   FROM products p, query
@@ -47,7 +47,7 @@ page AS (
                  CASE WHEN $10::text = 'rating' THEN h.rating END DESC,
                  CASE WHEN $10::text = 'newest' THEN h.created_at END DESC,
                  CASE WHEN $10::text = 'discount' THEN h.discount_bps END DESC,
-                 h.rank DESC, h.rating DESC, h.id
+                 h.rank DESC NULLS LAST, h.rating DESC, h.id
         LIMIT $11::integer OFFSET $12::integer) h
 )
 SELECT
@@ -87,10 +87,10 @@ SELECT
   CASE WHEN 'store' = ANY ($13::text[]) THEN (
     SELECT jsonb_agg(jsonb_build_array(f.store_id::text, s.name, f.n)
                      ORDER BY f.n DESC, f.store_id)
-    FROM (SELECT o.store_id, count(DISTINCT o.product_id) AS n
-          FROM base b JOIN offers o ON o.product_id = b.id
+    FROM (SELECT u.store_id, count(*) AS n
+          FROM base b, unnest(b.store_ids) AS u(store_id)
           WHERE b.brand_ok AND b.category_ok AND b.price_ok
-          GROUP BY o.store_id ORDER BY n DESC, o.store_id LIMIT 100) f
+          GROUP BY u.store_id ORDER BY n DESC, u.store_id LIMIT 100) f
     JOIN stores s ON s.id = f.store_id)
   END AS store_facet,
   CASE WHEN 'price' = ANY ($13::text[]) THEN (

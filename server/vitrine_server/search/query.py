@@ -101,7 +101,8 @@ def plan(
                 break
         else:
             size, alternatives = 1, (fixed[i],)
-            if drop_stops and fixed[i] in settings.stop_words:
+            unfinished = prefix_last and i == len(fixed) - 1  # "notebook de" may become "dell"
+            if drop_stops and fixed[i] in settings.stop_words and not unfinished:
                 i += 1
                 continue
         is_last = i + size == len(fixed)

@@ -6,8 +6,7 @@ SELECT p.id, p.slug, p.name, p.brand, p.description, p.category_id,
        p.image_url, p.rating, p.review_count, p.currency_code, p.best_price_minor,
        p.best_store_id, p.best_in_stock, p.discount_bps,
        extract(epoch FROM p.created_at)::bigint AS created,
-       p.deleted_at IS NULL AS live,
-       ARRAY(SELECT DISTINCT o.store_id FROM offers o WHERE o.product_id = p.id) AS store_ids
+       p.deleted_at IS NULL AS live, p.store_ids
 FROM products p JOIN categories c ON c.id = p.category_id
 WHERE p.id = ANY ($1::bigint[]);
 
