@@ -97,12 +97,16 @@ CREATE TRIGGER categories_search_rename AFTER UPDATE OF name ON categories
 
 CREATE FUNCTION offers_product_store_ids() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE products p
-  SET store_ids = ARRAY(SELECT DISTINCT o.store_id FROM offers o
-                        WHERE o.product_id = p.id ORDER BY o.store_id)
-  WHERE p.id IN (SELECT DISTINCT n.product_id FROM new_offers n)
-    AND NOT p.store_ids @> ARRAY(SELECT DISTINCT n.store_id FROM new_offers n
-                                 WHERE n.product_id = p.id);
+  WITH touched AS (
+    SELECT DISTINCT product_id FROM new_offers
+  ), current_ids AS (
+    SELECT o.product_id, array_agg(DISTINCT o.store_id ORDER BY o.store_id) AS ids
+    FROM offers o JOIN touched t ON t.product_id = o.product_id
+    GROUP BY o.product_id
+  )
+  UPDATE products p SET store_ids = c.ids
+  FROM current_ids c
+  WHERE p.id = c.product_id AND p.store_ids IS DISTINCT FROM c.ids;
   RETURN NULL;
 END $$;
 CREATE TRIGGER offers_product_store_ids AFTER INSERT ON offers

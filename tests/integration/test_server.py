@@ -60,9 +60,11 @@ async def test_graceful_shutdown_drains_in_flight_calls(env):
             async def all_waiting() -> bool:
                 n = await e.pool.fetchval(
                     "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE wait_event_type = 'Lock' AND query LIKE '%FROM stores%'"
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                    "AND query LIKE '%FROM stores%'"
                 )
-                return n >= 1
+                # Every call, not just the first, must be in flight before the stop.
+                return n >= len(pending)
 
             await eventually(all_waiting)
             await asyncio.sleep(0.2)
