@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import grpc
@@ -56,19 +57,25 @@ async def database_url(template_db: str) -> AsyncIterator[str]:
 @pytest_asyncio.fixture(scope="session")
 async def env(database_url: str) -> AsyncIterator[Env]:
     """A running server (cache on) with a channel and a direct database connection."""
-    settings = Settings(
+    settings = server_settings(database_url, f"vitrine-test-{RUN_ID}")
+    async with Env.started(settings) as e:
+        yield e
+    await _drop_redis_keys(settings)
+
+
+def server_settings(database_url: str, redis_prefix: str, **overrides: Any) -> Settings:
+    """A test server's settings: one process on an ephemeral port, readable logs."""
+    return Settings(
         database_url=database_url,
         redis_url=REDIS_URL,
-        redis_prefix=f"vitrine-test-{RUN_ID}",
+        redis_prefix=redis_prefix,
         host="127.0.0.1",
         port=0,
         workers=1,
         log_format="text",
         shutdown_grace=1.0,
+        **overrides,
     )
-    async with Env.started(settings) as e:
-        yield e
-    await _drop_redis_keys(settings)
 
 
 async def _drop_redis_keys(settings: Settings) -> None:
@@ -96,16 +103,7 @@ async def demo_env(template_db: str) -> AsyncIterator[Env]:
         await seed_demo(conn)
     finally:
         await conn.close()
-    settings = Settings(
-        database_url=url,
-        redis_url=REDIS_URL,
-        redis_prefix=f"vitrine-test-demo-{RUN_ID}",
-        host="127.0.0.1",
-        port=0,
-        workers=1,
-        log_format="text",
-        shutdown_grace=1.0,
-    )
+    settings = server_settings(url, f"vitrine-test-demo-{RUN_ID}")
     async with Env.started(settings) as e:
         yield e
     await _drop_redis_keys(settings)

@@ -369,3 +369,27 @@ async def test_bad_settings_change_nothing(
     )
     assert violated_fields(err) == violated
     assert await env.search.GetSearchSettings(api.GetSearchSettingsRequest()) == before
+
+
+async def test_reindex_rebuilds_documents_and_dictionary_while_searching(env: Env) -> None:
+    w, gone = word(), word()
+    category = await make_category(env.catalog)
+    product = await make_product(env.catalog, category.id, name=f"Grill {w}")
+    deleted = await make_product(env.catalog, category.id, name=f"Grill {gone}")
+    await env.catalog.DeleteProduct(capi.DeleteProductRequest(id=deleted.id))
+    # A document gone stale behind the service's back is rebuilt by the reindex.
+    await env.pool.execute("UPDATE products SET search_doc = '' WHERE id = $1", product.id)
+    assert ids(await search(env, w)) == []
+    seen: list[tuple[int, int]] = []
+
+    async def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    count = await env.server.search_maintenance.reindex(progress)
+    total = await env.pool.fetchval("SELECT count(*) FROM products")
+    assert count == total and seen[0] == (0, total) and seen[-1] == (total, total)
+    assert ids(await search(env, w)) == [product.id]
+    words = await env.pool.fetch("SELECT word FROM search_words WHERE word = ANY($1)", [w, gone])
+    assert [r["word"] for r in words] == [w]
+    health = await env.server.search_maintenance.health()
+    assert health.backend == "postgres" and health.reachable and health.version

@@ -27,7 +27,7 @@ from vitrine.search.v1 import search_service_pb2 as api
 from vitrine_server.config import Settings
 from vitrine_server.search import validate
 
-from tests.conftest import BASE_URL, REDIS_URL, RUN_ID
+from tests.conftest import BASE_URL, RUN_ID, server_settings
 from tests.support import (
     Env,
     admin_dsn,
@@ -67,19 +67,9 @@ async def own_database(template_db: str, label: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-def settings_for(database_url: str, meili_url: str, **extra: object) -> Settings:
-    return Settings(
-        database_url=database_url,
-        redis_url=REDIS_URL,
-        redis_prefix=f"vitrine-test-meili-{RUN_ID}",
-        host="127.0.0.1",
-        port=0,
-        workers=1,
-        log_format="text",
-        shutdown_grace=1.0,
-        meili_url=meili_url,
-        meili_timeout=0.3,
-        **extra,  # type: ignore[arg-type]
+def settings_for(database_url: str, meili_url: str) -> Settings:
+    return server_settings(
+        database_url, f"vitrine-test-meili-{RUN_ID}", meili_url=meili_url, meili_timeout=0.3
     )
 
 

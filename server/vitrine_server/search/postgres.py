@@ -157,11 +157,7 @@ def _facets(query: SearchQuery, row: Any) -> tuple[Facet, ...]:
     out = []
     for spec in query.facets:
         if spec.field is FacetField.PRICE:
-            counts = {bucket: n for bucket, n in row["price_facet"] or ()}
-            values = tuple(
-                FacetCount(label := price_range_label(spec.price_edges, b), label, counts.get(b, 0))
-                for b in range(len(spec.price_edges) + 1)
-            )
+            values = _price_counts(spec.price_edges, dict(row["price_facet"] or ()))
         else:
             values = tuple(
                 FacetCount(str(value), label, n)
@@ -173,14 +169,14 @@ def _facets(query: SearchQuery, row: Any) -> tuple[Facet, ...]:
 
 def _empty_facets(query: SearchQuery) -> tuple[Facet, ...]:
     return tuple(
-        Facet(
-            s.field,
-            tuple(
-                FacetCount(label := price_range_label(s.price_edges, b), label, 0)
-                for b in range(len(s.price_edges) + 1)
-            )
-            if s.field is FacetField.PRICE
-            else (),
-        )
+        Facet(s.field, _price_counts(s.price_edges, {}) if s.field is FacetField.PRICE else ())
         for s in query.facets
+    )
+
+
+def _price_counts(edges: tuple[int, ...], counts: dict[int, int]) -> tuple[FacetCount, ...]:
+    """Every price range in order, with its count (0 when no hit fell in it)."""
+    return tuple(
+        FacetCount(label := price_range_label(edges, b), label, counts.get(b, 0))
+        for b in range(len(edges) + 1)
     )
