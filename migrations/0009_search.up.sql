@@ -2,12 +2,16 @@
 -- settings, and the outbox feed that keeps an external index (MeiliSearch)
 -- in step with the catalog.
 --
--- Every product carries `search_doc`, a weighted tsvector kept right by a
--- trigger in the transaction that writes the product, so a write is
--- searchable the moment it commits. Each field is indexed three times:
--- Portuguese stems, English stems and plain words, all accent-free, so a
--- query matches "celulares" to "Celular", "phones" to "Phone", and a prefix
--- or a model number ("s24", "128gb") to the word as written.
+-- Each product has a row in `product_search`: its weighted document and the
+-- columns searches filter, sort and facet on, kept right by triggers in the
+-- transaction that writes the product, so a write is searchable the moment
+-- it commits. The table is narrow on purpose: a broad query ("samsung")
+-- matches thousands of products, and every match is a row read; products'
+-- own rows are three times wider and churn with every price change. Each
+-- text field is indexed three times: Portuguese stems, English stems and
+-- plain words, all accent-free, so a query matches "celulares" to
+-- "Celular", "phones" to "Phone", and a prefix or a model number ("s24",
+-- "128gb") to the word as written.
 
 CREATE EXTENSION IF NOT EXISTS unaccent;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
@@ -48,11 +52,39 @@ LANGUAGE sql STABLE AS $$
   WHERE length(w) BETWEEN 2 AND 40
 $$;
 
-ALTER TABLE products ADD COLUMN search_doc tsvector;
--- The stores with an offer of the product: the store filter and facet read
--- it from the product's row instead of joining offers for every hit. Kept by
--- the trigger on offers below (offers are never deleted nor moved).
-ALTER TABLE products ADD COLUMN store_ids bigint[] NOT NULL DEFAULT '{}';
+-- What ranks a product: name (weight A), brand (B), the names of its
+-- category and ancestors (C). Small, so it stays in the row.
+CREATE FUNCTION product_search_rank_doc(name text, brand text, category bigint)
+RETURNS tsvector LANGUAGE sql STABLE AS $$
+  SELECT search_field(name, 'A') || search_field(brand, 'B')
+      || search_field(category_search_text(category), 'C')
+$$;
+
+CREATE TABLE product_search (
+  product_id   bigint PRIMARY KEY REFERENCES products (id) ON DELETE CASCADE,
+  -- What a query must match: rank_doc plus the description (D).
+  doc          tsvector NOT NULL,
+  rank_doc     tsvector NOT NULL,
+  brand        text NOT NULL,
+  category_id  bigint NOT NULL,
+  -- The stores with an offer of the product (offers are never deleted nor
+  -- moved, so the trigger on offers below only ever adds to it).
+  store_ids    bigint[] NOT NULL DEFAULT '{}',
+  price_minor  bigint,
+  in_stock     boolean NOT NULL,
+  rating       numeric(2, 1) NOT NULL,
+  review_count integer NOT NULL,
+  discount_bps integer NOT NULL,
+  created_at   timestamptz NOT NULL,
+  -- Not soft-deleted: searches only see live products.
+  live         boolean NOT NULL
+-- fillfactor: room for HOT updates when prices change. toast_tuple_target:
+-- the large `doc` lives out of line, read only when a match must be
+-- rechecked, so filters, facets and sorts over thousands of matches read
+-- rows of a few hundred bytes; rank_doc stays inline (MAIN).
+) WITH (fillfactor = 90, toast_tuple_target = 128);
+ALTER TABLE product_search ALTER COLUMN doc SET STORAGE EXTERNAL;
+ALTER TABLE product_search ALTER COLUMN rank_doc SET STORAGE MAIN;
 
 -- Words seen in product names, brands and category names: the vocabulary a
 -- misspelled query word is corrected against (trigram similarity, then an
@@ -65,37 +97,77 @@ CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops)
 -- "Is the last, unfinished word the start of a known word?" is a prefix scan.
 CREATE INDEX search_words_prefix_idx ON search_words (word text_pattern_ops);
 
-CREATE FUNCTION products_search_doc() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  category_text text := category_search_text(NEW.category_id);
-BEGIN
-  NEW.search_doc := search_field(NEW.name, 'A')
-                 || search_field(NEW.brand, 'B')
-                 || search_field(category_text, 'C')
-                 || search_field(NEW.description, 'D');
-  -- New words join the dictionary at once; counts are refreshed by a reindex.
-  -- Sorted, so concurrent writers take the rows' locks in the same order.
+-- New words join the dictionary at once; counts are refreshed by a reindex.
+-- Sorted, so concurrent writers take the rows' locks in the same order.
+CREATE FUNCTION search_learn_words(body text) RETURNS void LANGUAGE sql AS $$
   INSERT INTO search_words (word)
-  SELECT w FROM search_words_of(NEW.name || ' ' || NEW.brand || ' ' || category_text) AS w
-  ORDER BY w
-  ON CONFLICT (word) DO NOTHING;
-  RETURN NEW;
+  SELECT w FROM search_words_of(body) AS w ORDER BY w
+  ON CONFLICT (word) DO NOTHING
+$$;
+
+CREATE FUNCTION products_search_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO product_search (product_id, doc, rank_doc, brand, category_id, price_minor,
+                              in_stock, rating, review_count, discount_bps, created_at, live)
+  SELECT NEW.id, r.doc || search_field(NEW.description, 'D'), r.doc, NEW.brand,
+         NEW.category_id, NEW.best_price_minor, NEW.best_in_stock, NEW.rating,
+         NEW.review_count, NEW.discount_bps, NEW.created_at, NEW.deleted_at IS NULL
+  FROM product_search_rank_doc(NEW.name, NEW.brand, NEW.category_id) AS r(doc);
+  PERFORM search_learn_words(NEW.name || ' ' || NEW.brand || ' '
+                             || category_search_text(NEW.category_id));
+  RETURN NULL;
 END $$;
-CREATE TRIGGER products_search_doc BEFORE INSERT OR UPDATE OF name, brand, description, category_id
-  ON products FOR EACH ROW EXECUTE FUNCTION products_search_doc();
+CREATE TRIGGER products_search_insert AFTER INSERT ON products
+  FOR EACH ROW EXECUTE FUNCTION products_search_insert();
+
+-- Price changes (the common update) rewrite only the narrow columns; the
+-- document is recomputed only when its text changes.
+CREATE FUNCTION products_search_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (OLD.name, OLD.brand, OLD.description, OLD.category_id)
+     IS DISTINCT FROM (NEW.name, NEW.brand, NEW.description, NEW.category_id) THEN
+    UPDATE product_search
+    SET rank_doc = r.doc, doc = r.doc || search_field(NEW.description, 'D')
+    FROM product_search_rank_doc(NEW.name, NEW.brand, NEW.category_id) AS r(doc)
+    WHERE product_id = NEW.id;
+    PERFORM search_learn_words(NEW.name || ' ' || NEW.brand || ' '
+                               || category_search_text(NEW.category_id));
+  END IF;
+  UPDATE product_search
+  SET brand = NEW.brand, category_id = NEW.category_id, price_minor = NEW.best_price_minor,
+      in_stock = NEW.best_in_stock, rating = NEW.rating, review_count = NEW.review_count,
+      discount_bps = NEW.discount_bps, live = NEW.deleted_at IS NULL
+  WHERE product_id = NEW.id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER products_search_update AFTER UPDATE ON products
+  FOR EACH ROW
+  WHEN ((OLD.name, OLD.brand, OLD.description, OLD.category_id, OLD.best_price_minor,
+         OLD.best_in_stock, OLD.rating, OLD.review_count, OLD.discount_bps, OLD.deleted_at)
+        IS DISTINCT FROM
+        (NEW.name, NEW.brand, NEW.description, NEW.category_id, NEW.best_price_minor,
+         NEW.best_in_stock, NEW.rating, NEW.review_count, NEW.discount_bps, NEW.deleted_at))
+  EXECUTE FUNCTION products_search_update();
 
 -- A renamed category changes the documents of every product below it.
 CREATE FUNCTION categories_search_rename() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE products SET category_id = category_id
-  WHERE category_id IN (SELECT id FROM categories WHERE path @> ARRAY[NEW.id]);
+  UPDATE product_search ps
+  SET rank_doc = product_search_rank_doc(p.name, p.brand, p.category_id),
+      doc = product_search_rank_doc(p.name, p.brand, p.category_id)
+            || search_field(p.description, 'D')
+  FROM products p
+  WHERE p.id = ps.product_id
+    AND p.category_id IN (SELECT id FROM categories WHERE path @> ARRAY[NEW.id]);
+  PERFORM search_learn_words(NEW.name);
   RETURN NULL;
 END $$;
 CREATE TRIGGER categories_search_rename AFTER UPDATE OF name ON categories
   FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
   EXECUTE FUNCTION categories_search_rename();
 
-CREATE FUNCTION offers_product_store_ids() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One set-based statement per insert into offers, bulk loads included.
+CREATE FUNCTION offers_search_store_ids() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   WITH touched AS (
     SELECT DISTINCT product_id FROM new_offers
@@ -104,21 +176,27 @@ BEGIN
     FROM offers o JOIN touched t ON t.product_id = o.product_id
     GROUP BY o.product_id
   )
-  UPDATE products p SET store_ids = c.ids
+  UPDATE product_search ps SET store_ids = c.ids
   FROM current_ids c
-  WHERE p.id = c.product_id AND p.store_ids IS DISTINCT FROM c.ids;
+  WHERE ps.product_id = c.product_id AND ps.store_ids IS DISTINCT FROM c.ids;
   RETURN NULL;
 END $$;
-CREATE TRIGGER offers_product_store_ids AFTER INSERT ON offers
+CREATE TRIGGER offers_search_store_ids AFTER INSERT ON offers
   REFERENCING NEW TABLE AS new_offers
-  FOR EACH STATEMENT EXECUTE FUNCTION offers_product_store_ids();
+  FOR EACH STATEMENT EXECUTE FUNCTION offers_search_store_ids();
 
-UPDATE products p SET
-  category_id = category_id,  -- fills search_doc and search_words through the trigger
-  store_ids = ARRAY(SELECT DISTINCT o.store_id FROM offers o
-                    WHERE o.product_id = p.id ORDER BY o.store_id);
-ALTER TABLE products ALTER COLUMN search_doc SET NOT NULL;
-CREATE INDEX products_search_doc_idx ON products USING gin (search_doc);
+INSERT INTO product_search (product_id, doc, rank_doc, brand, category_id, store_ids,
+                            price_minor, in_stock, rating, review_count, discount_bps,
+                            created_at, live)
+SELECT p.id, r.doc || search_field(p.description, 'D'), r.doc, p.brand, p.category_id,
+       ARRAY(SELECT DISTINCT o.store_id FROM offers o WHERE o.product_id = p.id ORDER BY 1),
+       p.best_price_minor, p.best_in_stock, p.rating, p.review_count, p.discount_bps,
+       p.created_at, p.deleted_at IS NULL
+FROM products p, product_search_rank_doc(p.name, p.brand, p.category_id) AS r(doc);
+-- Only live products are searched: the indexes hold nothing else. Searches
+-- match `doc`; completions match what ranks, `rank_doc`.
+CREATE INDEX product_search_doc_idx ON product_search USING gin (doc) WHERE live;
+CREATE INDEX product_search_rank_doc_idx ON product_search USING gin (rank_doc) WHERE live;
 
 -- The dictionary rebuilt from the live catalog: words no product uses any
 -- more leave it, and each word's count is refreshed. Run by a reindex; the

@@ -378,7 +378,7 @@ async def test_reindex_rebuilds_documents_and_dictionary_while_searching(env: En
     deleted = await make_product(env.catalog, category.id, name=f"Grill {gone}")
     await env.catalog.DeleteProduct(capi.DeleteProductRequest(id=deleted.id))
     # A document gone stale behind the service's back is rebuilt by the reindex.
-    await env.pool.execute("UPDATE products SET search_doc = '' WHERE id = $1", product.id)
+    await env.pool.execute("UPDATE product_search SET doc = '' WHERE product_id = $1", product.id)
     assert ids(await search(env, w)) == []
     seen: list[tuple[int, int]] = []
 

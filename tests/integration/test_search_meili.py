@@ -112,6 +112,12 @@ async def test_meili_down_or_slow_degrades_to_the_embedded_backend(
         env = await stack.enter_async_context(
             Env.started(settings_for(url, f"http://127.0.0.1:{port}"))
         )
+
+        # The indexer turns the outbox feed on as it starts (it stays on).
+        async def feed_on() -> bool:
+            return bool(await env.pool.fetchval("SELECT outbox_enabled FROM search_index_state"))
+
+        await eventually(feed_on)
         w = word()
         category = await make_category(env.catalog)
         product = await make_product(env.catalog, category.id, name=f"Chaleira {w}")

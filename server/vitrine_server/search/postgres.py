@@ -1,4 +1,4 @@
-"""The embedded backend: PostgreSQL full-text search over products.search_doc
+"""The embedded backend: PostgreSQL full-text search over product_search
 (migrations/0009_search.up.sql), with typo correction against the
 search_words dictionary, synonyms and stop words from the settings, and
 facets computed in the same statement as the hits."""

@@ -4,10 +4,11 @@ SELECT token, known, extends, candidate, ndoc FROM search_word_lookup($1::text[]
 
 -- name: search_products
 -- One statement answers a search: the hits' page, their total, and every
--- requested facet. `base` holds each product matching the words and the
--- filters that are not facets, with one flag per facet filter; hits pass all
--- flags, and each facet counts the rows that pass every flag but its own, so
--- a selected brand does not hide the other brands.
+-- requested facet. `base` holds each live product matching the words and
+-- the filters that are not facets (read from the narrow product_search
+-- rows), with one flag per facet filter; hits pass all flags, and each facet
+-- counts the rows that pass every flag but its own, so a selected brand
+-- does not hide the other brands. Only the page's 20-odd hits read products.
 -- $1 groups, $2 match_all, $3 category ids, $4 brands (lower case),
 -- $5 store ids, $6/$7 price bounds (NULL: none), $8 min rating (NULL: none),
 -- $9 in stock only, $10 sort, $11 limit, $12 offset, $13 facets wanted,
@@ -19,22 +20,24 @@ wanted_categories AS (
   SELECT coalesce(array_agg(id), '{}') AS ids FROM categories WHERE path && $3::bigint[]
 ),
 base AS MATERIALIZED (
-  SELECT p.id, p.brand, p.category_id, p.store_ids, p.best_price_minor, p.price_sort,
-         p.rating, p.created_at, p.discount_bps,
-         -- Ranking costs time per hit: only the relevance order pays it.
+  SELECT s.product_id AS id, s.brand, s.category_id, s.store_ids, s.price_minor, s.rating,
+         s.created_at, s.discount_bps,
+         -- Ranking costs time per hit: only the relevance order pays it, and
+         -- it reads the small inline rank_doc (name, brand, category), not
+         -- the description, which only decides whether a product matches.
          CASE WHEN $10::text = 'relevance'
-              THEN ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', p.search_doc, query.q, 1) END AS rank,
-         (cardinality($4::text[]) = 0 OR lower(p.brand) = ANY ($4::text[])) AS brand_ok,
+              THEN ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', s.rank_doc, query.q, 1) END AS rank,
+         (cardinality($4::text[]) = 0 OR lower(s.brand) = ANY ($4::text[])) AS brand_ok,
          (cardinality($3::bigint[]) = 0
-          OR p.category_id = ANY ((SELECT ids FROM wanted_categories)::bigint[])) AS category_ok,
-         (cardinality($5::bigint[]) = 0 OR p.store_ids && $5::bigint[]) AS store_ok,
-         (($6::bigint IS NULL OR p.best_price_minor >= $6::bigint)
-          AND ($7::bigint IS NULL OR p.best_price_minor <= $7::bigint)) AS price_ok
-  FROM products p, query
-  WHERE p.search_doc @@ query.q
-    AND p.deleted_at IS NULL
-    AND ($8::numeric IS NULL OR p.rating >= $8::numeric)
-    AND (NOT $9::boolean OR p.best_in_stock)
+          OR s.category_id = ANY ((SELECT ids FROM wanted_categories)::bigint[])) AS category_ok,
+         (cardinality($5::bigint[]) = 0 OR s.store_ids && $5::bigint[]) AS store_ok,
+         (($6::bigint IS NULL OR s.price_minor >= $6::bigint)
+          AND ($7::bigint IS NULL OR s.price_minor <= $7::bigint)) AS price_ok
+  FROM product_search s, query
+  WHERE s.doc @@ query.q
+    AND s.live
+    AND ($8::numeric IS NULL OR s.rating >= $8::numeric)
+    AND (NOT $9::boolean OR s.in_stock)
 ),
 hits AS MATERIALIZED (
   SELECT * FROM base WHERE brand_ok AND category_ok AND store_ok AND price_ok
@@ -42,8 +45,8 @@ hits AS MATERIALIZED (
 page AS (
   SELECT h.id, row_number() OVER () AS ord
   FROM (SELECT h.id FROM hits h
-        ORDER BY CASE WHEN $10::text = 'price_asc' THEN h.price_sort END ASC,
-                 CASE WHEN $10::text = 'price_desc' THEN h.best_price_minor END DESC NULLS LAST,
+        ORDER BY CASE WHEN $10::text = 'price_asc' THEN h.price_minor END ASC NULLS LAST,
+                 CASE WHEN $10::text = 'price_desc' THEN h.price_minor END DESC NULLS LAST,
                  CASE WHEN $10::text = 'rating' THEN h.rating END DESC,
                  CASE WHEN $10::text = 'newest' THEN h.created_at END DESC,
                  CASE WHEN $10::text = 'discount' THEN h.discount_bps END DESC,
@@ -95,27 +98,34 @@ SELECT
   END AS store_facet,
   CASE WHEN 'price' = ANY ($13::text[]) THEN (
     SELECT jsonb_agg(jsonb_build_array(f.bucket, f.n) ORDER BY f.bucket)
-    FROM (SELECT width_bucket(best_price_minor, $14::bigint[]) AS bucket, count(*) AS n
+    FROM (SELECT width_bucket(price_minor, $14::bigint[]) AS bucket, count(*) AS n
           FROM base
-          WHERE brand_ok AND category_ok AND store_ok AND best_price_minor IS NOT NULL
+          WHERE brand_ok AND category_ok AND store_ok AND price_minor IS NOT NULL
           GROUP BY 1) f)
   END AS price_facet
 FROM query;
 
 -- name: suggest_products
--- Completions: products whose words start with the typed words, those
--- matching in the name first, then the most reviewed.
+-- Completions: products whose name, brand or category words start with the
+-- typed words, name matches first, then the most reviewed; products' own
+-- rows are read for the winners only.
 -- $1 groups, $2 category ids, $3 limit.
 WITH query AS MATERIALIZED (
   SELECT search_tsquery($1::jsonb, true) AS q
+),
+best AS (
+  SELECT s.product_id, ts_rank_cd('{0, 0.05, 0.2, 1.0}', s.rank_doc, query.q) AS rank,
+         s.review_count
+  FROM product_search s, query
+  WHERE s.rank_doc @@ query.q
+    AND s.live
+    AND (cardinality($2::bigint[]) = 0
+         OR s.category_id IN (SELECT id FROM categories WHERE path && $2::bigint[]))
+  ORDER BY rank DESC, s.review_count DESC, s.product_id
+  LIMIT $3::integer
 )
 SELECT p.id, p.name,
        ts_headline('vitrine_pt', translate(p.name, E'\x01\x02', ''), query.q,
                    E'StartSel=\x01, StopSel=\x02, HighlightAll=true') AS marked
-FROM products p, query
-WHERE p.search_doc @@ query.q
-  AND p.deleted_at IS NULL
-  AND (cardinality($2::bigint[]) = 0
-       OR p.category_id IN (SELECT id FROM categories WHERE path && $2::bigint[]))
-ORDER BY ts_rank_cd('{0, 0, 0.1, 1.0}', p.search_doc, query.q) DESC, p.review_count DESC, p.id
-LIMIT $3::integer;
+FROM best JOIN products p ON p.id = best.product_id, query
+ORDER BY best.rank DESC, best.review_count DESC, best.product_id;

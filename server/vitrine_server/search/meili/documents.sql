@@ -6,8 +6,10 @@ SELECT p.id, p.slug, p.name, p.brand, p.description, p.category_id,
        p.image_url, p.rating, p.review_count, p.currency_code, p.best_price_minor,
        p.best_store_id, p.best_in_stock, p.discount_bps,
        extract(epoch FROM p.created_at)::bigint AS created,
-       p.deleted_at IS NULL AS live, p.store_ids
-FROM products p JOIN categories c ON c.id = p.category_id
+       p.deleted_at IS NULL AS live, coalesce(s.store_ids, '{}') AS store_ids
+FROM products p
+JOIN categories c ON c.id = p.category_id
+LEFT JOIN product_search s ON s.product_id = p.id
 WHERE p.id = ANY ($1::bigint[]);
 
 -- name: live_product_ids
