@@ -132,3 +132,15 @@ def test_column_buckets_match_object_buckets(unit: str, seed: int) -> None:
     assert list(zip(got.open, got.low, got.high, got.close, got.in_stock, strict=True)) == [
         (b.open, b.low, b.high, b.close, b.in_stock) for b in want
     ]
+
+
+def test_pg_micros_reads_postgres_binary_timestamps() -> None:
+    # 2000-01-01T00:00:01Z and 1999-12-31T23:59:59Z as timestamptz_send() writes them.
+    binary = (1_000_000).to_bytes(8, "big", signed=True) + (-1_000_000).to_bytes(
+        8, "big", signed=True
+    )
+    assert s.pg_micros(binary) == [
+        s.micros(datetime(2000, 1, 1, 0, 0, 1, tzinfo=UTC)),
+        s.micros(datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+    ]
+    assert s.pg_micros(b"") == []

@@ -21,6 +21,23 @@ MAX_UPSERT = 1000
 MAX_OBSERVATION_AGE = timedelta(days=365)
 
 
+def _best_price_since(rows: list, before: dict) -> dict[int, datetime]:  # type: ignore[type-arg]
+    """Per product, the instant its best-price history may change from: the
+    earliest observation of its upserted offers; the beginning when an offer
+    moved between products (its whole history moved with it)."""
+    since: dict[int, datetime] = {}
+    for r in rows:
+        old = before.get((r["store_id"], r["external_id"]))
+        if old is not None and old["product_id"] != r["product_id"]:
+            since[old["product_id"]] = since[r["product_id"]] = _BEGINNING
+        at = min(r["observed_at"], r["price_since"])
+        since[r["product_id"]] = min(since.get(r["product_id"], at), at)
+    return dict(sorted(since.items()))
+
+
+_BEGINNING = datetime.min.replace(tzinfo=UTC)
+
+
 class OfferService:
     def __init__(self, db: Database, cache: CacheAside):
         self.db = db
@@ -96,7 +113,10 @@ class OfferService:
             )
             await self._record_history(tx, rows, before)
             touched = {r["product_id"] for r in rows} | {r["product_id"] for r in before.values()}
+            await tx.execute(Q.lock_products, sorted(touched))
             changed = await tx.fetch(Q.refresh_best_offers, sorted(touched))
+            since = _best_price_since(rows, before)
+            await tx.execute(Q.record_best_prices, list(since), list(since.values()))
             await tx.execute(Q.refresh_price_averages, [r["id"] for r in changed])
         await self.cache.invalidate([self.cache.keys.product(r["id"]) for r in changed])
 

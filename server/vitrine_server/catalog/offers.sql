@@ -1,8 +1,15 @@
+-- name: lock_products
+-- Lock products $1 (in id order, so writers queue instead of deadlocking)
+-- before their offers are read to refresh them: a concurrent batch that
+-- changed another of their offers has committed by then, and is seen.
+SELECT id FROM products WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE;
+
 -- name: refresh_best_offers
 -- Recompute the denormalised best offer of the given products (cheapest in
 -- stock, else cheapest) and their offer count, remembering the previous best
 -- price when it changes (the deals feed); bumps version only when something
--- changed. Returns the ids whose row changed.
+-- changed. Returns the ids whose row changed. (The best price's history,
+-- best_price_points, is record_best_prices.)
 WITH ranked AS (
   SELECT DISTINCT ON (o.product_id)
          o.product_id, o.id, o.store_id, o.price_minor, o.original_price_minor, o.in_stock,
@@ -41,13 +48,7 @@ WITH ranked AS (
        IS DISTINCT FROM
        (t.offer_id, t.store_id, t.price_minor, t.original_price_minor,
         t.in_stock, t.offer_count, greatest(p.last_scraped_at, t.last_seen_at))
-RETURNING p.id, p.best_price_minor, p.best_price_changed_at
-), recorded AS (
-  -- The best price's own change points, for the 30-day average (deals feed).
-  INSERT INTO best_price_points (product_id, valid_from, price_minor)
-  SELECT id, best_price_changed_at, best_price_minor FROM updated
-   WHERE best_price_changed_at = now()
-  ON CONFLICT (product_id, valid_from) DO UPDATE SET price_minor = EXCLUDED.price_minor
+RETURNING p.id
 )
 SELECT id FROM updated
 
@@ -135,30 +136,104 @@ SELECT id, currency_code FROM stores WHERE id = ANY($1::bigint[]);
 -- Whether a live product exists.
 SELECT EXISTS (SELECT 1 FROM products WHERE id = $1 AND deleted_at IS NULL);
 
+-- name: record_best_prices
+-- The best-price history of products $1 from instant $2 (one per product)
+-- on, recomputed from their offers' change points: at every instant the
+-- price of the offer that is best by the offers' histories (cheapest in
+-- stock, else cheapest, ties to the lower id), a point wherever it changes,
+-- stamped with the time of the observation that changed it. An offer whose
+-- current price started by $2 contributes its current row, with no lookup.
+WITH req AS (
+  SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) AS r (product_id, since)
+), offs AS (
+  SELECT o.id AS offer_id, r.product_id, r.since, o.price_since, o.price_minor, o.in_stock
+    FROM req r JOIN offers o ON o.product_id = r.product_id
+), pts AS (
+  -- Each offer's price in effect at `since` (stamped `since`) and its later
+  -- change points. An offer unchanged since then: its current row.
+  SELECT product_id, offer_id, since AS at, price_minor, in_stock
+    FROM offs WHERE price_since <= since
+  UNION ALL
+  SELECT f.product_id, f.offer_id, f.since, p.price_minor, p.in_stock
+    FROM offs f CROSS JOIN LATERAL (
+      SELECT price_minor, in_stock FROM price_points
+       WHERE offer_id = f.offer_id AND valid_from <= f.since
+       ORDER BY valid_from DESC LIMIT 1) p
+   WHERE f.price_since > f.since
+  UNION ALL
+  SELECT f.product_id, f.offer_id, p.valid_from, p.price_minor, p.in_stock
+    FROM offs f CROSS JOIN LATERAL (
+      SELECT valid_from, price_minor, in_stock FROM price_points
+       WHERE offer_id = f.offer_id AND valid_from > f.since
+       OFFSET 0) p  -- OFFSET 0: one index range per offer, not a join over every partition
+   WHERE f.price_since > f.since
+), grid AS (
+  -- Every offer of the product at every instant one of them changed, with
+  -- its own change there if it had one; `n` counts its changes so far.
+  SELECT e.product_id, e.at, f.offer_id, p.price_minor, p.in_stock,
+         count(p.price_minor) OVER (PARTITION BY f.offer_id ORDER BY e.at) AS n
+    FROM (SELECT DISTINCT product_id, at FROM pts) e
+    JOIN offs f ON f.product_id = e.product_id
+    LEFT JOIN pts p ON p.offer_id = f.offer_id AND p.at = e.at
+), state AS (
+  -- ...and carried forward: each offer's price in effect at each instant.
+  SELECT product_id, at, offer_id,
+         first_value(price_minor) OVER (PARTITION BY offer_id, n ORDER BY at) AS price_minor,
+         first_value(in_stock) OVER (PARTITION BY offer_id, n ORDER BY at) AS in_stock
+    FROM grid WHERE n > 0
+), best AS (
+  -- The cheapest in stock, else the cheapest; ties to the lower offer id.
+  SELECT DISTINCT ON (product_id, at) product_id, at, price_minor
+    FROM state
+   ORDER BY product_id, at, in_stock DESC, price_minor, offer_id
+), changes AS (
+  -- Only where the best price changes, against the one recorded before `since`.
+  SELECT product_id, at, price_minor
+    FROM (SELECT u.*, price_minor IS DISTINCT FROM
+                      lag(price_minor) OVER (PARTITION BY product_id ORDER BY at) AS differs
+            FROM (SELECT product_id, at, price_minor, false AS prior FROM best
+                  UNION ALL
+                  SELECT r.product_id, '-infinity', b.price_minor, true
+                    FROM req r CROSS JOIN LATERAL (
+                      SELECT price_minor FROM best_price_points
+                       WHERE product_id = r.product_id AND valid_from < r.since
+                       ORDER BY valid_from DESC LIMIT 1) b) u) c
+   WHERE differs AND NOT prior
+), dropped AS (
+  DELETE FROM best_price_points b USING req r
+   WHERE b.product_id = r.product_id AND b.valid_from >= r.since
+     AND NOT EXISTS (SELECT FROM changes c
+                      WHERE c.product_id = b.product_id AND c.at = b.valid_from)
+)
+INSERT INTO best_price_points AS b (product_id, valid_from, price_minor)
+SELECT product_id, at, price_minor FROM changes
+ON CONFLICT (product_id, valid_from) DO UPDATE SET price_minor = EXCLUDED.price_minor
+ WHERE b.price_minor IS DISTINCT FROM EXCLUDED.price_minor;
 
 -- name: refresh_price_averages
 -- The 30-day time-weighted average best price of products $1, from their
--- best-price change points (the one in effect 30 days ago included).
+-- best-price change points (the one in effect 30 days ago included): per
+-- product, one probe for that one and one index range for the rest.
 UPDATE products p SET avg_30d_price_minor = a.average
   FROM (
-    SELECT product_id,
-           round(sum(price_minor * seconds) / nullif(sum(seconds), 0))::bigint AS average
-      FROM (
-        SELECT bp.product_id, bp.price_minor,
-               extract(epoch FROM
-                 coalesce(lead(bp.valid_from) OVER w, now())
-                 - greatest(bp.valid_from, now() - interval '30 days')) AS seconds
-          FROM best_price_points bp
-         WHERE bp.product_id = ANY($1::bigint[])
-           AND bp.valid_from >= coalesce(
-                 (SELECT max(b2.valid_from) FROM best_price_points b2
-                   WHERE b2.product_id = bp.product_id
-                     AND b2.valid_from <= now() - interval '30 days'),
-                 '-infinity')
-        WINDOW w AS (PARTITION BY bp.product_id ORDER BY bp.valid_from)
-      ) spans
-     WHERE price_minor IS NOT NULL AND seconds > 0
-     GROUP BY product_id
+    SELECT r.product_id,
+           round(sum(s.price_minor * s.seconds) / nullif(sum(s.seconds), 0))::bigint AS average
+      FROM unnest($1::bigint[]) AS r (product_id)
+     CROSS JOIN LATERAL (
+       SELECT w.price_minor,
+              extract(epoch FROM coalesce(lead(w.at) OVER (ORDER BY w.at), now()) - w.at)
+                AS seconds
+         FROM ((SELECT now() - interval '30 days' AS at, price_minor
+                  FROM best_price_points
+                 WHERE product_id = r.product_id AND valid_from <= now() - interval '30 days'
+                 ORDER BY valid_from DESC LIMIT 1)
+               UNION ALL
+               (SELECT valid_from, price_minor
+                  FROM best_price_points
+                 WHERE product_id = r.product_id AND valid_from > now() - interval '30 days')) w
+     ) s
+     WHERE s.price_minor IS NOT NULL AND s.seconds > 0
+     GROUP BY r.product_id
   ) a
  WHERE p.id = a.product_id
    AND p.avg_30d_price_minor IS DISTINCT FROM a.average;

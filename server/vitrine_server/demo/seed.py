@@ -105,6 +105,12 @@ async def seed_demo(
             conn, catalog.products, product_ids, offer_ids, store_ids
         )
         await conn.execute(_OFFERS_Q.refresh_best_offers, list(product_ids.values()))
+        # The best-price history of the demo's price history, from its start.
+        await conn.execute(
+            _OFFERS_Q.record_best_prices,
+            list(product_ids.values()),
+            [datetime.min.replace(tzinfo=UTC)] * len(product_ids),
+        )
         await conn.execute(_Q.rebuild_search_dictionary)
         await conn.execute(_Q.analyze_catalog)
 

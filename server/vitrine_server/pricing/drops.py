@@ -97,12 +97,23 @@ class DropService:
         return response
 
 
+AVERAGES_CHUNK = 500
+
+
 async def refresh_averages(conn: Any, product_ids: list[int] | None = None) -> None:
     """Recompute 30-day averages: of these products, or (None) of every
-    product whose average may still move (a best-price change within 31 days)."""
+    product whose average may still move (a best-price change within 31 days).
+
+    A chunk of products per transaction, locked in id order as ingestion
+    locks them: one statement over every product held their rows long
+    enough for concurrent batches to time out, and in no order."""
     if product_ids is None:
         product_ids = [
             r["product_id"] for r in await conn.fetch(OFFERS.products_with_recent_best_changes)
         ]
-    if product_ids:
-        await conn.execute(OFFERS.refresh_price_averages, product_ids)
+    product_ids = sorted(product_ids)
+    for i in range(0, len(product_ids), AVERAGES_CHUNK):
+        chunk = product_ids[i : i + AVERAGES_CHUNK]
+        async with conn.transaction():
+            await conn.execute(OFFERS.lock_products, chunk)
+            await conn.execute(OFFERS.refresh_price_averages, chunk)

@@ -71,14 +71,15 @@ class HistoryService:
         out = hist.PriceSeries(
             offer_id=offer["id"], store_id=offer["store_id"], currency_code=offer["currency_code"]
         )
+        times = s.pg_micros(cols["times"])
         if unit is None:
-            out.points.time_unix_micros.extend(cols["times"])
+            out.points.time_unix_micros.extend(times)
             out.points.price_minor.extend(cols["prices"])
             out.points.original_price_minor.extend(cols["originals"])
             out.points.in_stock.extend(cols["stock"])
             return out
         b = s.bucketize_columns(
-            cols["times"],
+            times,
             cols["prices"],
             cols["stock"],
             s.micros(start),
@@ -122,13 +123,6 @@ class HistoryService:
             if offer is None:
                 raise errors.NotFound("offer", str(request.offer_id))
             response.series.append(await self._offer_series(offer, start, end, unit))
-            return response
-            points = (await self._points([offer["id"]], start, end)).get(offer["id"], [])
-            response.series.append(
-                _series(
-                    offer["id"], offer["store_id"], offer["currency_code"], points, start, end, unit
-                )
-            )
             return response
 
         product = await self.db.fetchrow(Q.product, request.product_id)

@@ -42,7 +42,8 @@ UNION ALL
   LIMIT 1);
 
 -- name: offer_points_columns
--- An offer's change points in [$2, $3) as columns (migrations/0007): one row
--- of arrays that asyncpg decodes in C, so a year of hourly prices costs no
--- Python per point.
-SELECT times, prices, originals, stock FROM offer_price_columns($1, $2, $3);
+-- An offer's change points in [$2, $3) as columns (migrations/0013): one row
+-- of arrays that asyncpg decodes in C, and the times as one bytea of
+-- big-endian microseconds since 2000-01-01 (series.pg_micros), so a year of
+-- hourly prices costs no Python object per point until the response.
+SELECT times, prices, originals, stock FROM offer_price_history($1, $2, $3);

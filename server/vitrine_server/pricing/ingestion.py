@@ -4,13 +4,13 @@ A batch is one transaction: claim the batch id (a replay answers the first
 delivery's response), check each observation on its own (a bad one is
 rejected with a reason, the rest go on), lock the touched offers in id
 order (concurrent batches on shared offers queue instead of deadlocking),
-record the observations in offer and time order (record_price_observation,
-migrations/0002), move each offer's current price to its latest change
-point, refresh the products' best offers, evaluate the alerts of the products whose best
-price or stock changed, store the response. After the commit the cache is
-invalidated and triggered alerts are published; only then is the batch
-acknowledged.
-"""
+record all observations in one set-based statement (ingest.sql,
+record_observations: change points, and each offer's current price), lock
+the touched products in id order, refresh their best offers and their
+best-price history from the earliest change on (stamped with observation
+times), evaluate the alerts of the products whose best price or stock
+changed, store the response. After the commit the cache is invalidated and
+triggered alerts are published; only then is the batch acknowledged."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from vitrine.pricing.v1 import pricing_service_pb2 as api
 from vitrine_server import errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.catalog.offers import Q as OFFERS
-from vitrine_server.db.database import Database
+from vitrine_server.db.database import Connection, Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing.alerts import AlertDelivery, evaluate
 
@@ -85,6 +85,42 @@ def _check_shape(o: obs.PriceObservation, result: obs.ObservationResult, now: da
             _reject(result, "INVALID_ORIGINAL_PRICE", "original_price is out of range")
             return False
     return True
+
+
+async def _record(
+    tx: Connection, accepted: list[_Accepted], results: list[obs.ObservationResult]
+) -> tuple[list[int], list[int]]:
+    """Record accepted observations and refresh what follows from them;
+    returns the products whose row changed and the alert triggers fired."""
+    outcomes = await tx.fetch(
+        Q.record_observations,
+        [a.index for a in accepted],
+        [a.offer_id for a in accepted],
+        [a.product_id for a in accepted],
+        [a.at for a in accepted],
+        [a.currency for a in accepted],
+        [a.price for a in accepted],
+        [a.original for a in accepted],
+        [a.in_stock for a in accepted],
+    )
+    by_index = {a.index: a for a in accepted}
+    # The best-price history of a product moves from its earliest change on.
+    since: dict[int, datetime] = {}
+    for r in outcomes:
+        a = by_index[r["ord"]]
+        results[a.index].outcome = CHANGED if r["changed"] else UNCHANGED
+        if r["changed"] and (a.product_id not in since or a.at < since[a.product_id]):
+            since[a.product_id] = a.at
+    touched = sorted({a.product_id for a in accepted})
+    await tx.execute(OFFERS.lock_products, touched)
+    refreshed = await tx.fetch(OFFERS.refresh_best_offers, touched)
+    if since:
+        products = sorted(since)
+        await tx.execute(OFFERS.record_best_prices, products, [since[p] for p in products])
+    changed_products = [r["id"] for r in refreshed]
+    await tx.execute(OFFERS.refresh_price_averages, changed_products)
+    # Alerts of the products whose best price or stock changed, set-based.
+    return changed_products, await evaluate(tx, changed_products)
 
 
 class IngestionService:
@@ -155,31 +191,7 @@ class IngestionService:
             changed_products: list[int] = []
             fired: list[int] = []
             if accepted:
-                accepted.sort(key=lambda a: (a.offer_id, a.at, a.index))
-                outcomes = await tx.fetchval(
-                    Q.record_observations,
-                    [a.offer_id for a in accepted],
-                    [a.product_id for a in accepted],
-                    [a.at for a in accepted],
-                    [a.currency for a in accepted],
-                    [a.price for a in accepted],
-                    [a.original for a in accepted],
-                    [a.in_stock for a in accepted],
-                )
-                for a, outcome in zip(accepted, outcomes, strict=True):
-                    results[a.index].outcome = CHANGED if outcome == "changed" else UNCHANGED
-                touched = await tx.fetch(
-                    Q.refresh_current_prices,
-                    [a.offer_id for a in accepted],
-                    [a.at for a in accepted],
-                )
-                refreshed = await tx.fetch(
-                    OFFERS.refresh_best_offers, sorted({r["product_id"] for r in touched})
-                )
-                changed_products = [r["id"] for r in refreshed]
-                await tx.execute(OFFERS.refresh_price_averages, changed_products)
-                # Alerts of the products whose best price or stock changed, set-based.
-                fired = await evaluate(tx, changed_products)
+                changed_products, fired = await _record(tx, accepted, results)
             response.accepted_count = len(accepted)
             response.rejected_count = len(observations) - len(accepted)
             await tx.execute(Q.save_batch_response, batch_id, response.SerializeToString())

@@ -105,8 +105,7 @@ class PartitionMaintainer(Background):
                 async with self.pool.acquire(timeout=5) as conn:
                     if await maintain(conn, retention_months=self.retention_months, drop=self.drop):
                         # The same one instance (it held the lock) refreshes averages.
-                        async with conn.transaction():
-                            await refresh_averages(conn)
+                        await refresh_averages(conn)
             except Exception:  # PostgreSQL away or busy: try again next round
                 log.warning("partition maintenance failed; retrying later", exc_info=True)
             await asyncio.sleep(INTERVAL_S)

@@ -9,6 +9,8 @@ product's best price over time, and time-weighted window statistics.
 from __future__ import annotations
 
 import bisect
+import sys
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -168,6 +170,20 @@ _US = timedelta(microseconds=1)
 
 def micros(at: datetime) -> int:
     return (at - _EPOCH) // _US
+
+
+# PostgreSQL's binary timestamps count from 2000-01-01.
+_PG_EPOCH_US = 946_684_800 * 1_000_000
+
+
+def pg_micros(binary: bytes) -> list[int]:
+    """Concatenated timestamptz_send() values (8-byte big-endian microseconds
+    since 2000-01-01) as microseconds since the Unix epoch."""
+    values = array("q")
+    values.frombytes(binary)
+    if sys.byteorder == "little":
+        values.byteswap()
+    return [t + _PG_EPOCH_US for t in values]
 
 
 def boundaries_us(start: datetime, end: datetime, unit: str) -> list[int]:
