@@ -114,7 +114,7 @@ WITH query AS MATERIALIZED (
   SELECT search_tsquery($1::jsonb, true) AS q
 ),
 best AS (
-  SELECT s.product_id, ts_rank_cd('{0, 0.05, 0.2, 1.0}', s.rank_doc, query.q) AS rank,
+  SELECT s.product_id, ts_rank('{0, 0.05, 0.2, 1.0}', s.rank_doc, query.q) AS rank,
          s.review_count
   FROM product_search s, query
   WHERE s.rank_doc @@ query.q
