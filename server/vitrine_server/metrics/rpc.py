@@ -70,7 +70,7 @@ class RpcMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self._duration = Histogram(
             "vitrine_rpc_duration_seconds",
-            "Time from a call's arrival to its answer (hooks included), by method.",
+            "Time in the service per call, from the parsed request to the answer (hooks included).",
             ["service", "method"],
             buckets=BUCKETS,
             registry=registry,
