@@ -68,7 +68,8 @@ class ProcessMetrics:
         For counts a component keeps itself (for example the cache's hits and
         misses, `{"hit": 10, "miss": 2}`): only the increase since the last
         refresh is added, so totals that only grow come out right in both
-        single- and multi-process mode.
+        single- and multi-process mode. `read` may be called from the scrape
+        thread: it should only read (a dict of ints is fine) and never await.
         """
         counter = Counter(name, documentation, [label], registry=self.registry)
         self._counts.append(_Counts(counter, read))
