@@ -15,8 +15,10 @@ from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine_client import aio_connect, tls_credentials
 from vitrine_server.config import Settings
 
-from tests.integration.test_metrics import CATALOG, scrape, value
 from tests.pki import make_pki
+from tests.prom import scrape, value
+
+CATALOG = "vitrine.catalog.v1.CatalogService"
 
 
 def _workers_of(supervisor: int) -> list[int]:
