@@ -17,9 +17,12 @@ PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
 PYTEST_ARGS ?=
 RUN_ARGS    ?=
 BENCH_ARGS  ?=
+# make backup [BACKUP=file]; make restore BACKUP=file [RESTORE_URL=url] [FORCE=1]
+BACKUP      ?=
 
 .PHONY: help setup venv tools tools-buf services-up services-down services-status \
-        proto proto-check lint protoset run test migrate seed bench clean distclean
+        proto proto-check lint protoset run test migrate seed bench backup restore \
+        clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -92,6 +95,12 @@ migrate: venv services-up ## apply pending migrations
 
 seed: venv services-up ## load the demo data set
 	$(PY) -m vitrine_server seed-demo
+
+backup: ## pg_dump -Fc of DATABASE_URL into backups/vitrine-<UTC time>.dump (or BACKUP=file)
+	scripts/backup.sh backup "$(BACKUP)"
+
+restore: ## restore BACKUP=file into RESTORE_URL or DATABASE_URL (FORCE=1: non-empty database)
+	scripts/backup.sh restore "$(BACKUP)"
 
 bench: setup ## load and scale benchmarks (BENCH_ARGS=...)
 	scripts/tools.sh h2load

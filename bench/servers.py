@@ -246,9 +246,16 @@ def vitrine_server(
 def vitrine_env(
     database_url: str, redis_url: str, redis_prefix: str, *, cache: bool = True
 ) -> dict[str, str]:
-    """The environment a bench's Vitrine server runs with."""
+    """The environment a bench's Vitrine server runs with.
+
+    Metrics are on, as in production, each server on its own free port (two
+    run at once); `VITRINE_METRICS_PORT=off` in the bench's environment turns
+    them off, to measure what they cost.
+    """
     env = dict(os.environ)
     env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, VITRINE_REDIS_PREFIX=redis_prefix)
+    if env.get("VITRINE_METRICS_PORT", "").strip().lower() != "off":
+        env.update(VITRINE_METRICS_PORT=str(free_port()), VITRINE_METRICS_HOST="127.0.0.1")
     if cache:
         env.pop("VITRINE_CACHE", None)
     else:

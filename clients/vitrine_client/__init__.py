@@ -8,7 +8,11 @@ typed stubs for each service.
     with connect("127.0.0.1:50051") as vitrine:
         product = vitrine.catalog.GetProduct(catalog.GetProductRequest(id=1)).product
 
-`aio_connect` is the same for asyncio code.
+`aio_connect` is the same for asyncio code. Over TLS, and mutual TLS when the
+server asks for a client certificate:
+
+    creds = tls_credentials(ca="ca.pem", cert="client.pem", key="client.key")
+    with connect("vitrine.internal:50051", creds) as vitrine: ...
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -78,6 +83,26 @@ def aio_connect(
     if credentials is None:
         return Vitrine(grpc.aio.insecure_channel(target, options=_options(options)))
     return Vitrine(grpc.aio.secure_channel(target, credentials, options=_options(options)))
+
+
+def tls_credentials(
+    ca: str | Path | None = None,
+    cert: str | Path | None = None,
+    key: str | Path | None = None,
+) -> grpc.ChannelCredentials:
+    """Channel credentials from PEM files.
+
+    `ca`: the certificates that may sign the server's (None: the system's
+    roots). `cert` and `key`: this client's certificate and key, for servers
+    that require mutual TLS (both or neither).
+    """
+    if (cert is None) != (key is None):
+        raise ValueError("a client certificate needs its key, and a key its certificate")
+    return grpc.ssl_channel_credentials(
+        root_certificates=Path(ca).read_bytes() if ca is not None else None,
+        private_key=Path(key).read_bytes() if key is not None else None,
+        certificate_chain=Path(cert).read_bytes() if cert is not None else None,
+    )
 
 
 def service_config() -> dict[str, Any]:

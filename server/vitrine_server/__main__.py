@@ -11,7 +11,8 @@ import sys
 import asyncpg
 
 from vitrine_server import log as logsetup
-from vitrine_server.config import Settings
+from vitrine_server import tls
+from vitrine_server.config import ConfigError, Settings
 from vitrine_server.db.migrate import MigrationError, Migrator
 from vitrine_server.pricing.partitions import maintain
 
@@ -100,7 +101,11 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("seed-demo", help="load the demo catalog into an empty database")
     args = parser.parse_args(argv)
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ConfigError as err:
+        print(f"configuration refused: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
     logsetup.configure(settings.log_level, settings.log_format)
     try:
         if args.command == "run":
@@ -108,6 +113,7 @@ def main(argv: list[str] | None = None) -> None:
                 k: v for k in ("host", "port", "workers") if (v := getattr(args, k)) is not None
             }
             settings = dataclasses.replace(settings, **overrides)
+            tls.server_credentials(settings)  # unreadable or mismatched files: fail before serving
             asyncio.run(
                 _prepare(
                     settings,
@@ -124,6 +130,9 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(_prepare(settings, migrate=True, seed=True))
     except MigrationError as err:
         print(f"migration refused: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except ConfigError as err:
+        print(f"configuration refused: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     except (OSError, asyncpg.PostgresError) as err:
         print(f"cannot reach PostgreSQL at {settings.database_url}: {err}", file=sys.stderr)

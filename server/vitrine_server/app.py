@@ -1,9 +1,15 @@
 """One server process: its resources, its gRPC server, its lifecycle.
 
 Start: connect the pool (lazily) and Redis, build the services, register
-them with health and reflection, bind, then mark every service SERVING.
-Stop: mark NOT_SERVING first (load balancers stop sending), let in-flight
-calls finish within the grace period, then close the pool and Redis.
+them with health and reflection, bind (TLS when configured), then mark every
+service SERVING. Stop: mark NOT_SERVING first (load balancers stop sending),
+let in-flight calls finish within the grace period, then close the pool and
+Redis.
+
+Metrics (metrics/): when `metrics_port` is set, a call hook records every
+call, and this process serves /metrics itself, or, as a worker under the
+multi-worker supervisor (`serve_metrics=False`), leaves that to the
+supervisor, which adds up every worker's values.
 """
 
 from __future__ import annotations
@@ -20,11 +26,13 @@ from vitrine.catalog.v1 import catalog_service_pb2
 from vitrine.pricing.v1 import pricing_service_pb2
 from vitrine.search.v1 import search_service_pb2
 
+from vitrine_server import tls
 from vitrine_server.cache import redis as redis_client
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.invalidations import InvalidationListener
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.pipeline import RedisPipeline
+from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.catalog.favorites import FavoriteService
 from vitrine_server.catalog.handlers import CatalogHandlers
 from vitrine_server.catalog.offers import OfferService
@@ -33,6 +41,8 @@ from vitrine_server.catalog.taxonomy import CategoryService, StoreService
 from vitrine_server.catalog.trending import TrendingService
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
+from vitrine_server.metrics.endpoint import MetricsEndpoint
+from vitrine_server.metrics.process import ProcessMetrics, Refresher
 from vitrine_server.pricing.alerts import AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.handlers import PricingHandlers
@@ -67,9 +77,18 @@ HEALTH_PROBE_S = 2.0
 
 
 class VitrineServer:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, serve_metrics: bool = True):
         self.settings = settings
         self.port = 0
+        # The bound /metrics port when this process serves it (0: it does not).
+        self.metrics_port = 0
+        self._serve_metrics = serve_metrics
+        self.metrics: ProcessMetrics | None = None
+        self._metrics_endpoint: MetricsEndpoint | None = None
+        self._metrics_refresher: Refresher | None = None
+        # Reachability as last probed (every HEALTH_PROBE_S), for health and metrics.
+        self.postgres_up = False
+        self.redis_up = False
         self._server: grpc.aio.Server | None = None
         self._health = health.aio.HealthServicer()
         self._tasks: list[asyncio.Task[None]] = []
@@ -78,6 +97,10 @@ class VitrineServer:
 
     async def start(self) -> int:
         s = self.settings
+        credentials = tls.server_credentials(s)  # first: a bad file stops the start at once
+        if s.metrics_port is not None:
+            self.metrics = ProcessMetrics()
+            self.hooks.append(self.metrics.rpc)
         self.db = await Database.connect(s)
         self.redis = redis_client.connect(s)
         self.cache = CacheAside(
@@ -122,14 +145,22 @@ class VitrineServer:
         register_service(
             server, SEARCH, SearchHandlers(self.search, self.search.settings), self.hooks
         )
+        if self.metrics is not None:
+            self._instrument(self.metrics)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
             (*DATA_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
-        self.port = server.add_insecure_port(f"{s.host}:{s.port}")
+        address = f"{s.host}:{s.port}"
+        if credentials is None:
+            self.port = server.add_insecure_port(address)
+        else:
+            self.port = server.add_secure_port(address, credentials)
         await server.start()
         self._server = server
-        await self._set_health(await self.db.ping())
+        self.postgres_up = await self.db.ping()
+        self.redis_up = await self._redis_ping()
+        await self._set_health(self.postgres_up)
         self._tasks.append(asyncio.create_task(self._watch_health(), name="health-probe"))
         self.partitions = PartitionMaintainer(
             self.db.pool, s.price_retention_months, s.price_retention_drop
@@ -138,8 +169,69 @@ class VitrineServer:
         self.alert_delivery.start()
         if self.search_indexer is not None:
             self.search_indexer.start()
-        log.info("serving", extra={"port": self.port, "services": list(DATA_SERVICES)})
+        if self.metrics is not None:
+            self._start_metrics(self.metrics)
+        log.info(
+            "serving",
+            extra={
+                "port": self.port,
+                "services": list(DATA_SERVICES),
+                "tls": "mutual" if s.tls_client_ca else "on" if s.tls else "off",
+                "metrics_port": self.metrics_port or None,
+            },
+        )
         return self.port
+
+    def _instrument(self, metrics: ProcessMetrics) -> None:
+        """What /metrics shows beside the RPCs: read at refresh, never per call."""
+        for service in (CATALOG, PRICING, SEARCH):
+            metrics.rpc.declare(service)
+        pool = self.db.pool
+        metrics.gauge("vitrine_pg_pool_connections", "Open PostgreSQL connections.", pool.get_size)
+        metrics.gauge(
+            "vitrine_pg_pool_idle", "Open PostgreSQL connections not in use.", pool.get_idle_size
+        )
+        metrics.gauge(
+            "vitrine_pg_pool_in_use",
+            "PostgreSQL connections running a query or transaction.",
+            lambda: pool.get_size() - pool.get_idle_size(),
+        )
+        metrics.gauge(
+            "vitrine_pg_pool_max", "Most PostgreSQL connections the pool opens.", pool.get_max_size
+        )
+        metrics.gauge(
+            "vitrine_postgres_up",
+            "1 if PostgreSQL answered the last probe (every 2 s).",
+            lambda: float(self.postgres_up),
+            mode="livemin",
+        )
+        metrics.gauge(
+            "vitrine_redis_up",
+            "1 if Redis answered the last probe (every 2 s).",
+            lambda: float(self.redis_up),
+            mode="livemin",
+        )
+        metrics.gauge(
+            "vitrine_cache_trusted",
+            "1 while reads may use the Redis cache (reachable and reconciled).",
+            lambda: float(self.cache.enabled and self.cache.trusted),
+            mode="livemin",
+        )
+        # Counts a component keeps itself go out through metrics.export_counts,
+        # e.g. the cache's hits and misses by kind:
+        #   metrics.export_counts("vitrine_cache_reads", "...", "result", counters.snapshot)
+
+    def _start_metrics(self, metrics: ProcessMetrics) -> None:
+        s = self.settings
+        assert s.metrics_port is not None
+        if self._serve_metrics:
+            self._metrics_endpoint = MetricsEndpoint(
+                metrics.registry, s.metrics_host, s.metrics_port, before_scrape=metrics.refresh
+            )
+            self.metrics_port = self._metrics_endpoint.port
+        else:
+            self._metrics_refresher = Refresher(metrics)
+            self._metrics_refresher.start()
 
     def _build_search(self) -> tuple[SearchService, SearchMaintenance]:
         """The embedded backend always (it answers when MeiliSearch cannot);
@@ -171,21 +263,31 @@ class VitrineServer:
         for name in ("", *DATA_SERVICES):
             await self._health.set(name, status)
 
+    async def _redis_ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except REDIS_DOWN:
+            return False
+
     async def _watch_health(self) -> None:
-        up = True
         while True:
             await asyncio.sleep(HEALTH_PROBE_S)
             now_up = await self.db.ping()
-            if now_up != up:
+            if now_up != self.postgres_up:
                 log.warning("PostgreSQL is %s", "back" if now_up else "unreachable")
                 await self._set_health(now_up)
-                up = now_up
+            self.postgres_up = now_up
+            self.redis_up = await self._redis_ping()
 
     async def stop(self, grace: float | None = None) -> None:
         grace = self.settings.shutdown_grace if grace is None else grace
         await self._health.enter_graceful_shutdown()
         if self._server is not None:
             await self._server.stop(grace)
+        if self._metrics_refresher is not None:
+            await self._metrics_refresher.close()
+        if self._metrics_endpoint is not None:
+            await asyncio.to_thread(self._metrics_endpoint.close)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

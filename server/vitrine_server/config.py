@@ -8,9 +8,25 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+# Where /metrics listens when VITRINE_METRICS_PORT is not set (the port
+# OpenTelemetry's Prometheus exporter uses).
+DEFAULT_METRICS_PORT = 9464
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work (a TLS key without a certificate, a port taken)."""
+
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _metrics_port(value: str) -> int | None:
+    """`off` (or empty) disables metrics; 0 asks for an ephemeral port."""
+    value = value.strip().lower()
+    if value in {"", "off", "false", "no", "none"}:
+        return None
+    return int(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +63,29 @@ class Settings:
     meili_index: str = "products"
     # How long a search waits for MeiliSearch before the embedded backend answers.
     meili_timeout: float = 0.5
+    # PEM files. A certificate and key serve TLS instead of plaintext; a client
+    # CA on top requires every client to present a certificate it signed (mTLS).
+    tls_cert: str = ""
+    tls_key: str = ""
+    tls_client_ca: str = ""
+    # Prometheus /metrics: None disables it (the default of a Settings built in
+    # code, such as the tests'); from_env defaults to DEFAULT_METRICS_PORT.
+    metrics_port: int | None = None
+    metrics_host: str = "0.0.0.0"
+
+    def __post_init__(self) -> None:
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ConfigError(
+                "VITRINE_TLS_CERT and VITRINE_TLS_KEY go together: set both or neither"
+            )
+        if self.tls_client_ca and not self.tls_cert:
+            raise ConfigError(
+                "VITRINE_TLS_CLIENT_CA (mutual TLS) needs VITRINE_TLS_CERT and VITRINE_TLS_KEY"
+            )
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.tls_cert)
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -84,4 +123,9 @@ class Settings:
             meili_api_key=get("MEILI_API_KEY", get("MEILI_MASTER_KEY", d.meili_api_key)),
             meili_index=get("VITRINE_MEILI_INDEX", d.meili_index),
             meili_timeout=float(get("VITRINE_MEILI_TIMEOUT", str(d.meili_timeout))),
+            tls_cert=get("VITRINE_TLS_CERT", ""),
+            tls_key=get("VITRINE_TLS_KEY", ""),
+            tls_client_ca=get("VITRINE_TLS_CLIENT_CA", ""),
+            metrics_port=_metrics_port(get("VITRINE_METRICS_PORT", str(DEFAULT_METRICS_PORT))),
+            metrics_host=get("VITRINE_METRICS_HOST", d.metrics_host),
         )

@@ -3,7 +3,9 @@ service uses every core by running one asyncio server per core.
 
 The parent only supervises: it spawns the workers (spawn, not fork: gRPC's
 core does not survive a fork), forwards SIGTERM/SIGINT to them, restarts a
-worker that dies unexpectedly, and exits when all have drained.
+worker that dies unexpectedly, and exits when all have drained. With
+metrics on, it also serves /metrics for all workers (metrics/multiprocess.py):
+workers record, the supervisor adds up.
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ from multiprocessing.process import BaseProcess
 from vitrine_server import log as logsetup
 from vitrine_server.app import VitrineServer
 from vitrine_server.config import Settings
+from vitrine_server.metrics.multiprocess import Aggregator
 
 log = logging.getLogger("vitrine.workers")
 
 
-def run_worker(settings: Settings, index: int = 0) -> None:
-    """One server process until SIGTERM/SIGINT, then a graceful drain."""
+def run_worker(settings: Settings, index: int = 0, serve_metrics: bool = True) -> None:
+    """One server process until SIGTERM/SIGINT, then a graceful drain.
+
+    `serve_metrics`: False under the supervisor, which serves /metrics itself.
+    """
     logsetup.configure(settings.log_level, settings.log_format)
     try:
         import uvloop
@@ -33,11 +39,11 @@ def run_worker(settings: Settings, index: int = 0) -> None:
         uvloop.install()
     except ImportError:  # uvloop is optional: it only makes each call cheaper
         pass
-    asyncio.run(_serve(settings, index))
+    asyncio.run(_serve(settings, index, serve_metrics))
 
 
-async def _serve(settings: Settings, index: int) -> None:
-    server = VitrineServer(settings)
+async def _serve(settings: Settings, index: int, serve_metrics: bool) -> None:
+    server = VitrineServer(settings, serve_metrics=serve_metrics)
     await server.start()
     # Everything loaded so far (modules, descriptors, SQL) lives as long as the
     # process: keep it out of every future garbage collection.
@@ -59,12 +65,25 @@ def run_supervisor(settings: Settings) -> None:
         return
     if settings.port == 0:
         raise SystemExit("--port 0 needs --workers 1: each worker would get its own port")
+    aggregator = None
+    if settings.metrics_port is not None:
+        # Before any worker exists: they inherit its PROMETHEUS_MULTIPROC_DIR.
+        aggregator = Aggregator(settings.metrics_host, settings.metrics_port)
+    try:
+        _supervise(settings, aggregator)
+    finally:
+        if aggregator is not None:
+            aggregator.close()
+    log.info("all workers stopped")
+
+
+def _supervise(settings: Settings, aggregator: Aggregator | None) -> None:
     ctx = mp.get_context("spawn")
     workers: dict[int, BaseProcess] = {}
     stopping = False
 
     def start(i: int) -> None:
-        p = ctx.Process(target=run_worker, args=(settings, i), name=f"vitrine-worker-{i}")
+        p = ctx.Process(target=run_worker, args=(settings, i, False), name=f"vitrine-worker-{i}")
         p.start()
         workers[i] = p
 
@@ -79,15 +98,24 @@ def run_supervisor(settings: Settings) -> None:
     signal.signal(signal.SIGINT, on_signal)
     for i in range(settings.workers):
         start(i)
-    log.info("supervising", extra={"workers": settings.workers, "port": settings.port})
+    log.info(
+        "supervising",
+        extra={
+            "workers": settings.workers,
+            "port": settings.port,
+            "metrics_port": aggregator.port if aggregator else None,
+            "metrics_dir": aggregator.path if aggregator else None,
+        },
+    )
     while workers:
         for i, p in list(workers.items()):
             p.join(timeout=0.2)
             if p.is_alive():
                 continue
             del workers[i]
+            if aggregator is not None:
+                aggregator.worker_exited(p.pid)
             if not stopping:
                 log.error("worker %d exited with %s; restarting", i, p.exitcode)
                 time.sleep(0.5)
                 start(i)
-    log.info("all workers stopped")
