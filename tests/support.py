@@ -187,3 +187,37 @@ async def eventually(check: Any, within: float = 5.0) -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition did not hold in time")
         await asyncio.sleep(0.1)
+
+
+# price_point_months (migrations/0014) rebuilt from price_points, compared
+# with what the triggers kept: the rows that differ, either way.
+_MONTHS_REBUILT = """
+SELECT offer_id, date_trunc('month', valid_from, 'UTC') AS month, min(valid_from) AS first_at,
+       string_agg(int8send((extract(epoch FROM valid_from) * 1000000)::bigint), ''::bytea
+                  ORDER BY valid_from) AS times,
+       string_agg(int8send(price_minor), ''::bytea ORDER BY valid_from) AS prices,
+       string_agg(int8send(coalesce(original_price_minor, 0)), ''::bytea
+                  ORDER BY valid_from) AS originals,
+       string_agg(CASE WHEN in_stock THEN '\\x01'::bytea ELSE '\\x00'::bytea END, ''::bytea
+                  ORDER BY valid_from) AS stock
+  FROM price_points {where}
+ GROUP BY 1, 2
+"""
+
+
+async def price_point_months_drift(db: Any, offer_ids: list[int] | None = None) -> int:
+    """How many price_point_months rows differ from a rebuild from price_points
+    (of the offers given, or all): 0 when the read model is exact."""
+    where = "WHERE offer_id = ANY($1::bigint[])" if offer_ids is not None else ""
+    kept = (
+        "SELECT offer_id, month, first_at, times, prices, originals, stock FROM price_point_months"
+    )
+    if offer_ids is not None:
+        kept += " WHERE offer_id = ANY($1::bigint[])"
+    rebuilt = _MONTHS_REBUILT.format(where=where)
+    query = (
+        f"SELECT (SELECT count(*) FROM ({rebuilt} EXCEPT {kept}) a)"
+        f" + (SELECT count(*) FROM ({kept} EXCEPT {rebuilt}) b)"
+    )
+    args = [offer_ids] if offer_ids is not None else []
+    return int(await db.fetchval(query, *args))

@@ -144,3 +144,65 @@ async def test_partitions_are_created_ahead_and_retired_behind(empty_db):
                 await other.close()
     finally:
         await conn.close()
+
+
+async def test_retired_months_leave_the_history_read_model(empty_db):
+    """price_point_months (0014) follows writes through its triggers, and a
+    detached or dropped month (which fires none) through maintain()."""
+    import datetime as dt
+
+    from vitrine_server.pricing.partitions import maintain, months_before
+
+    from tests.support import price_point_months_drift
+
+    await Migrator(empty_db).up()
+    conn = await asyncpg.connect(empty_db)
+    try:
+        offer = await conn.fetchval(
+            """
+            WITH s AS (INSERT INTO stores (slug, name, country_code) VALUES ('s', 'S', 'BR')
+                       RETURNING id),
+                 c AS (INSERT INTO categories (slug, name, path) VALUES ('c', 'C', '{}')
+                       RETURNING id),
+                 p AS (INSERT INTO products (slug, name, category_id) SELECT 'p', 'P', id FROM c
+                       RETURNING id)
+            INSERT INTO offers (product_id, store_id, external_id, currency_code, price_minor,
+                                in_stock, observed_at, price_since, last_seen_at)
+            SELECT p.id, s.id, 'x', 'BRL', 100, true, now(), now(), now() FROM p, s
+            RETURNING id
+            """
+        )
+        today = dt.date.today()
+        # Two change points in each of the last 10 months (the middle of the month, UTC).
+        await conn.execute(
+            "INSERT INTO price_points (offer_id, product_id, valid_from, last_seen_at,"
+            " currency_code, price_minor, in_stock)"
+            " SELECT $1, o.product_id, t, t, 'BRL', 100 + n, n % 3 > 0"
+            " FROM offers o, generate_series(0, 19) n,"
+            " LATERAL (SELECT (date_trunc('month', now(), 'UTC') - (n / 2) * interval '1 month')"
+            "          + interval '14 days' + (n % 2) * interval '1 hour' AS t) x"
+            " WHERE o.id = $1",
+            offer,
+        )
+        assert await conn.fetchval("SELECT count(*) FROM price_point_months") == 10
+        assert await price_point_months_drift(conn) == 0
+        await conn.execute("DELETE FROM price_points WHERE price_minor % 2 = 1")
+        await conn.execute(
+            "UPDATE price_points SET in_stock = NOT in_stock WHERE price_minor < 106"
+        )
+        assert await price_point_months_drift(conn) == 0
+
+        report = await maintain(conn, retention_months=6, today=today)
+        assert report is not None and report.retired
+        cutoff = months_before(today.replace(day=1), 6)
+        months = [r[0] for r in await conn.fetch("SELECT month FROM price_point_months")]
+        assert months and min(months).date() >= cutoff
+        assert await price_point_months_drift(conn) == 0
+        report = await maintain(conn, retention_months=3, drop=True, today=today)
+        assert report is not None and report.retired
+        assert await conn.fetchval("SELECT count(*) FROM price_point_months") == 4
+        assert await price_point_months_drift(conn) == 0
+        await conn.execute("TRUNCATE price_points")
+        assert await conn.fetchval("SELECT count(*) FROM price_point_months") == 0
+    finally:
+        await conn.close()

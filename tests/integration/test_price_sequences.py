@@ -25,14 +25,30 @@ from vitrine.catalog.v1 import catalog_service_pb2 as catalog_api
 from vitrine.pricing.v1 import observation_pb2 as obs
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
-from tests.support import brl, make_category, make_offer, make_product, make_store
+from tests.support import (
+    brl,
+    make_category,
+    make_offer,
+    make_product,
+    make_store,
+    price_point_months_drift,
+)
 
 CHANGED, UNCHANGED = obs.OBSERVATION_OUTCOME_CHANGED, obs.OBSERVATION_OUTCOME_UNCHANGED
 BASE = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).replace(second=0, microsecond=0)
+# 20 minutes before the start of last month (UTC): batches straddle a month
+# edge, so price_point_months (migrations/0014) gets points moved and split
+# across two of its rows.
+_THIS_MONTH = dt.datetime.now(dt.UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+EDGE = (_THIS_MONTH - dt.timedelta(days=1)).replace(day=1) - dt.timedelta(minutes=20)
 # (price, original price, in stock): few values, so repeats are common.
 VALUES = [(100, None, True), (100, None, False), (120, None, True), (120, 150, True)]
 
 Value = tuple[int, int | None, bool]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def ts(when: dt.datetime) -> Timestamp:
@@ -110,16 +126,38 @@ async def _product(env, offers: int, first: dt.datetime) -> tuple[int, list[int]
     return product.id, ids
 
 
+async def _history(env, offer_id: int, start: dt.datetime, end: dt.datetime) -> list[Run]:
+    """GetPriceHistory's raw points as runs (their last sightings unknown)."""
+    response = await env.pricing.GetPriceHistory(
+        api.GetPriceHistoryRequest(offer_id=offer_id, start_time=ts(start), end_time=ts(end))
+    )
+    c = response.series[0].points
+    return [
+        Run(at, at, (price, original or None, in_stock))
+        for at, price, original, in_stock in zip(
+            [
+                dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=t)
+                for t in c.time_unix_micros
+            ],
+            c.price_minor,
+            c.original_price_minor,
+            c.in_stock,
+            strict=True,
+        )
+    ]
+
+
+@pytest.mark.parametrize("base", [BASE, EDGE], ids=["recent", "month_edge"])
 @pytest.mark.parametrize("seed", range(6))
-async def test_random_batches_match_the_model(env, db, seed: int) -> None:
+async def test_random_batches_match_the_model(env, db, seed: int, base: dt.datetime) -> None:
     rng = random.Random(seed)
-    _product_id, offer_ids = await _product(env, 2, BASE)
-    model = {o: [Run(BASE, BASE, (100, None, True))] for o in offer_ids}
-    observed = {o: BASE for o in offer_ids}
+    _product_id, offer_ids = await _product(env, 2, base)
+    model = {o: [Run(base, base, (100, None, True))] for o in offer_ids}
+    observed = {o: base for o in offer_ids}
     for _ in range(12):
         # Instants on a coarse grid (so batches repeat them), in any order.
         batch = [
-            (rng.choice(offer_ids), BASE + dt.timedelta(minutes=rng.randint(-5, 40)))
+            (rng.choice(offer_ids), base + dt.timedelta(minutes=rng.randint(-5, 40)))
             for _ in range(rng.randint(1, 8))
         ]
         values = [rng.choice(VALUES) for _ in batch]
@@ -138,6 +176,19 @@ async def test_random_batches_match_the_model(env, db, seed: int) -> None:
                 assert response.results[i].outcome == (CHANGED if was_changed else UNCHANGED)
             observed[offer_id] = max([observed[offer_id], *(at for _, at, _ in mine)])
             assert await _stored(db, offer_id) == model[offer_id]
+            # GetPriceHistory (price_point_months) says the same: all of it,
+            # and from an instant inside the history (the point in effect
+            # clamped to it) to one inside.
+            runs = model[offer_id]
+            assert await _history(env, offer_id, base - dt.timedelta(hours=1), _now()) == [
+                Run(r.start, r.start, r.value) for r in runs
+            ]
+            cut = base + dt.timedelta(minutes=rng.randint(-5, 40), seconds=30)
+            until = cut + dt.timedelta(minutes=rng.randint(1, 30))
+            before = [r for r in runs if r.start < cut]
+            want = [Run(cut, cut, before[-1].value)] if before else []
+            want += [Run(r.start, r.start, r.value) for r in runs if cut <= r.start < until]
+            assert await _history(env, offer_id, cut, until) == want
             # The current price is the latest change point, never an older one.
             row = await db.fetchrow(
                 "SELECT price_minor, original_price_minor, in_stock, price_since, observed_at"
@@ -149,6 +200,7 @@ async def test_random_batches_match_the_model(env, db, seed: int) -> None:
                 latest.value
             )
             assert (row["price_since"], row["observed_at"]) == (latest.start, observed[offer_id])
+        assert await price_point_months_drift(db, offer_ids) == 0
 
 
 async def test_within_a_batch_duplicates_and_disorder(env, db) -> None:

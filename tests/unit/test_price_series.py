@@ -134,13 +134,63 @@ def test_column_buckets_match_object_buckets(unit: str, seed: int) -> None:
     ]
 
 
-def test_pg_micros_reads_postgres_binary_timestamps() -> None:
-    # 2000-01-01T00:00:01Z and 1999-12-31T23:59:59Z as timestamptz_send() writes them.
-    binary = (1_000_000).to_bytes(8, "big", signed=True) + (-1_000_000).to_bytes(
-        8, "big", signed=True
-    )
-    assert s.pg_micros(binary) == [
-        s.micros(datetime(2000, 1, 1, 0, 0, 1, tzinfo=UTC)),
-        s.micros(datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+def _packed(values: list[int]) -> bytes:
+    return b"".join(v.to_bytes(8, "big", signed=True) for v in values)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_packed_columns_in_range_match_in_range(seed: int) -> None:
+    """columns_in_range() over price_point_months' packing is in_range()."""
+    rng = random.Random(300 + seed)
+    points = [
+        s.Point(p.at, p.price, rng.choice([None, p.price + 500]), p.in_stock)
+        for p in random_points(rng, rng.randint(0, 40), 3000)
     ]
-    assert s.pg_micros(b"") == []
+    start = T0 + timedelta(minutes=rng.randint(-100, 2000))
+    end = start + timedelta(minutes=rng.randint(1, 3000))
+    if rng.random() < 0.3:  # ranges starting or ending on a point's instant
+        start = rng.choice(points).at if points else start
+        end = start + timedelta(minutes=rng.randint(1, 3000))
+    got = s.columns_in_range(
+        _packed([s.micros(p.at) for p in points]),
+        _packed([p.price for p in points]),
+        _packed([p.original or 0 for p in points]),
+        bytes(p.in_stock for p in points),
+        s.micros(start),
+        s.micros(end),
+    )
+    want = s.in_range(points, start, end)
+    assert list(got.times) == [s.micros(p.at) for p in want]
+    assert list(got.prices) == [p.price for p in want]
+    assert list(got.originals) == [p.original or 0 for p in want]
+    assert got.in_stock == [p.in_stock for p in want]
+    assert all(type(x) is bool for x in got.in_stock)
+
+
+@pytest.mark.parametrize("unit", ["hour", "day"])
+@pytest.mark.parametrize("seed", range(6))
+def test_column_buckets_match_object_buckets_dense_and_sparse(unit: str, seed: int) -> None:
+    """Many points per bucket (runs reduced by slices), points on bucket
+    edges, and long stretches without a change (buckets filled in bulk)."""
+    rng = random.Random(200 + seed)
+    span = {"hour": 900, "day": 20000}[unit]
+    points = random_points(rng, rng.randint(1, min(400, span // 3)), span // 3) + [
+        s.Point(T0 + timedelta(minutes=m), rng.randint(90, 110) * 100, None, rng.random() > 0.5)
+        for m in sorted(rng.sample(range(span // 3, span, 60), 3))
+    ]
+    start = T0 + timedelta(minutes=rng.choice([-120, 0, rng.randint(-300, span // 2)]))
+    end = start + timedelta(minutes=rng.randint(1, span))
+    inside = s.in_range(points, start, end)
+    want = s.bucketize(inside, start, end, unit)
+    got = s.bucketize_columns(
+        [s.micros(p.at) for p in inside],
+        [p.price for p in inside],
+        [p.in_stock for p in inside],
+        s.micros(start),
+        s.micros(end),
+        s.boundaries_us(start, end, unit),
+    )
+    assert got.start == [s.micros(b.start) for b in want]
+    assert list(zip(got.open, got.low, got.high, got.close, got.in_stock, strict=True)) == [
+        (b.open, b.low, b.high, b.close, b.in_stock) for b in want
+    ]

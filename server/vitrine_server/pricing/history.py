@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from vitrine.pricing.v1 import history_pb2 as hist
@@ -62,28 +61,41 @@ class HistoryService:
         return by_offer
 
     async def _offer_series(
-        self, offer: Any, start: datetime, end: datetime, unit: str | None
+        self, offer_id: int, start: datetime, end: datetime, unit: str | None
     ) -> hist.PriceSeries:
-        """The hottest read of history: SQL arrays straight into columns,
-        bucketed over the columns without an object per point."""
-        cols = await self.db.fetchrow(Q.offer_points_columns, offer["id"], start, end)
-        assert cols is not None  # an aggregate always returns its row
+        """The hottest read of history: the offer and its months packed as
+        columns (price_point_months) in one statement, joined, cut to the
+        range and bucketed as lists, without an object per point."""
+        months = await self.db.fetch(Q.offer_months, offer_id, start, end)
+        if not months:
+            raise errors.NotFound("offer", str(offer_id))
+        offer = months[0]
+        if offer["times"] is None:  # no point in the range: no month row
+            months = []
+        start_us, end_us = s.micros(start), s.micros(end)
+        cols = s.columns_in_range(
+            b"".join([m["times"] for m in months]),
+            b"".join([m["prices"] for m in months]),
+            b"".join([m["originals"] for m in months]),
+            b"".join([m["stock"] for m in months]),
+            start_us,
+            end_us,
+        )
         out = hist.PriceSeries(
             offer_id=offer["id"], store_id=offer["store_id"], currency_code=offer["currency_code"]
         )
-        times = s.pg_micros(cols["times"])
         if unit is None:
-            out.points.time_unix_micros.extend(times)
-            out.points.price_minor.extend(cols["prices"])
-            out.points.original_price_minor.extend(cols["originals"])
-            out.points.in_stock.extend(cols["stock"])
+            out.points.time_unix_micros.extend(cols.times)
+            out.points.price_minor.extend(cols.prices)
+            out.points.original_price_minor.extend(cols.originals)
+            out.points.in_stock.extend(cols.in_stock)
             return out
         b = s.bucketize_columns(
-            times,
-            cols["prices"],
-            cols["stock"],
-            s.micros(start),
-            s.micros(end),
+            cols.times,
+            cols.prices,
+            cols.in_stock,
+            start_us,
+            end_us,
             s.boundaries_us(start, end, unit),
         )
         out.buckets.start_unix_micros.extend(b.start)
@@ -119,10 +131,7 @@ class HistoryService:
 
         response = api.GetPriceHistoryResponse()
         if request.offer_id:
-            offer = await self.db.fetchrow(Q.offer, request.offer_id)
-            if offer is None:
-                raise errors.NotFound("offer", str(request.offer_id))
-            response.series.append(await self._offer_series(offer, start, end, unit))
+            response.series.append(await self._offer_series(request.offer_id, start, end, unit))
             return response
 
         product = await self.db.fetchrow(Q.product, request.product_id)

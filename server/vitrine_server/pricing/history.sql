@@ -1,7 +1,3 @@
--- name: offer
--- One offer with its store and currency.
-SELECT id, product_id, store_id, currency_code FROM offers WHERE id = $1;
-
 -- name: product
 -- A live product with its currency and best current offer.
 SELECT id, currency_code, best_offer_id, best_store_id, best_price_minor
@@ -41,9 +37,21 @@ UNION ALL
   ORDER BY pp.price_minor DESC, pp.valid_from
   LIMIT 1);
 
--- name: offer_points_columns
--- An offer's change points in [$2, $3) as columns (migrations/0013): one row
--- of arrays that asyncpg decodes in C, and the times as one bytea of
--- big-endian microseconds since 2000-01-01 (series.pg_micros), so a year of
--- hourly prices costs no Python object per point until the response.
-SELECT times, prices, originals, stock FROM offer_price_history($1, $2, $3);
+-- name: offer_months
+-- Offer $1 (no row if there is none) with its change points for [$2, $3),
+-- packed per month (price_point_months, migrations/0014): the months from
+-- the one holding the point in effect at $2 (the last one whose first
+-- point is before it; all of them when none is) to the one holding $3, in
+-- order, one row each (one row of NULLs when there are none). A year is 13
+-- or 14 rows, in one round trip with the offer.
+SELECT o.id, o.store_id, o.currency_code, m.times, m.prices, m.originals, m.stock
+  FROM offers o
+  LEFT JOIN LATERAL (
+    SELECT month, times, prices, originals, stock
+      FROM price_point_months
+     WHERE offer_id = o.id
+       AND month >= coalesce((SELECT max(month) FROM price_point_months
+                               WHERE offer_id = o.id AND first_at < $2), '-infinity')
+       AND month < $3) m ON true
+ WHERE o.id = $1
+ ORDER BY m.month;

@@ -35,6 +35,15 @@ SELECT c.relname
  ORDER BY c.relname
 """
 
+# Rebuilds (from what price_points still holds) the months of the points of
+# a partition just detached; {table} is a quoted catalog name, never input.
+_FORGET_MONTHS = """
+SELECT refresh_price_point_months(array_agg(offer_id), array_agg(month))
+  FROM (SELECT DISTINCT offer_id, date_trunc('month', valid_from, 'UTC') AS month
+          FROM {table}) t
+HAVING count(*) > 0
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class MaintenanceReport:
@@ -79,6 +88,9 @@ async def maintain(
                 # Names come from the catalog and match _NAME: safe to quote as identifiers.
                 ident = await conn.fetchval("SELECT quote_ident($1)", row["relname"])
                 await conn.execute(f"ALTER TABLE price_points DETACH PARTITION {ident}")
+                # DETACH fires no trigger: the read model of GetPriceHistory
+                # (price_point_months, migrations/0014) forgets these points here.
+                await conn.execute(_FORGET_MONTHS.format(table=ident))
                 if drop:
                     await conn.execute(f"DROP TABLE {ident}")
                 retired.append(row["relname"])

@@ -172,18 +172,48 @@ def micros(at: datetime) -> int:
     return (at - _EPOCH) // _US
 
 
-# PostgreSQL's binary timestamps count from 2000-01-01.
-_PG_EPOCH_US = 946_684_800 * 1_000_000
-
-
-def pg_micros(binary: bytes) -> list[int]:
-    """Concatenated timestamptz_send() values (8-byte big-endian microseconds
-    since 2000-01-01) as microseconds since the Unix epoch."""
-    values = array("q")
-    values.frombytes(binary)
+def _int64s(packed: bytes) -> array[int]:
+    """Concatenated int8send() values (8-byte big-endian) as an array, in one copy."""
+    values = array("q", packed)
     if sys.byteorder == "little":
         values.byteswap()
-    return [t + _PG_EPOCH_US for t in values]
+    return values
+
+
+@dataclass(slots=True)
+class Columns:
+    """Change points as columns: times in microseconds since the epoch,
+    original 0 for none."""
+
+    times: list[int]
+    prices: list[int]
+    originals: list[int]
+    in_stock: list[bool]
+
+
+def columns_in_range(
+    times: bytes, prices: bytes, originals: bytes, stock: bytes, start_us: int, end_us: int
+) -> Columns:
+    """The in_range() points of [start, end) from packed columns (as
+    price_point_months holds them: big-endian int64s, one byte of stock per
+    point) covering at least the point in effect at start and everything up
+    to end, in time order: the point in effect at start (its time clamped
+    to start), then every point inside. Each column is unpacked in one
+    pass in C (arrays, then lists: bucketing reads the prices many times,
+    and a list hands out its ints without boxing them again)."""
+    all_times = _int64s(times)
+    inside = bisect.bisect_left(all_times, start_us)
+    stop = bisect.bisect_left(all_times, end_us, inside)
+    first = inside - 1 if inside > 0 else inside
+    out = all_times[first:stop]
+    if first < inside:
+        out[0] = start_us
+    return Columns(
+        out.tolist(),
+        _int64s(prices[first * 8 : stop * 8]).tolist(),
+        _int64s(originals[first * 8 : stop * 8]).tolist(),
+        list(map(bool, stock[first:stop])),
+    )
 
 
 def boundaries_us(start: datetime, end: datetime, unit: str) -> list[int]:
