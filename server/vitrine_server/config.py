@@ -41,6 +41,16 @@ class Settings:
     # price_points months to keep (0: forever), and whether old ones are dropped or detached.
     price_retention_months: int = 0
     price_retention_drop: bool = False
+    # API keys required on every call (access/). "off" is for local development only.
+    auth_enabled: bool = True
+    # An admin token accepted without a database row: the way in for the first CreateApiKey.
+    bootstrap_admin_key: str = field(default="", repr=False)
+    # How long a verified key is trusted without asking PostgreSQL again; the
+    # bound on a revocation that Redis pub/sub failed to announce.
+    auth_cache_ttl: float = 10.0
+    # Per-key rate limit defaults (a key may set its own); 0 turns limits off.
+    rate_limit_per_minute: int = 1000
+    rate_limit_burst: int = 100
 
     @classmethod
     def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -74,4 +84,11 @@ class Settings:
             log_format=get("VITRINE_LOG_FORMAT", d.log_format).lower(),
             price_retention_months=int(get("VITRINE_PRICE_RETENTION_MONTHS", "0")),
             price_retention_drop=get("VITRINE_PRICE_RETENTION_MODE", "detach").lower() == "drop",
+            auth_enabled=get("VITRINE_AUTH", "on").strip().lower() != "off",
+            bootstrap_admin_key=get("VITRINE_BOOTSTRAP_ADMIN_KEY", "").strip(),
+            auth_cache_ttl=float(get("VITRINE_AUTH_CACHE_TTL", str(d.auth_cache_ttl))),
+            rate_limit_per_minute=int(
+                get("VITRINE_RATE_LIMIT_PER_MINUTE", str(d.rate_limit_per_minute))
+            ),
+            rate_limit_burst=int(get("VITRINE_RATE_LIMIT_BURST", str(d.rate_limit_burst))),
         )

@@ -26,6 +26,7 @@ async def test_two_workers_serve_one_port_and_stop_on_sigterm(env):
         "REDIS_URL": env.settings.redis_url,
         "VITRINE_REDIS_PREFIX": env.settings.redis_prefix,
         "VITRINE_LOG_FORMAT": "json",
+        "VITRINE_BOOTSTRAP_ADMIN_KEY": env.settings.bootstrap_admin_key,
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -43,7 +44,8 @@ async def test_two_workers_serve_one_port_and_stop_on_sigterm(env):
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        async with aio_connect(f"127.0.0.1:{port}") as vitrine:
+        key = env.settings.bootstrap_admin_key
+        async with aio_connect(f"127.0.0.1:{port}", api_key=key) as vitrine:
             for _ in range(300):  # spawn + imports: slow on a busy machine
                 try:
                     await vitrine.catalog.ListStores(api.ListStoresRequest(page_size=1), timeout=1)
@@ -52,7 +54,11 @@ async def test_two_workers_serve_one_port_and_stop_on_sigterm(env):
                     await asyncio.sleep(0.1)
             # Separate connections land on both workers; every call succeeds.
             channels = [
-                aio_connect(f"127.0.0.1:{port}", options=[("grpc.use_local_subchannel_pool", 1)])
+                aio_connect(
+                    f"127.0.0.1:{port}",
+                    options=[("grpc.use_local_subchannel_pool", 1)],
+                    api_key=key,
+                )
                 for _ in range(6)
             ]
             for c in channels:
