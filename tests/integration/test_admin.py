@@ -226,6 +226,12 @@ async def test_list_and_explain_a_named_statement(env, catalog):
     assert list(plan.parameter_types) == ["int8"]
     text = "\n".join(plan.plan)
     assert "Execution Time" in text and "actual time" in text
+    arrays = await env.admin.ExplainStatement(
+        admin.ExplainStatementRequest(
+            statement="catalog.products.get_products", parameters=["[1, 2, 3]"]
+        )
+    )
+    assert list(arrays.parameter_types) == ["int8[]"] and arrays.plan
 
 
 async def test_explaining_a_write_writes_nothing(env, db):

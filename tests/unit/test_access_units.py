@@ -53,8 +53,8 @@ def test_explain_parameters_convert_by_type():
     assert convert("2026-11-22T10:00:00Z", "timestamptz", "scalar") == dt.datetime(
         2026, 11, 22, 10, tzinfo=dt.UTC
     )
-    assert convert("[1, 2, null]", "_int8", "array") == [1, 2, None]
-    assert convert('["a", "b"]', "_text", "array") == ["a", "b"]
+    assert convert("[1, 2, null]", "int8[]", "array") == [1, 2, None]
+    assert convert('["a", "b"]', "text[]", "array") == ["a", "b"]
     assert convert('{"a": 1}', "jsonb", "scalar") == {"a": 1}
     for text, type_name in (("x", "int8"), ("maybe", "bool"), ("{}", "_int8")):
         with pytest.raises(ValueError):

@@ -103,7 +103,7 @@ def convert(text: str, type_name: str, kind: str) -> Any:
         items = json.loads(text)
         if not isinstance(items, list):
             raise ValueError("an array is written as a JSON list")
-        element = type_name.lstrip("_")
+        element = type_name.removesuffix("[]").lstrip("_")
         return [None if item is None else convert(_text(item), element, "scalar") for item in items]
     return _SCALARS.get(type_name, str)(text)
 
