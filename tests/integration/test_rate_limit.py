@@ -4,6 +4,7 @@ while writes are limited per process."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from urllib.parse import urlsplit
 
@@ -127,3 +128,13 @@ async def test_redis_down_reads_fail_open_and_writes_are_limited_per_process(
         assert limiter.local_fallback_total == 3
         warnings = [r for r in caplog.records if "rate limits fail open" in r.getMessage()]
         assert len(warnings) == 1, "logged once per outage"
+
+
+async def test_concurrent_calls_share_one_decision_and_the_burst_holds(env):
+    _, token = await limited_key(env, per_minute=60, burst=4)
+    request = api.GetStoreRequest(id=999_999_999)
+    codes = await asyncio.gather(
+        *(outcome(env.bare_channel, GET_STORE, token, request) for _ in range(10))
+    )
+    assert codes.count(grpc.StatusCode.NOT_FOUND) == 4
+    assert codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED) == 6

@@ -1,14 +1,15 @@
-"""Per-key rate limits: GCRA in Redis, one script per call, shared by every
-process and instance.
+"""Per-key rate limits: GCRA in Redis, shared by every process and instance.
 
 GCRA (the generic cell rate algorithm) keeps one number per key, its
 theoretical arrival time (TAT): a key limited to N calls a minute with a
 burst of B may call while TAT - now <= (B - 1) * 60/N s, and each call
 moves TAT 60/N s on. That is a smooth sliding limit with no window edges
-to game, decided atomically in one Lua script (one round trip, on the
-pipelined hiredis connection of cache/pipeline.py, so concurrent calls
-never wait for each other's replies). Redis' own clock is used, so every
-process agrees.
+to game, decided atomically in one Lua script, on the pipelined hiredis
+connection of cache/pipeline.py. Calls of one key that arrive in the same
+turn of the event loop share one script run that asks for all of them at
+once (the first ones asking get the room there is): under load, one round
+trip decides many calls, and a call costs a future, not a Redis command.
+Redis' own clock is used, so every process agrees.
 
 Redis down: the limiter stops asking it for a second at a time (no call
 waits for a timeout), logs once per outage, and counts `fail_open_total`.
@@ -22,10 +23,12 @@ limit with N server processes.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 from redis.exceptions import ResponseError
 
@@ -40,9 +43,9 @@ log = logging.getLogger("vitrine.ratelimit")
 # How long the limiter leaves Redis alone after a failure.
 RETRY_REDIS_S = 1.0
 
-# KEYS[1] = the key's TAT (ms since the epoch, as text);
-# ARGV[1] = emission interval ms, ARGV[2] = burst tolerance ms.
-# Returns {allowed 0/1, ms to wait, calls left now}.
+# KEYS[1] = the key's TAT (ms since the epoch, as text); ARGV[1] = emission
+# interval ms, ARGV[2] = burst tolerance ms, ARGV[3] = calls asking at once.
+# Returns {calls allowed (the first ones asking), ms until one more would be}.
 _GCRA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -50,11 +53,13 @@ local interval = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-local wait = tat - tolerance - now
-if wait > 0 then return {0, math.ceil(wait), 0} end
-local new_tat = tat + interval
-redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.ceil(new_tat - now) + 1)
-return {1, 0, math.floor((tolerance - (new_tat - now)) / interval) + 1}
+local room = math.floor((tolerance - (tat - now)) / interval + 1e-9) + 1
+local allowed = math.max(0, math.min(tonumber(ARGV[3]), room))
+if allowed > 0 then
+  tat = tat + allowed * interval
+  redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1)
+end
+return {allowed, math.ceil(math.max(tat - tolerance - now, 0))}
 """
 _GCRA_SHA = hashlib.sha1(_GCRA.encode()).hexdigest()
 
@@ -75,6 +80,26 @@ class _LocalGcra:
         if len(self._tat) > 100_000:  # keys idle for long are at `now` anyway
             self._tat = {k: v for k, v in self._tat.items() if v > now}
         return 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Limit:
+    """A key's limit, as the script takes it (computed once per key)."""
+
+    key: str
+    interval: float
+    tolerance: float
+    args: tuple[str, str]
+    per_minute: int
+
+
+class _Batch:
+    """Calls of one key in one turn of the event loop, decided together."""
+
+    __slots__ = ("waiters",)
+
+    def __init__(self) -> None:
+        self.waiters: list[asyncio.Future[tuple[int, int]]] = []
 
 
 class RateLimiter:
@@ -98,49 +123,84 @@ class RateLimiter:
         self._redis_back_at = 0.0
         self._outage = False
         self._local = _LocalGcra()
+        # A key's limit never changes (keys are not updated, only revoked).
+        self._limits: dict[str, _Limit | None] = {}
+        self._batches: dict[str, _Batch] = {}
 
-    def _params(self, principal: Principal) -> tuple[float, float] | None:
+    def _limit(self, principal: Principal) -> _Limit | None:
         rpm = principal.requests_per_minute or self.default_rpm
-        if rpm <= 0:
-            return None
-        burst = principal.burst or self.default_burst
-        interval = 60_000.0 / rpm
-        return interval, max(burst - 1, 0) * interval
+        limit = None
+        if rpm > 0:
+            burst = principal.burst or self.default_burst
+            interval = 60_000.0 / rpm
+            tolerance = max(burst - 1, 0) * interval
+            limit = _Limit(
+                self.keys.rate_limit(principal.key_id),
+                interval,
+                tolerance,
+                (f"{interval:.6f}", f"{tolerance:.6f}"),
+                rpm,
+            )
+        if len(self._limits) > 100_000:
+            self._limits.clear()
+        self._limits[principal.key_id] = limit
+        return limit
 
     async def acquire(self, principal: Principal, *, write: bool) -> None:
         """Let the call through, or raise ResourceExhausted with when to retry."""
-        params = self._params(principal)
-        if params is None:
+        try:
+            limit = self._limits[principal.key_id]
+        except KeyError:
+            limit = self._limit(principal)
+        if limit is None:
             return
-        interval, tolerance = params
         if time.monotonic() >= self._redis_back_at:
+            batch = self._batches.get(limit.key)
+            if batch is None:
+                batch = self._batches[limit.key] = _Batch()
+                # Runs once the calls already scheduled in this turn have joined.
+                asyncio.get_running_loop().create_task(self._decide(limit, batch))
+            waiter: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
+            position = len(batch.waiters)
+            batch.waiters.append(waiter)
             try:
-                reply = await self._eval(
-                    self.keys.rate_limit(principal.key_id), f"{interval:.6f}", f"{tolerance:.6f}"
-                )
+                allowed, wait_ms = await waiter
             except REDIS_DOWN as err:
                 self._redis_failed(err)
             else:
-                if self._outage:
-                    self._outage = False
-                    log.info("rate limits are decided in Redis again")
-                if not reply[0]:
-                    self._refuse(principal, reply[1])
+                if position >= allowed:
+                    self._refuse(principal, limit, wait_ms)
                 return
         if not write:
             self.fail_open_total += 1
             return
         self.local_fallback_total += 1
-        wait = self._local.wait_ms(principal.key_id, interval, tolerance)
+        wait = self._local.wait_ms(limit.key, limit.interval, limit.tolerance)
         if wait > 0:
-            self._refuse(principal, wait)
+            self._refuse(principal, limit, wait)
 
-    def _refuse(self, principal: Principal, wait_ms: float) -> None:
+    async def _decide(self, limit: _Limit, batch: _Batch) -> None:
+        del self._batches[limit.key]  # later calls start the next batch
+        try:
+            reply = await self._eval(limit.key, *limit.args, len(batch.waiters))
+        except Exception as err:  # every waiter sees it (Redis down: they fall back)
+            for waiter in batch.waiters:
+                if not waiter.done():
+                    waiter.set_exception(err)
+            return
+        if self._outage:
+            self._outage = False
+            log.info("rate limits are decided in Redis again")
+        result = (int(reply[0]), int(reply[1]))
+        for waiter in batch.waiters:
+            if not waiter.done():  # a caller cancelled meanwhile: its share is spent
+                waiter.set_result(result)
+
+    def _refuse(self, principal: Principal, limit: _Limit, wait_ms: float) -> None:
         self.limited_total += 1
-        rpm = principal.requests_per_minute or self.default_rpm
         raise errors.ResourceExhausted(
-            f"rate limit of {rpm} calls a minute exceeded for API key {principal.key_id}; "
-            f"retry in {math.ceil(wait_ms)} ms",
+            f"rate limit of {limit.per_minute} calls a minute exceeded for API key "
+            f"{principal.key_id}; retry in {math.ceil(wait_ms)} ms",
             reason="RATE_LIMITED",
             retry_after=wait_ms / 1000,
             subject=f"api_key:{principal.key_id}",
@@ -156,11 +216,12 @@ class RateLimiter:
                 err,
             )
 
-    async def _eval(self, key: str, interval: str, tolerance: str) -> list[int]:
+    async def _eval(self, key: str, interval: str, tolerance: str, asked: int) -> list[int]:
+        args = (1, key, interval, tolerance, asked)
         try:
-            return await self.pipe.call("EVALSHA", _GCRA_SHA, 1, key, interval, tolerance)  # type: ignore[no-any-return]
+            return await self.pipe.call("EVALSHA", _GCRA_SHA, *args)  # type: ignore[no-any-return]
         except ResponseError as err:
             if not str(err).startswith("NOSCRIPT"):
                 raise
             await self.pipe.call("SCRIPT", "LOAD", _GCRA)
-            return await self.pipe.call("EVALSHA", _GCRA_SHA, 1, key, interval, tolerance)  # type: ignore[no-any-return]
+            return await self.pipe.call("EVALSHA", _GCRA_SHA, *args)  # type: ignore[no-any-return]
