@@ -138,3 +138,17 @@ async def test_concurrent_calls_share_one_decision_and_the_burst_holds(env):
     )
     assert codes.count(grpc.StatusCode.NOT_FOUND) == 4
     assert codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED) == 6
+
+
+async def test_a_busy_key_is_decided_in_process_and_never_over_admitted(env):
+    # Burst 200: a busy process may take up to 20 calls ahead from Redis.
+    _, token = await limited_key(env, per_minute=6, burst=200)
+    limiter = env.server.limiter
+    assert limiter is not None
+    asks = limiter.redis_asks_total
+    request = api.GetStoreRequest(id=999_999_999)
+    codes = [await outcome(env.bare_channel, GET_STORE, token, request) for _ in range(260)]
+    allowed = codes.count(grpc.StatusCode.NOT_FOUND)
+    assert 180 <= allowed <= 200, "leases lose at most one lease, and never add"
+    assert codes[allowed:] == [grpc.StatusCode.RESOURCE_EXHAUSTED] * (260 - allowed)
+    assert limiter.redis_asks_total - asks < 60, "most calls never waited for Redis"
