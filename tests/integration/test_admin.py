@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+from urllib.parse import urlsplit
 
 import asyncpg
 import grpc
@@ -19,6 +20,7 @@ from vitrine_server.admin.search import SearchHealth
 from vitrine_server.db.migrate import Migrator
 
 from tests.conftest import BASE_URL
+from tests.proxy import TcpProxy
 from tests.support import (
     Env,
     admin_dsn,
@@ -74,6 +76,24 @@ async def test_get_status_reports_every_dependency(env):
     assert status.uptime.ToTimedelta() > dt.timedelta(0)
     tasks = {t.name: t.running for t in status.background_tasks}
     assert tasks["partition-maintenance"] and tasks["key-revocations"] and tasks["cache-stats"]
+
+
+async def test_get_status_reports_postgresql_down_instead_of_failing(env, database_url):
+    target = urlsplit(database_url)
+    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    via = target._replace(netloc=f"{target.username}@127.0.0.1:{proxy.port}").geturl()
+    settings = dataclasses.replace(env.settings, database_url=via, redis_prefix=unique("st"))
+    try:
+        async with Env.started(settings) as e:
+            await proxy.cut()
+            status = await e.admin.GetStatus(admin.GetStatusRequest(), timeout=10)
+            deps = {d.name: d for d in status.dependencies}
+            assert not deps["postgresql"].reachable and deps["postgresql"].detail
+            assert deps["redis"].reachable
+            assert status.schema_version == 0
+    finally:
+        await proxy.cut()
 
 
 async def test_get_status_with_a_search_backend(env):
