@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import glob
 import os
+import pwd
 import shutil
 import socket
 import tempfile
@@ -55,6 +56,11 @@ async def preloaded_pg() -> AsyncIterator[str]:
     bindir = _bindir()
     if bindir is None:
         pytest.skip("initdb is not installed (apt-get install postgresql)")
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root without a `postgres` user for initdb to run as")
     root = tempfile.mkdtemp(prefix="vitrine-pgss-")
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
