@@ -154,6 +154,8 @@ class RateLimiter:
         # key id -> its state (None: unlimited). A key's limit never changes
         # (keys are not updated, only revoked).
         self._states: dict[str, _KeyState | None] = {}
+        # Asks in flight (the loop holds tasks only weakly).
+        self._asks: set[asyncio.Task[None]] = set()
 
     def _state(self, principal: Principal) -> _KeyState | None:
         rpm = principal.requests_per_minute or self.default_rpm
@@ -196,7 +198,7 @@ class RateLimiter:
             if state.waiters is None:
                 state.waiters = [waiter]
                 # Runs once the calls already scheduled in this turn have joined.
-                asyncio.get_running_loop().create_task(self._ask(state))
+                self._start_ask(state)
             else:
                 state.waiters.append(waiter)
             try:
@@ -215,6 +217,11 @@ class RateLimiter:
         wait = self._local.wait_ms(limit.key, limit.interval, limit.tolerance)
         if wait > 0:
             self._refuse(principal, limit, wait)
+
+    def _start_ask(self, state: _KeyState) -> None:
+        task = asyncio.get_running_loop().create_task(self._ask(state))
+        self._asks.add(task)
+        task.add_done_callback(self._asks.discard)
 
     async def _ask(self, state: _KeyState) -> None:
         """Ask Redis for the waiting calls (and a lease ahead), then answer them."""
@@ -259,7 +266,7 @@ class RateLimiter:
                 waiter.set_result((False, (state.blocked_until - now) * 1000))
             else:
                 state.waiters = late[i:]
-                asyncio.get_running_loop().create_task(self._ask(state))
+                self._start_ask(state)
                 break
 
     def _refuse(self, principal: Principal, limit: _Limit, wait_ms: float) -> None:
