@@ -84,8 +84,13 @@ protoset: vitrine.protoset ## descriptor set of all protos (with imports) for gr
 vitrine.protoset: $(PROTOS) buf.yaml | tools-buf
 	$(BUF) build --as-file-descriptor-set -o '$@#format=binpb'
 
+# The bootstrap admin key `make run` serves with unless VITRINE_BOOTSTRAP_ADMIN_KEY
+# is set: well known, for local development only (README, "Operator's guide").
+DEV_ADMIN_KEY := vtr_dev_local-development-only
+
 run: setup ## migrate, seed demo data and serve (RUN_ARGS=...)
-	$(PY) -m vitrine_server run --migrate --seed-demo $(RUN_ARGS)
+	VITRINE_BOOTSTRAP_ADMIN_KEY="$${VITRINE_BOOTSTRAP_ADMIN_KEY:-$(DEV_ADMIN_KEY)}" \
+	  $(PY) -m vitrine_server run --migrate --seed-demo $(RUN_ARGS)
 
 test: setup ## run the test suite (PYTEST_ARGS=...)
 	$(PY) -m pytest $(PYTEST_ARGS)

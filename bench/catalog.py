@@ -46,6 +46,7 @@ from bench.servers import (
     vitrine_server,
     warn_if_busy,
 )
+from bench.servers import channel as bench_channel
 
 SERVICE = "/vitrine.catalog.v1.CatalogService"
 PAGE_SIZE = 20
@@ -318,7 +319,7 @@ async def run_scenario(
     url = f"http://{server.target}{scenario.path}"
     out = config.out_dir
     try:
-        async with grpc.aio.insecure_channel(server.target) as channel:
+        async with bench_channel(server.target) as channel:
             raw = await call_raw(channel, scenario.path, scenario.request)
             scenario.validate(raw)
             body = write_body(out / f"{scenario.key}.body.bin", scenario.request)
@@ -419,7 +420,7 @@ async def _phase_cached(report: BenchReport) -> None:
                 await dataset.ensure_catalog(config.database_url, config.products)
             )
             ids = await dataset.sample_product_ids(config.database_url, BATCH_SIZE)
-            async with grpc.aio.insecure_channel(server.target) as channel:
+            async with bench_channel(server.target) as channel:
                 scenarios = await cached_vitrine_scenarios(channel, ids)
             await _run_lists(report, server, scenarios)
             await _phase_head_to_head(report, server, ids[0])
@@ -460,7 +461,7 @@ async def _run_lists(report: BenchReport, server: ServerProcess, scenarios: list
 
 
 async def _response_bytes(server: ServerProcess, scenario: Scenario) -> int:
-    async with grpc.aio.insecure_channel(server.target) as channel:
+    async with bench_channel(server.target) as channel:
         return len(await call_raw(channel, scenario.path, scenario.request))
 
 

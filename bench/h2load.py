@@ -26,7 +26,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-GRPC_HEADERS = ("content-type: application/grpc", "te: trailers")
+from bench.options import API_KEY
+
+GRPC_HEADERS = (
+    "content-type: application/grpc",
+    "te: trailers",
+    f"authorization: Bearer {API_KEY}",
+)
 
 
 class H2LoadError(RuntimeError):

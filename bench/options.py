@@ -6,6 +6,8 @@ server options the Vitrine server uses, so both read them from here.
 
 from __future__ import annotations
 
+import secrets
+
 # The options the Vitrine server is started with (vitrine_server.app.SERVER_OPTIONS;
 # `options_drift` below reports any difference, printed by every bench run).
 #   so_reuseport: N worker processes share one port (Python's GIL).
@@ -27,6 +29,16 @@ ECHO_METHOD = "Echo"
 SIZED_METHOD = "Sized"
 ECHO_PATH = f"/{ECHO_SERVICE}/{ECHO_METHOD}"
 SIZED_PATH = f"/{ECHO_SERVICE}/{SIZED_METHOD}"
+
+
+# Every Vitrine server the bench starts takes this as its bootstrap admin key
+# (servers.vitrine_env), and every call sends it, h2load's included: the
+# bench measures the service with access control and rate limiting on, as
+# deployed. The rate limit is set far above what the bench can send, so the
+# limiter runs on every call and never refuses one. The echo server gets the
+# same header and ignores it.
+API_KEY = f"vtr_bench_{secrets.token_urlsafe(24)}"
+RATE_LIMIT_PER_MINUTE = 1_000_000_000
 
 
 def options_drift() -> str | None:

@@ -70,6 +70,7 @@ from bench.servers import (
     vitrine_server,
     warn_if_busy,
 )
+from bench.servers import channel as bench_channel
 
 CHANGED = observation_pb2.OBSERVATION_OUTCOME_CHANGED
 UNCHANGED = observation_pb2.OBSERVATION_OUTCOME_UNCHANGED
@@ -559,9 +560,7 @@ async def open_channels(server: ServerProcess, count: int) -> tuple[list[grpc.ai
             await c.close()
         channels = [
             # A local subchannel pool: otherwise channels to one target share a connection.
-            grpc.aio.insecure_channel(
-                server.target, options=[("grpc.use_local_subchannel_pool", 1)]
-            )
+            bench_channel(server.target, options=[("grpc.use_local_subchannel_pool", 1)])
             for _ in range(count)
         ]
         for c in channels:

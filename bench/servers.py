@@ -19,9 +19,13 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from vitrine_client.auth import aio_interceptors
+
+from bench.options import API_KEY, RATE_LIMIT_PER_MINUTE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -256,11 +260,23 @@ def vitrine_env(
     env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, VITRINE_REDIS_PREFIX=redis_prefix)
     if env.get("VITRINE_METRICS_PORT", "").strip().lower() != "off":
         env.update(VITRINE_METRICS_PORT=str(free_port()), VITRINE_METRICS_HOST="127.0.0.1")
+    env.update(
+        VITRINE_BOOTSTRAP_ADMIN_KEY=API_KEY,
+        VITRINE_RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT_PER_MINUTE),
+        VITRINE_RATE_LIMIT_BURST=str(RATE_LIMIT_PER_MINUTE),
+    )
     if cache:
         env.pop("VITRINE_CACHE", None)
     else:
         env["VITRINE_CACHE"] = "off"
     return env
+
+
+def channel(target: str, options: list[tuple[str, Any]] | None = None) -> grpc.aio.Channel:
+    """A client channel to a bench server that sends the bench's API key."""
+    return grpc.aio.insecure_channel(
+        target, options=options, interceptors=aio_interceptors(API_KEY)
+    )
 
 
 def warn_if_busy() -> float:

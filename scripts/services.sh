@@ -292,6 +292,15 @@ ensure_database() {
     missing=$(pg_admin -v names="$list" <<<"SELECT string_agg(n, ' ') FROM unnest(string_to_array(:'names', ',')) AS n WHERE n NOT IN (SELECT name FROM pg_available_extensions)")
   fi
   [[ -z $missing ]] || die "PostgreSQL at $PG_HOST:$PG_PORT lacks the extensions: $missing (install postgresql-contrib)"
+
+  # AdminService.ListSlowQueries reads pg_stat_statements: create it wherever
+  # the server preloads it (ours does; a reused server may not, and is left as is).
+  if [[ $(pg_admin <<<"SHOW shared_preload_libraries") == *pg_stat_statements* ]]; then
+    PGPASSWORD=$PG_PASS PGCONNECT_TIMEOUT=5 psql -X -q -At -v ON_ERROR_STOP=1 \
+      -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" \
+      -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null \
+      || say "could not create pg_stat_statements in $PG_DB (ListSlowQueries will say so)"
+  fi
 }
 
 # --- commands --------------------------------------------------------------------

@@ -18,7 +18,7 @@ from vitrine_server.config import Settings
 from vitrine_server.db.migrate import Migrator
 from vitrine_server.demo.seed import seed_demo
 
-from tests.support import Env, admin_dsn, dsn_for
+from tests.support import ADMIN_KEY, Env, admin_dsn, dsn_for
 
 BASE_URL = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/vitrine")
 REDIS_URL = os.environ.get(
@@ -74,6 +74,12 @@ def server_settings(database_url: str, redis_prefix: str, **overrides: Any) -> S
         workers=1,
         log_format="text",
         shutdown_grace=1.0,
+        # Access control on, as in production; the limit is high enough never
+        # to refuse the suite's calls, so every call still runs the limiter.
+        auth_enabled=True,
+        bootstrap_admin_key=ADMIN_KEY,
+        rate_limit_per_minute=10_000_000,
+        rate_limit_burst=1_000_000,
         **overrides,
     )
 

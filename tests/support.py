@@ -13,12 +13,18 @@ from typing import Any
 import asyncpg
 import grpc
 from google.rpc import error_details_pb2, status_pb2
+from vitrine.admin.v1 import admin_service_pb2_grpc
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
 from vitrine.pricing.v1 import pricing_service_pb2_grpc
 from vitrine.search.v1 import search_service_pb2_grpc
+from vitrine_client.auth import aio_interceptors
 from vitrine_server.app import VitrineServer
 from vitrine_server.config import Settings
+
+# The test server's bootstrap admin key: every stub of `Env` sends it unless
+# a call sets its own key, so the whole suite runs through access control.
+ADMIN_KEY = "vtr_testadmin_" + uuid.uuid4().hex
 
 
 def admin_dsn(url: str) -> str:
@@ -38,18 +44,29 @@ def unique(prefix: str = "t") -> str:
 class Env:
     settings: Settings
     server: VitrineServer
+    # Sends the admin key with every call (ADMIN_KEY).
     channel: grpc.aio.Channel
     catalog: catalog_service_pb2_grpc.CatalogServiceStub
     pool: asyncpg.Pool
     pricing: pricing_service_pb2_grpc.PricingServiceStub
     search: search_service_pb2_grpc.SearchServiceStub
+    admin: admin_service_pb2_grpc.AdminServiceStub
+    # Sends no key: for calls that bring their own, or none.
+    bare_channel: grpc.aio.Channel
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.server.port}"
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def started(cls, settings: Settings) -> AsyncIterator[Env]:
-        server = VitrineServer(settings)
+    async def started(cls, settings: Settings, search: Any = None) -> AsyncIterator[Env]:
+        server = VitrineServer(settings, search_reindexer=search)
         port = await server.start()
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+        channel = grpc.aio.insecure_channel(
+            f"127.0.0.1:{port}", interceptors=aio_interceptors(settings.bootstrap_admin_key)
+        )
+        bare = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
         pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=4)
         try:
             yield cls(
@@ -60,9 +77,12 @@ class Env:
                 pool,
                 pricing_service_pb2_grpc.PricingServiceStub(channel),
                 search_service_pb2_grpc.SearchServiceStub(channel),
+                admin_service_pb2_grpc.AdminServiceStub(channel),
+                bare,
             )
         finally:
             await channel.close()
+            await bare.close()
             await pool.close()
             await server.stop(grace=1.0)
 
@@ -148,6 +168,7 @@ def details(err: grpc.aio.AioRpcError) -> dict[str, Any]:
                     error_details_pb2.BadRequest,
                     error_details_pb2.ResourceInfo,
                     error_details_pb2.RetryInfo,
+                    error_details_pb2.QuotaFailure,
                 ):
                     if any_.Is(cls.DESCRIPTOR):
                         msg = cls()

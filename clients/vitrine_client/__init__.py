@@ -5,10 +5,12 @@ typed stubs for each service.
     from vitrine_client import connect
     from vitrine.catalog.v1 import catalog_service_pb2 as catalog
 
-    with connect("127.0.0.1:50051") as vitrine:
+    with connect("127.0.0.1:50051", api_key=os.environ["VITRINE_API_KEY"]) as vitrine:
         product = vitrine.catalog.GetProduct(catalog.GetProductRequest(id=1)).product
 
-`aio_connect` is the same for asyncio code. Over TLS, and mutual TLS when the
+`aio_connect` is the same for asyncio code. With `api_key`, every call
+carries `authorization: Bearer <api_key>` (unless it sets a key itself).
+Over TLS, and mutual TLS when the
 server asks for a client certificate:
 
     creds = tls_credentials(ca="ca.pem", cert="client.pem", key="client.key")
@@ -24,7 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from vitrine.admin.v1 import admin_service_pb2_grpc
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
+from vitrine.pricing.v1 import pricing_service_pb2_grpc
+
+from vitrine_client.auth import ApiKeyInterceptor, aio_interceptors
 
 SERVICE_CONFIG: str = resources.files(__package__).joinpath("service_config.json").read_text()
 
@@ -46,6 +52,8 @@ class Vitrine:
 
     def __post_init__(self) -> None:
         self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(self.channel)
+        self.pricing = pricing_service_pb2_grpc.PricingServiceStub(self.channel)
+        self.admin = admin_service_pb2_grpc.AdminServiceStub(self.channel)
 
     def close(self) -> Any:
         return self.channel.close()
@@ -67,22 +75,35 @@ def connect(
     target: str,
     credentials: grpc.ChannelCredentials | None = None,
     options: list[tuple[str, Any]] | None = None,
+    api_key: str | None = None,
 ) -> Vitrine:
     """A blocking client; TLS when credentials are given."""
     if credentials is None:
-        return Vitrine(grpc.insecure_channel(target, options=_options(options)))
-    return Vitrine(grpc.secure_channel(target, credentials, options=_options(options)))
+        channel = grpc.insecure_channel(target, options=_options(options))
+    else:
+        channel = grpc.secure_channel(target, credentials, options=_options(options))
+    if api_key:
+        channel = grpc.intercept_channel(channel, ApiKeyInterceptor(api_key))
+    return Vitrine(channel)
 
 
 def aio_connect(
     target: str,
     credentials: grpc.ChannelCredentials | None = None,
     options: list[tuple[str, Any]] | None = None,
+    api_key: str | None = None,
 ) -> Vitrine:
     """An asyncio client; TLS when credentials are given."""
+    interceptors = aio_interceptors(api_key) if api_key else None
     if credentials is None:
-        return Vitrine(grpc.aio.insecure_channel(target, options=_options(options)))
-    return Vitrine(grpc.aio.secure_channel(target, credentials, options=_options(options)))
+        return Vitrine(
+            grpc.aio.insecure_channel(target, options=_options(options), interceptors=interceptors)
+        )
+    return Vitrine(
+        grpc.aio.secure_channel(
+            target, credentials, options=_options(options), interceptors=interceptors
+        )
+    )
 
 
 def tls_credentials(

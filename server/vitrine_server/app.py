@@ -22,17 +22,32 @@ import grpc
 import meilisearch
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from vitrine.admin.v1 import admin_service_pb2
 from vitrine.catalog.v1 import catalog_service_pb2
 from vitrine.pricing.v1 import pricing_service_pb2
 from vitrine.search.v1 import search_service_pb2
 
 from vitrine_server import tls
+from vitrine_server.access.apikeys import ApiKeyService
+from vitrine_server.access.authenticator import Authenticator
+from vitrine_server.access.hook import AccessControl
+from vitrine_server.access.ratelimit import RateLimiter
+from vitrine_server.admin.cache_admin import CacheAdmin
+from vitrine_server.admin.dbstats import DatabaseStats
+from vitrine_server.admin.explain import Explainer
+from vitrine_server.admin.handlers import AdminHandlers
+from vitrine_server.admin.maintenance import Maintenance
+from vitrine_server.admin.operations import Operations
+from vitrine_server.admin.search import SearchReindexer
+from vitrine_server.admin.status import StatusService
+from vitrine_server.background import Background
 from vitrine_server.cache import redis as redis_client
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.invalidations import InvalidationListener
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.pipeline import RedisPipeline
 from vitrine_server.cache.redis import REDIS_DOWN
+from vitrine_server.cache.stats import CacheStatsFlusher
 from vitrine_server.catalog.favorites import FavoriteService
 from vitrine_server.catalog.handlers import CatalogHandlers
 from vitrine_server.catalog.offers import OfferService
@@ -64,8 +79,13 @@ log = logging.getLogger("vitrine.server")
 CATALOG = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"]
 PRICING = pricing_service_pb2.DESCRIPTOR.services_by_name["PricingService"]
 SEARCH = search_service_pb2.DESCRIPTOR.services_by_name["SearchService"]
+ADMIN = admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"]
 # Services whose health follows PostgreSQL's reachability.
 DATA_SERVICES = (CATALOG.full_name, PRICING.full_name, SEARCH.full_name)
+# Every service registered with the call hooks (so with access control).
+SERVICES = (CATALOG, PRICING, SEARCH, ADMIN)
+# The bootstrap admin key `make run` starts with (README): never in production.
+DEV_ADMIN_KEY = "vtr_dev_local-development-only"
 
 SERVER_OPTIONS = [
     ("grpc.so_reuseport", 1),
@@ -77,8 +97,15 @@ HEALTH_PROBE_S = 2.0
 
 
 class VitrineServer:
-    def __init__(self, settings: Settings, *, serve_metrics: bool = True):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        serve_metrics: bool = True,
+        search_reindexer: SearchReindexer | None = None,
+    ):
         self.settings = settings
+        self._search_reindexer = search_reindexer
         self.port = 0
         # The bound /metrics port when this process serves it (0: it does not).
         self.metrics_port = 0
@@ -116,6 +143,21 @@ class VitrineServer:
             self.listener_redis, self.cache.channel, self.cache.local
         )
         self.listener.start()
+        keys = Keys(s.redis_prefix)
+        self.cache_stats = CacheStatsFlusher(self.cache.counters, self.redis, keys.cache_stats())
+        self.cache_stats.start()
+
+        self.authenticator = Authenticator(
+            self.db, ttl=s.auth_cache_ttl, bootstrap_key=s.bootstrap_admin_key
+        )
+        # Revoked keys are announced like cache invalidations.
+        self.revocations = InvalidationListener(
+            self.listener_redis, keys.revoked_keys(), self.authenticator
+        )
+        self.revocations.task_name = "key-revocations"
+        self.revocations.start()
+        self.limiter: RateLimiter | None = None
+        self._install_access_control()
 
         products = ProductService(self.db, self.cache)
         catalog = CatalogHandlers(
@@ -145,11 +187,27 @@ class VitrineServer:
         register_service(
             server, SEARCH, SearchHandlers(self.search, self.search.settings), self.hooks
         )
+        # AdminService reindexes and reports on search through its maintenance
+        # side (a test may put another in its place).
+        self.reindexer = self._search_reindexer or self.search_maintenance
+        self.operations = Operations(self.db)
+        admin = AdminHandlers(
+            status=StatusService(s, self.db, self.redis, self.reindexer, self.limiter, self._loops),
+            maintenance=Maintenance(self.db, s),
+            dbstats=DatabaseStats(self.db),
+            explainer=Explainer(self.db),
+            cache=CacheAdmin(self.cache, self.redis, self.cache_stats),
+            operations=self.operations,
+            keys=ApiKeyService(self.db, self.redis, keys, self.authenticator),
+            search=self.reindexer,
+        )
+        register_service(server, ADMIN, admin, self.hooks)
         if self.metrics is not None:
             self._instrument(self.metrics)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
         reflection.enable_server_reflection(
-            (*DATA_SERVICES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+            (*DATA_SERVICES, ADMIN.full_name, health.SERVICE_NAME, reflection.SERVICE_NAME),
+            server,
         )
         address = f"{s.host}:{s.port}"
         if credentials is None:
@@ -161,6 +219,8 @@ class VitrineServer:
         self.postgres_up = await self.db.ping()
         self.redis_up = await self._redis_ping()
         await self._set_health(self.postgres_up)
+        # Admin reports on the data layer: it serves whatever state that is in.
+        await self._health.set(ADMIN.full_name, health_pb2.HealthCheckResponse.SERVING)
         self._tasks.append(asyncio.create_task(self._watch_health(), name="health-probe"))
         self.partitions = PartitionMaintainer(
             self.db.pool, s.price_retention_months, s.price_retention_drop
@@ -184,7 +244,7 @@ class VitrineServer:
 
     def _instrument(self, metrics: ProcessMetrics) -> None:
         """What /metrics shows beside the RPCs: read at refresh, never per call."""
-        for service in (CATALOG, PRICING, SEARCH):
+        for service in SERVICES:
             metrics.rpc.declare(service)
         pool = self.db.pool
         metrics.gauge("vitrine_pg_pool_connections", "Open PostgreSQL connections.", pool.get_size)
@@ -254,6 +314,43 @@ class VitrineServer:
         service = SearchService(embedded, settings, external, timeout=s.meili_timeout)
         return service, SearchMaintenance(embedded, self.search_indexer)
 
+    def _install_access_control(self) -> None:
+        s = self.settings
+        if not s.auth_enabled:
+            log.warning(
+                "VITRINE_AUTH=off: EVERY CALL IS ALLOWED WITHOUT AN API KEY, and nothing is "
+                "rate limited. For local development only."
+            )
+            return
+        if s.bootstrap_admin_key == DEV_ADMIN_KEY:
+            log.warning(
+                "the bootstrap admin key is the well-known development key (make run): "
+                "anyone can be admin. Set VITRINE_BOOTSTRAP_ADMIN_KEY to a secret outside "
+                "local development."
+            )
+        elif not s.bootstrap_admin_key:
+            log.info("no VITRINE_BOOTSTRAP_ADMIN_KEY: only API keys stored in PostgreSQL work")
+        if s.rate_limit_per_minute > 0:
+            self.limiter = RateLimiter(
+                self.cache.pipe,
+                Keys(s.redis_prefix),
+                requests_per_minute=s.rate_limit_per_minute,
+                burst=s.rate_limit_burst,
+            )
+        self.hooks.append(AccessControl(self.authenticator, self.limiter))
+
+    def _loops(self) -> list[tuple[str, bool]]:
+        """The background loops of this process, and whether each still runs."""
+        loops: list[Background] = [
+            self.listener,
+            self.revocations,
+            self.cache_stats,
+            self.partitions,
+            self.alert_delivery,
+        ]
+        tasks = [(b.task_name, b.running) for b in loops]
+        return tasks + [(t.get_name(), not t.done()) for t in self._tasks]
+
     async def _set_health(self, postgres_up: bool) -> None:
         status = (
             health_pb2.HealthCheckResponse.SERVING
@@ -293,7 +390,10 @@ class VitrineServer:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.operations.close()
         await self.listener.close()
+        await self.revocations.close()
+        await self.cache_stats.close()
         await self.partitions.close()
         await self.alert_delivery.close()
         if self.search_indexer is not None:

@@ -15,6 +15,10 @@ class Background:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=self.task_name)
 
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()

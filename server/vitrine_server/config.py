@@ -73,6 +73,17 @@ class Settings:
     metrics_port: int | None = None
     metrics_host: str = "0.0.0.0"
 
+    # API keys required on every call (access/). "off" is for local development only.
+    auth_enabled: bool = True
+    # An admin token accepted without a database row: the way in for the first CreateApiKey.
+    bootstrap_admin_key: str = field(default="", repr=False)
+    # How long a verified key is trusted without asking PostgreSQL again; the
+    # bound on a revocation that Redis pub/sub failed to announce.
+    auth_cache_ttl: float = 10.0
+    # Per-key rate limit defaults (a key may set its own); 0 turns limits off.
+    rate_limit_per_minute: int = 1000
+    rate_limit_burst: int = 100
+
     def __post_init__(self) -> None:
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ConfigError(
@@ -128,4 +139,11 @@ class Settings:
             tls_client_ca=get("VITRINE_TLS_CLIENT_CA", ""),
             metrics_port=_metrics_port(get("VITRINE_METRICS_PORT", str(DEFAULT_METRICS_PORT))),
             metrics_host=get("VITRINE_METRICS_HOST", d.metrics_host),
+            auth_enabled=get("VITRINE_AUTH", "on").strip().lower() != "off",
+            bootstrap_admin_key=get("VITRINE_BOOTSTRAP_ADMIN_KEY", "").strip(),
+            auth_cache_ttl=float(get("VITRINE_AUTH_CACHE_TTL", str(d.auth_cache_ttl))),
+            rate_limit_per_minute=int(
+                get("VITRINE_RATE_LIMIT_PER_MINUTE", str(d.rate_limit_per_minute))
+            ),
+            rate_limit_burst=int(get("VITRINE_RATE_LIMIT_BURST", str(d.rate_limit_burst))),
         )

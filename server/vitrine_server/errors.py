@@ -80,6 +80,29 @@ class Unavailable(VitrineError):
     code = grpc.StatusCode.UNAVAILABLE
 
 
+class Unauthenticated(VitrineError):
+    """No API key, or one that is unknown, malformed, expired or revoked."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
+class PermissionDenied(VitrineError):
+    """A valid API key without the scope the method needs."""
+
+    code = grpc.StatusCode.PERMISSION_DENIED
+
+
+class ResourceExhausted(VitrineError):
+    """A rate limit: retry after `retry_after` seconds (RetryInfo, QuotaFailure)."""
+
+    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+
+    def __init__(self, message: str, *, reason: str, retry_after: float, subject: str):
+        super().__init__(message, reason=reason)
+        self.retry_after = retry_after
+        self.subject = subject
+
+
 class DeadlineExceeded(VitrineError):
     code = grpc.StatusCode.DEADLINE_EXCEEDED
 

@@ -20,6 +20,7 @@ def test_service_config_retries_unavailable_only():
 async def test_aio_client_calls_the_server(env, catalog):
     category = await make_category(catalog)
     product = await make_product(catalog, category.id, name="Pelo cliente")
-    async with aio_connect(f"127.0.0.1:{env.server.port}") as vitrine:
+    key = env.settings.bootstrap_admin_key
+    async with aio_connect(f"127.0.0.1:{env.server.port}", api_key=key) as vitrine:
         got = await vitrine.catalog.GetProduct(api.GetProductRequest(id=product.id))
         assert got.product.name == "Pelo cliente"

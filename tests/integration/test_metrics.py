@@ -13,13 +13,14 @@ import pytest
 import pytest_asyncio
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
+from vitrine_client.auth import aio_interceptors
 from vitrine_server.app import VitrineServer
 from vitrine_server.config import ConfigError, Settings
 from vitrine_server.metrics.endpoint import MetricsEndpoint
 from vitrine_server.metrics.process import ProcessMetrics
 
 from tests.prom import Samples, scrape, value
-from tests.support import make_store
+from tests.support import ADMIN_KEY, make_store
 
 CATALOG = "vitrine.catalog.v1.CatalogService"
 
@@ -40,7 +41,9 @@ async def served(env) -> AsyncIterator[Served]:
     server = VitrineServer(settings)
     port = await server.start()
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        async with grpc.aio.insecure_channel(
+            f"127.0.0.1:{port}", interceptors=aio_interceptors(ADMIN_KEY)
+        ) as channel:
             yield Served(server, catalog_service_pb2_grpc.CatalogServiceStub(channel))
     finally:
         await server.stop(grace=0.5)

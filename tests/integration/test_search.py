@@ -357,16 +357,19 @@ async def test_bad_suggest_requests(env: Env, fields: dict[str, Any], violated: 
         (dict(synonym_groups=[dict(terms=["tv", "TV"])]), {"settings.synonym_groups[0].terms"}),
         (dict(stop_words=["de da"]), {"settings.stop_words[0]"}),
         (dict(stop_words=["!!"]), {"settings.stop_words[0]"}),
+        (None, {"settings"}),
     ],
 )
 async def test_bad_settings_change_nothing(
-    env: Env, settings: dict[str, Any], violated: set[str]
+    env: Env, settings: dict[str, Any] | None, violated: set[str]
 ) -> None:
     before = await env.search.GetSearchSettings(api.GetSearchSettingsRequest())
-    err = await expect_error(
-        env.search.UpdateSearchSettings(api.UpdateSearchSettingsRequest(settings=settings)),
-        INVALID,
+    request = (
+        api.UpdateSearchSettingsRequest()
+        if settings is None
+        else api.UpdateSearchSettingsRequest(settings=settings)
     )
+    err = await expect_error(env.search.UpdateSearchSettings(request), INVALID)
     assert violated_fields(err) == violated
     assert await env.search.GetSearchSettings(api.GetSearchSettingsRequest()) == before
 

@@ -18,6 +18,7 @@ from vitrine_server.app import VitrineServer
 from vitrine_server.config import ConfigError, Settings
 
 from tests.pki import Pki, make_pki
+from tests.support import ADMIN_KEY
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,9 @@ async def mtls_target(env, pki: Pki) -> AsyncIterator[str]:
 
 async def _list_stores(channel: grpc.aio.Channel) -> api.ListStoresResponse:
     stub = catalog_service_pb2_grpc.CatalogServiceStub(channel)
-    return await stub.ListStores(api.ListStoresRequest(page_size=1), timeout=5)
+    return await stub.ListStores(
+        api.ListStoresRequest(page_size=1), timeout=5, metadata=(("x-api-key", ADMIN_KEY),)
+    )
 
 
 async def _refused(channel: grpc.aio.Channel) -> None:
@@ -77,7 +80,9 @@ async def test_tls_serves_a_client_that_trusts_its_ca(tls_target: str, pki: Pki)
     async with grpc.aio.secure_channel(tls_target, creds) as channel:
         await _list_stores(channel)
     # The thin client, from the PEM paths.
-    async with aio_connect(tls_target, tls_credentials(ca=pki.ca.cert)) as vitrine:
+    async with aio_connect(
+        tls_target, tls_credentials(ca=pki.ca.cert), api_key=ADMIN_KEY
+    ) as vitrine:
         await vitrine.catalog.ListStores(api.ListStoresRequest(page_size=1), timeout=5)
 
 
@@ -97,7 +102,7 @@ async def test_mtls_accepts_a_client_certificate_signed_by_the_client_ca(
     mtls_target: str, pki: Pki
 ) -> None:
     creds = tls_credentials(ca=pki.ca.cert, cert=pki.client.cert, key=pki.client.key)
-    async with aio_connect(mtls_target, creds) as vitrine:
+    async with aio_connect(mtls_target, creds, api_key=ADMIN_KEY) as vitrine:
         await vitrine.catalog.ListStores(api.ListStoresRequest(page_size=1), timeout=5)
 
 

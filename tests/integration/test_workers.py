@@ -51,6 +51,7 @@ async def test_two_workers_serve_one_port_and_stop_on_sigterm(env):
         "VITRINE_REDIS_PREFIX": env.settings.redis_prefix,
         "VITRINE_LOG_FORMAT": "json",
         "VITRINE_METRICS_PORT": "off",
+        "VITRINE_BOOTSTRAP_ADMIN_KEY": env.settings.bootstrap_admin_key,
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -68,7 +69,8 @@ async def test_two_workers_serve_one_port_and_stop_on_sigterm(env):
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        async with aio_connect(f"127.0.0.1:{port}") as vitrine:
+        key = env.settings.bootstrap_admin_key
+        async with aio_connect(f"127.0.0.1:{port}", api_key=key) as vitrine:
             for _ in range(300):  # spawn + imports: slow on a busy machine
                 try:
                     await vitrine.catalog.ListStores(api.ListStoresRequest(page_size=1), timeout=1)
@@ -77,7 +79,11 @@ async def test_two_workers_serve_one_port_and_stop_on_sigterm(env):
                     await asyncio.sleep(0.1)
             # Separate connections land on both workers; every call succeeds.
             channels = [
-                aio_connect(f"127.0.0.1:{port}", options=[("grpc.use_local_subchannel_pool", 1)])
+                aio_connect(
+                    f"127.0.0.1:{port}",
+                    options=[("grpc.use_local_subchannel_pool", 1)],
+                    api_key=key,
+                )
                 for _ in range(6)
             ]
             for c in channels:
@@ -106,6 +112,7 @@ async def test_two_workers_over_tls_with_metrics_from_the_supervisor(env, tmp_pa
         "VITRINE_TLS_CLIENT_CA": str(pki.ca.cert),
         "VITRINE_METRICS_PORT": str(metrics_port),
         "VITRINE_METRICS_HOST": "127.0.0.1",
+        "VITRINE_BOOTSTRAP_ADMIN_KEY": env.settings.bootstrap_admin_key,
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -117,7 +124,9 @@ async def test_two_workers_over_tls_with_metrics_from_the_supervisor(env, tmp_pa
     creds = tls_credentials(ca=pki.ca.cert, cert=pki.client.cert, key=pki.client.key)
     calls = 0
     try:
-        async with aio_connect(f"127.0.0.1:{port}", creds) as vitrine:
+        async with aio_connect(
+            f"127.0.0.1:{port}", creds, api_key=env.settings.bootstrap_admin_key
+        ) as vitrine:
             for _ in range(300):  # spawn + imports: slow on a busy machine
                 try:
                     await vitrine.catalog.ListStores(api.ListStoresRequest(page_size=1), timeout=1)
@@ -128,7 +137,10 @@ async def test_two_workers_over_tls_with_metrics_from_the_supervisor(env, tmp_pa
         # Separate connections land on both workers.
         for _ in range(8):
             c = aio_connect(
-                f"127.0.0.1:{port}", creds, options=[("grpc.use_local_subchannel_pool", 1)]
+                f"127.0.0.1:{port}",
+                creds,
+                options=[("grpc.use_local_subchannel_pool", 1)],
+                api_key=env.settings.bootstrap_admin_key,
             )
             await c.catalog.ListStores(api.ListStoresRequest(page_size=1), timeout=5)
             calls += 1

@@ -49,6 +49,7 @@ from vitrine_server.cache.keys import LEASE_MS, Keys
 from vitrine_server.cache.local import LocalTier
 from vitrine_server.cache.pipeline import RedisPipeline
 from vitrine_server.cache.redis import REDIS_DOWN
+from vitrine_server.cache.stats import CacheCounters
 from vitrine_server.db.database import Database
 
 log = logging.getLogger("vitrine.cache")
@@ -154,6 +155,10 @@ class CacheAside:
         # Locally known to be unusable (Redis failed, or a generation mismatch).
         self.trusted = False
         self.stats = {"hits": 0, "misses": 0, "bypassed": 0, "owed": 0}
+        # The same per cache ("product", "category", ...: a key's entity), for
+        # AdminService.GetCacheStats and metrics (cache/stats.py).
+        self.counters = CacheCounters()
+        self._entity_at = len(keys.prefix) + 1
         self.local = LocalTier()
         self.channel = keys.invalidations()
         self._fill_script = redis.register_script(_FILL)
@@ -252,6 +257,8 @@ class CacheAside:
             return await self._fetch_shared(keys, load, ttl_ms)
         found = [self.local.get(key, max_age) for key in keys]
         missing = [i for i, entry in enumerate(found) if entry is None]
+        if keys:
+            self.counters.add("local", len(keys) - len(missing), len(missing))
         if missing:
 
             async def load_missing(indices: list[int]) -> list[bytes]:
@@ -278,6 +285,7 @@ class CacheAside:
     ) -> list[bytes]:
         if not (self.enabled and self.trusted):
             self.stats["bypassed"] += len(keys)
+            self._count(keys, bypassed=len(keys))
             return await load(list(range(len(keys))))
         # Each key once: a repeated key would otherwise wait on its own lease.
         first: dict[str, int] = {}
@@ -288,6 +296,7 @@ class CacheAside:
             token, found = await self._read(unique)
         except _Untrusted:
             self.stats["bypassed"] += len(keys)
+            self._count(keys, bypassed=len(keys))
             return await load(list(range(len(keys))))
         entries: dict[str, bytes] = {}
         leased: list[str] = []
@@ -301,6 +310,7 @@ class CacheAside:
                 entries[key] = cast(bytes, value)
         self.stats["hits"] += len(entries)
         self.stats["misses"] += len(leased) + len(busy)
+        self._count(keys, hits=len(entries), misses=len(leased) + len(busy))
         if leased:
             loaded = await load([first[k] for k in leased])
             entries.update(zip(leased, loaded, strict=True))
@@ -309,6 +319,14 @@ class CacheAside:
             waited = await self._await_fills(busy, load, [first[k] for k in busy])
             entries.update(zip(busy, waited, strict=True))
         return [entries[key] for key in keys]
+
+    def _count(
+        self, keys: Sequence[str], hits: int = 0, misses: int = 0, bypassed: int = 0
+    ) -> None:
+        # One fetch reads one kind of entity: name it after its first key.
+        if keys:
+            cache = keys[0][self._entity_at :].split(":", 1)[0]
+            self.counters.add(cache, hits, misses, bypassed)
 
     async def _read(self, keys: list[str]) -> tuple[str, list[object]]:
         """One read script for `keys`: (lease token, entry / LEASED / BUSY per key)."""

@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Protocol
 
 import redis.asyncio as aioredis
 
 from vitrine_server.background import Background
-from vitrine_server.cache.local import LocalTier
 from vitrine_server.cache.redis import REDIS_DOWN
 
 log = logging.getLogger("vitrine.cache")
@@ -25,10 +25,19 @@ log = logging.getLogger("vitrine.cache")
 RETRY_S = 0.5
 
 
+class Forgetful(Protocol):
+    """What listens: the in-process tier (cache/local.py), or the API key
+    cache (access/authenticator.py) on the channel of revoked keys."""
+
+    def discard(self, keys: list[str]) -> None: ...
+
+    def clear(self) -> None: ...
+
+
 class InvalidationListener(Background):
     task_name = "cache-invalidations"
 
-    def __init__(self, redis: aioredis.Redis, channel: str, tier: LocalTier):
+    def __init__(self, redis: aioredis.Redis, channel: str, tier: Forgetful):
         self.redis = redis
         self.channel = channel
         self.tier = tier

@@ -55,3 +55,15 @@ class Keys:
 
     def cache_generation(self) -> str:
         return f"{self.prefix}:cache:generation"
+
+    def cache_stats(self) -> str:
+        """A hash of hit/miss counters per cache, summed over every process."""
+        return f"{self.prefix}:cache:stats"
+
+    def rate_limit(self, key_id: str) -> str:
+        """An API key's GCRA state: its theoretical arrival time."""
+        return f"{self.prefix}:ratelimit:{key_id}"
+
+    def revoked_keys(self) -> str:
+        """The pub/sub channel of revoked API key ids (for in-process key caches)."""
+        return f"{self.prefix}:auth:revoked"

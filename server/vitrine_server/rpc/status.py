@@ -1,13 +1,14 @@
 """Domain errors -> google.rpc.Status with typed details.
 
-The details (ErrorInfo, BadRequest, ResourceInfo, RetryInfo) are standard
-google.rpc types; importing error_details_pb2 registers them in the default
-descriptor pool, so server reflection can resolve them and grpcurl prints them.
+The details (ErrorInfo, BadRequest, ResourceInfo, RetryInfo, QuotaFailure)
+are standard google.rpc types; importing error_details_pb2 registers them in
+the default descriptor pool, so server reflection can resolve them and
+grpcurl prints them.
 """
 
 from __future__ import annotations
 
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -49,6 +50,21 @@ def to_status(err: errors.VitrineError):  # type: ignore[no-untyped-def]
                     resource_type=err.resource_type,
                     resource_name=err.resource_name,
                     description=err.message,
+                )
+            )
+        )
+    elif isinstance(err, errors.ResourceExhausted):
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(max(1_000_000, int(err.retry_after * 1e9)))
+        details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
+        details.append(
+            _pack(
+                error_details_pb2.QuotaFailure(
+                    violations=[
+                        error_details_pb2.QuotaFailure.Violation(
+                            subject=err.subject, description=err.message
+                        )
+                    ]
                 )
             )
         )

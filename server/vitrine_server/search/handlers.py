@@ -82,6 +82,9 @@ class SearchHandlers:
         self, request: api.UpdateSearchSettingsRequest, context: Context
     ) -> api.UpdateSearchSettingsResponse:
         v = Violations()
+        if not request.HasField("settings"):
+            # Replacing with nothing must be asked for explicitly ("settings": {}).
+            v.add("settings", "is required")
         settings = normalize(
             (g.terms for g in request.settings.synonym_groups),
             request.settings.stop_words,

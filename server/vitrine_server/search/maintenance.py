@@ -6,22 +6,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
+from vitrine_server.admin.search import SearchHealth
 from vitrine_server.search.meili.indexer import MeiliIndexer
 from vitrine_server.search.postgres import PostgresSearch
 
 Progress = Callable[[int, int], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class BackendHealth:
-    backend: str
-    reachable: bool
-    latency_ms: float
-    version: str
-    # Changes waiting in the outbox for the external index (0 for the embedded one).
-    pending_changes: int = 0
 
 
 class SearchMaintenance:
@@ -49,21 +39,27 @@ class SearchMaintenance:
             count = await self.indexer.reindex(meili_progress)
         return count
 
-    async def health(self) -> BackendHealth:
+    async def health(self) -> SearchHealth:
         started = time.perf_counter()
         if self.indexer is None:
             reachable = await self.embedded.healthy()
             version = await self.embedded.version() if reachable else ""
-            return BackendHealth("postgres", reachable, _ms(started), version)
+            return SearchHealth("postgres", reachable, _elapsed(started), version)
         client = self.indexer.client
         try:
             about = await asyncio.wait_for(asyncio.to_thread(client.get_version), 2.0)
-            latency = _ms(started)
+            latency = _elapsed(started)
             pending = await self.indexer.pending()
-            return BackendHealth("meilisearch", True, latency, about.get("pkgVersion", ""), pending)
-        except Exception:  # unreachable is the answer, not an error
-            return BackendHealth("meilisearch", False, _ms(started), "")
+            return SearchHealth(
+                "meilisearch",
+                True,
+                latency,
+                about.get("pkgVersion", ""),
+                f"{pending} changes waiting in the outbox",
+            )
+        except Exception as err:  # unreachable is the answer, not an error
+            return SearchHealth("meilisearch", False, _elapsed(started), "", type(err).__name__)
 
 
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
+def _elapsed(started: float) -> float:
+    return time.perf_counter() - started

@@ -7,6 +7,7 @@ from vitrine.catalog.v1 import category_pb2 as _category_pb2
 from vitrine.catalog.v1 import offer_pb2 as _offer_pb2
 from vitrine.catalog.v1 import product_pb2 as _product_pb2
 from vitrine.catalog.v1 import store_pb2 as _store_pb2
+from vitrine.type.v1 import access_pb2 as _access_pb2
 from vitrine.type.v1 import money_pb2 as _money_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper

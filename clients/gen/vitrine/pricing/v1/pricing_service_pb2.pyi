@@ -6,6 +6,7 @@ from vitrine.catalog.v1 import product_pb2 as _product_pb2
 from vitrine.pricing.v1 import alert_pb2 as _alert_pb2
 from vitrine.pricing.v1 import history_pb2 as _history_pb2
 from vitrine.pricing.v1 import observation_pb2 as _observation_pb2
+from vitrine.type.v1 import access_pb2 as _access_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor

@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
+from vitrine.type.v1 import access_pb2 as vitrine_dot_type_dot_v1_dot_access__pb2
 from vitrine.type.v1 import money_pb2 as vitrine_dot_type_dot_v1_dot_money__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&vitrine/search/v1/search_service.proto\x12\x11vitrine.search.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bvitrine/type/v1/money.proto\"\xa4\x01\n\x0cSearchFilter\x12\x14\n\x0c\x63\x61tegory_ids\x18\x01 \x03(\x03\x12\x0e\n\x06\x62rands\x18\x02 \x03(\t\x12\x11\n\tstore_ids\x18\x03 \x03(\x03\x12\x17\n\x0fmin_price_minor\x18\x04 \x01(\x03\x12\x17\n\x0fmax_price_minor\x18\x05 \x01(\x03\x12\x12\n\nmin_rating\x18\x06 \x01(\x01\x12\x15\n\rin_stock_only\x18\x07 \x01(\x08\"\xc6\x01\n\x0c\x46\x61\x63\x65tRequest\x12\x34\n\x05\x66ield\x18\x01 \x01(\x0e\x32%.vitrine.search.v1.FacetRequest.Field\x12\x19\n\x11price_edges_minor\x18\x02 \x03(\x03\"e\n\x05\x46ield\x12\x15\n\x11\x46IELD_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x46IELD_BRAND\x10\x01\x12\x12\n\x0e\x46IELD_CATEGORY\x10\x02\x12\x0f\n\x0b\x46IELD_STORE\x10\x03\x12\x0f\n\x0b\x46IELD_PRICE\x10\x04\"I\n\x10HighlightOptions\x12\x0f\n\x07pre_tag\x18\x01 \x01(\t\x12\x10\n\x08post_tag\x18\x02 \x01(\t\x12\x12\n\ncrop_words\x18\x03 \x01(\x05\"\x8e\x02\n\x15SearchProductsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12/\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x1f.vitrine.search.v1.SearchFilter\x12/\n\x06\x66\x61\x63\x65ts\x18\x03 \x03(\x0b\x32\x1f.vitrine.search.v1.FacetRequest\x12+\n\x04sort\x18\x04 \x01(\x0e\x32\x1d.vitrine.search.v1.SearchSort\x12\x0c\n\x04page\x18\x05 \x01(\x05\x12\x11\n\tpage_size\x18\x06 \x01(\x05\x12\x36\n\thighlight\x18\x07 \x01(\x0b\x32#.vitrine.search.v1.HighlightOptions\"\x80\x02\n\x0eProductSummary\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04slug\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\r\n\x05\x62rand\x18\x04 \x01(\t\x12\x13\n\x0b\x63\x61tegory_id\x18\x05 \x01(\x03\x12\x11\n\timage_url\x18\x06 \x01(\t\x12\x0e\n\x06rating\x18\x07 \x01(\x01\x12\x14\n\x0creview_count\x18\x08 \x01(\x05\x12*\n\nbest_price\x18\t \x01(\x0b\x32\x16.vitrine.type.v1.Money\x12\x15\n\rbest_store_id\x18\n \x01(\x03\x12\x10\n\x08in_stock\x18\x0b \x01(\x08\x12\x14\n\x0c\x64iscount_bps\x18\x0c \x01(\x05\"\x91\x01\n\tSearchHit\x12\x32\n\x07product\x18\x01 \x01(\x0b\x32!.vitrine.search.v1.ProductSummary\x12\x18\n\x10name_highlighted\x18\x02 \x01(\t\x12\x19\n\x11\x62rand_highlighted\x18\x03 \x01(\t\x12\x1b\n\x13\x64\x65scription_snippet\x18\x04 \x01(\t\"9\n\nFacetValue\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"x\n\x11\x46\x61\x63\x65tDistribution\x12\x34\n\x05\x66ield\x18\x01 \x01(\x0e\x32%.vitrine.search.v1.FacetRequest.Field\x12-\n\x06values\x18\x02 \x03(\x0b\x32\x1d.vitrine.search.v1.FacetValue\"\x9f\x02\n\x16SearchProductsResponse\x12*\n\x04hits\x18\x01 \x03(\x0b\x32\x1c.vitrine.search.v1.SearchHit\x12\x34\n\x06\x66\x61\x63\x65ts\x18\x02 \x03(\x0b\x32$.vitrine.search.v1.FacetDistribution\x12\x1c\n\x14\x65stimated_total_hits\x18\x03 \x01(\x03\x12\x32\n\x0fprocessing_time\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x17\n\x0f\x63orrected_query\x18\x05 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x06 \x01(\t\x12\x10\n\x08\x64\x65graded\x18\x07 \x01(\x08\x12\x15\n\rpartial_match\x18\x08 \x01(\x08\"\x85\x01\n\x16SuggestProductsRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x14\n\x0c\x63\x61tegory_ids\x18\x03 \x03(\x03\x12\x36\n\thighlight\x18\x04 \x01(\x0b\x32#.vitrine.search.v1.HighlightOptions\"C\n\nSuggestion\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bhighlighted\x18\x02 \x01(\t\x12\x12\n\nproduct_id\x18\x03 \x01(\x03\"p\n\x17SuggestProductsResponse\x12\x32\n\x0bsuggestions\x18\x01 \x03(\x0b\x32\x1d.vitrine.search.v1.Suggestion\x12\x0f\n\x07\x62\x61\x63kend\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65graded\x18\x03 \x01(\x08\"]\n\x0eSearchSettings\x12\x37\n\x0esynonym_groups\x18\x01 \x03(\x0b\x32\x1f.vitrine.search.v1.SynonymGroup\x12\x12\n\nstop_words\x18\x02 \x03(\t\"\x1d\n\x0cSynonymGroup\x12\r\n\x05terms\x18\x01 \x03(\t\"\x1a\n\x18GetSearchSettingsRequest\"P\n\x19GetSearchSettingsResponse\x12\x33\n\x08settings\x18\x01 \x01(\x0b\x32!.vitrine.search.v1.SearchSettings\"R\n\x1bUpdateSearchSettingsRequest\x12\x33\n\x08settings\x18\x01 \x01(\x0b\x32!.vitrine.search.v1.SearchSettings\"S\n\x1cUpdateSearchSettingsResponse\x12\x33\n\x08settings\x18\x01 \x01(\x0b\x32!.vitrine.search.v1.SearchSettings*\xc5\x01\n\nSearchSort\x12\x1b\n\x17SEARCH_SORT_UNSPECIFIED\x10\x00\x12\x19\n\x15SEARCH_SORT_RELEVANCE\x10\x01\x12\x19\n\x15SEARCH_SORT_PRICE_ASC\x10\x02\x12\x1a\n\x16SEARCH_SORT_PRICE_DESC\x10\x03\x12\x16\n\x12SEARCH_SORT_RATING\x10\x04\x12\x16\n\x12SEARCH_SORT_NEWEST\x10\x05\x12\x18\n\x14SEARCH_SORT_DISCOUNT\x10\x06\x32\xc9\x03\n\rSearchService\x12\x65\n\x0eSearchProducts\x12(.vitrine.search.v1.SearchProductsRequest\x1a).vitrine.search.v1.SearchProductsResponse\x12h\n\x0fSuggestProducts\x12).vitrine.search.v1.SuggestProductsRequest\x1a*.vitrine.search.v1.SuggestProductsResponse\x12n\n\x11GetSearchSettings\x12+.vitrine.search.v1.GetSearchSettingsRequest\x1a,.vitrine.search.v1.GetSearchSettingsResponse\x12w\n\x14UpdateSearchSettings\x12..vitrine.search.v1.UpdateSearchSettingsRequest\x1a/.vitrine.search.v1.UpdateSearchSettingsResponseB>Z<github.com/vitrine/vitrine/gen/go/vitrine/search/v1;searchv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&vitrine/search/v1/search_service.proto\x12\x11vitrine.search.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cvitrine/type/v1/access.proto\x1a\x1bvitrine/type/v1/money.proto\"\xa4\x01\n\x0cSearchFilter\x12\x14\n\x0c\x63\x61tegory_ids\x18\x01 \x03(\x03\x12\x0e\n\x06\x62rands\x18\x02 \x03(\t\x12\x11\n\tstore_ids\x18\x03 \x03(\x03\x12\x17\n\x0fmin_price_minor\x18\x04 \x01(\x03\x12\x17\n\x0fmax_price_minor\x18\x05 \x01(\x03\x12\x12\n\nmin_rating\x18\x06 \x01(\x01\x12\x15\n\rin_stock_only\x18\x07 \x01(\x08\"\xc6\x01\n\x0c\x46\x61\x63\x65tRequest\x12\x34\n\x05\x66ield\x18\x01 \x01(\x0e\x32%.vitrine.search.v1.FacetRequest.Field\x12\x19\n\x11price_edges_minor\x18\x02 \x03(\x03\"e\n\x05\x46ield\x12\x15\n\x11\x46IELD_UNSPECIFIED\x10\x00\x12\x0f\n\x0b\x46IELD_BRAND\x10\x01\x12\x12\n\x0e\x46IELD_CATEGORY\x10\x02\x12\x0f\n\x0b\x46IELD_STORE\x10\x03\x12\x0f\n\x0b\x46IELD_PRICE\x10\x04\"I\n\x10HighlightOptions\x12\x0f\n\x07pre_tag\x18\x01 \x01(\t\x12\x10\n\x08post_tag\x18\x02 \x01(\t\x12\x12\n\ncrop_words\x18\x03 \x01(\x05\"\x8e\x02\n\x15SearchProductsRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12/\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x1f.vitrine.search.v1.SearchFilter\x12/\n\x06\x66\x61\x63\x65ts\x18\x03 \x03(\x0b\x32\x1f.vitrine.search.v1.FacetRequest\x12+\n\x04sort\x18\x04 \x01(\x0e\x32\x1d.vitrine.search.v1.SearchSort\x12\x0c\n\x04page\x18\x05 \x01(\x05\x12\x11\n\tpage_size\x18\x06 \x01(\x05\x12\x36\n\thighlight\x18\x07 \x01(\x0b\x32#.vitrine.search.v1.HighlightOptions\"\x80\x02\n\x0eProductSummary\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04slug\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\r\n\x05\x62rand\x18\x04 \x01(\t\x12\x13\n\x0b\x63\x61tegory_id\x18\x05 \x01(\x03\x12\x11\n\timage_url\x18\x06 \x01(\t\x12\x0e\n\x06rating\x18\x07 \x01(\x01\x12\x14\n\x0creview_count\x18\x08 \x01(\x05\x12*\n\nbest_price\x18\t \x01(\x0b\x32\x16.vitrine.type.v1.Money\x12\x15\n\rbest_store_id\x18\n \x01(\x03\x12\x10\n\x08in_stock\x18\x0b \x01(\x08\x12\x14\n\x0c\x64iscount_bps\x18\x0c \x01(\x05\"\x91\x01\n\tSearchHit\x12\x32\n\x07product\x18\x01 \x01(\x0b\x32!.vitrine.search.v1.ProductSummary\x12\x18\n\x10name_highlighted\x18\x02 \x01(\t\x12\x19\n\x11\x62rand_highlighted\x18\x03 \x01(\t\x12\x1b\n\x13\x64\x65scription_snippet\x18\x04 \x01(\t\"9\n\nFacetValue\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"x\n\x11\x46\x61\x63\x65tDistribution\x12\x34\n\x05\x66ield\x18\x01 \x01(\x0e\x32%.vitrine.search.v1.FacetRequest.Field\x12-\n\x06values\x18\x02 \x03(\x0b\x32\x1d.vitrine.search.v1.FacetValue\"\x9f\x02\n\x16SearchProductsResponse\x12*\n\x04hits\x18\x01 \x03(\x0b\x32\x1c.vitrine.search.v1.SearchHit\x12\x34\n\x06\x66\x61\x63\x65ts\x18\x02 \x03(\x0b\x32$.vitrine.search.v1.FacetDistribution\x12\x1c\n\x14\x65stimated_total_hits\x18\x03 \x01(\x03\x12\x32\n\x0fprocessing_time\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x17\n\x0f\x63orrected_query\x18\x05 \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\x06 \x01(\t\x12\x10\n\x08\x64\x65graded\x18\x07 \x01(\x08\x12\x15\n\rpartial_match\x18\x08 \x01(\x08\"\x85\x01\n\x16SuggestProductsRequest\x12\x0e\n\x06prefix\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12\x14\n\x0c\x63\x61tegory_ids\x18\x03 \x03(\x03\x12\x36\n\thighlight\x18\x04 \x01(\x0b\x32#.vitrine.search.v1.HighlightOptions\"C\n\nSuggestion\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bhighlighted\x18\x02 \x01(\t\x12\x12\n\nproduct_id\x18\x03 \x01(\x03\"p\n\x17SuggestProductsResponse\x12\x32\n\x0bsuggestions\x18\x01 \x03(\x0b\x32\x1d.vitrine.search.v1.Suggestion\x12\x0f\n\x07\x62\x61\x63kend\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65graded\x18\x03 \x01(\x08\"]\n\x0eSearchSettings\x12\x37\n\x0esynonym_groups\x18\x01 \x03(\x0b\x32\x1f.vitrine.search.v1.SynonymGroup\x12\x12\n\nstop_words\x18\x02 \x03(\t\"\x1d\n\x0cSynonymGroup\x12\r\n\x05terms\x18\x01 \x03(\t\"\x1a\n\x18GetSearchSettingsRequest\"P\n\x19GetSearchSettingsResponse\x12\x33\n\x08settings\x18\x01 \x01(\x0b\x32!.vitrine.search.v1.SearchSettings\"R\n\x1bUpdateSearchSettingsRequest\x12\x33\n\x08settings\x18\x01 \x01(\x0b\x32!.vitrine.search.v1.SearchSettings\"S\n\x1cUpdateSearchSettingsResponse\x12\x33\n\x08settings\x18\x01 \x01(\x0b\x32!.vitrine.search.v1.SearchSettings*\xc5\x01\n\nSearchSort\x12\x1b\n\x17SEARCH_SORT_UNSPECIFIED\x10\x00\x12\x19\n\x15SEARCH_SORT_RELEVANCE\x10\x01\x12\x19\n\x15SEARCH_SORT_PRICE_ASC\x10\x02\x12\x1a\n\x16SEARCH_SORT_PRICE_DESC\x10\x03\x12\x16\n\x12SEARCH_SORT_RATING\x10\x04\x12\x16\n\x12SEARCH_SORT_NEWEST\x10\x05\x12\x18\n\x14SEARCH_SORT_DISCOUNT\x10\x06\x32\xe1\x03\n\rSearchService\x12k\n\x0eSearchProducts\x12(.vitrine.search.v1.SearchProductsRequest\x1a).vitrine.search.v1.SearchProductsResponse\"\x04\xe8\xe0\x18\x01\x12n\n\x0fSuggestProducts\x12).vitrine.search.v1.SuggestProductsRequest\x1a*.vitrine.search.v1.SuggestProductsResponse\"\x04\xe8\xe0\x18\x01\x12t\n\x11GetSearchSettings\x12+.vitrine.search.v1.GetSearchSettingsRequest\x1a,.vitrine.search.v1.GetSearchSettingsResponse\"\x04\xe8\xe0\x18\x01\x12}\n\x14UpdateSearchSettings\x12..vitrine.search.v1.UpdateSearchSettingsRequest\x1a/.vitrine.search.v1.UpdateSearchSettingsResponse\"\x04\xe8\xe0\x18\x04\x42>Z<github.com/vitrine/vitrine/gen/go/vitrine/search/v1;searchv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,46 +35,54 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vitrine.search.v1.search_se
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z<github.com/vitrine/vitrine/gen/go/vitrine/search/v1;searchv1'
-  _globals['_SEARCHSORT']._serialized_start=2441
-  _globals['_SEARCHSORT']._serialized_end=2638
-  _globals['_SEARCHFILTER']._serialized_start=123
-  _globals['_SEARCHFILTER']._serialized_end=287
-  _globals['_FACETREQUEST']._serialized_start=290
-  _globals['_FACETREQUEST']._serialized_end=488
-  _globals['_FACETREQUEST_FIELD']._serialized_start=387
-  _globals['_FACETREQUEST_FIELD']._serialized_end=488
-  _globals['_HIGHLIGHTOPTIONS']._serialized_start=490
-  _globals['_HIGHLIGHTOPTIONS']._serialized_end=563
-  _globals['_SEARCHPRODUCTSREQUEST']._serialized_start=566
-  _globals['_SEARCHPRODUCTSREQUEST']._serialized_end=836
-  _globals['_PRODUCTSUMMARY']._serialized_start=839
-  _globals['_PRODUCTSUMMARY']._serialized_end=1095
-  _globals['_SEARCHHIT']._serialized_start=1098
-  _globals['_SEARCHHIT']._serialized_end=1243
-  _globals['_FACETVALUE']._serialized_start=1245
-  _globals['_FACETVALUE']._serialized_end=1302
-  _globals['_FACETDISTRIBUTION']._serialized_start=1304
-  _globals['_FACETDISTRIBUTION']._serialized_end=1424
-  _globals['_SEARCHPRODUCTSRESPONSE']._serialized_start=1427
-  _globals['_SEARCHPRODUCTSRESPONSE']._serialized_end=1714
-  _globals['_SUGGESTPRODUCTSREQUEST']._serialized_start=1717
-  _globals['_SUGGESTPRODUCTSREQUEST']._serialized_end=1850
-  _globals['_SUGGESTION']._serialized_start=1852
-  _globals['_SUGGESTION']._serialized_end=1919
-  _globals['_SUGGESTPRODUCTSRESPONSE']._serialized_start=1921
-  _globals['_SUGGESTPRODUCTSRESPONSE']._serialized_end=2033
-  _globals['_SEARCHSETTINGS']._serialized_start=2035
-  _globals['_SEARCHSETTINGS']._serialized_end=2128
-  _globals['_SYNONYMGROUP']._serialized_start=2130
-  _globals['_SYNONYMGROUP']._serialized_end=2159
-  _globals['_GETSEARCHSETTINGSREQUEST']._serialized_start=2161
-  _globals['_GETSEARCHSETTINGSREQUEST']._serialized_end=2187
-  _globals['_GETSEARCHSETTINGSRESPONSE']._serialized_start=2189
-  _globals['_GETSEARCHSETTINGSRESPONSE']._serialized_end=2269
-  _globals['_UPDATESEARCHSETTINGSREQUEST']._serialized_start=2271
-  _globals['_UPDATESEARCHSETTINGSREQUEST']._serialized_end=2353
-  _globals['_UPDATESEARCHSETTINGSRESPONSE']._serialized_start=2355
-  _globals['_UPDATESEARCHSETTINGSRESPONSE']._serialized_end=2438
-  _globals['_SEARCHSERVICE']._serialized_start=2641
-  _globals['_SEARCHSERVICE']._serialized_end=3098
+  _globals['_SEARCHSERVICE'].methods_by_name['SearchProducts']._loaded_options = None
+  _globals['_SEARCHSERVICE'].methods_by_name['SearchProducts']._serialized_options = b'\350\340\030\001'
+  _globals['_SEARCHSERVICE'].methods_by_name['SuggestProducts']._loaded_options = None
+  _globals['_SEARCHSERVICE'].methods_by_name['SuggestProducts']._serialized_options = b'\350\340\030\001'
+  _globals['_SEARCHSERVICE'].methods_by_name['GetSearchSettings']._loaded_options = None
+  _globals['_SEARCHSERVICE'].methods_by_name['GetSearchSettings']._serialized_options = b'\350\340\030\001'
+  _globals['_SEARCHSERVICE'].methods_by_name['UpdateSearchSettings']._loaded_options = None
+  _globals['_SEARCHSERVICE'].methods_by_name['UpdateSearchSettings']._serialized_options = b'\350\340\030\004'
+  _globals['_SEARCHSORT']._serialized_start=2471
+  _globals['_SEARCHSORT']._serialized_end=2668
+  _globals['_SEARCHFILTER']._serialized_start=153
+  _globals['_SEARCHFILTER']._serialized_end=317
+  _globals['_FACETREQUEST']._serialized_start=320
+  _globals['_FACETREQUEST']._serialized_end=518
+  _globals['_FACETREQUEST_FIELD']._serialized_start=417
+  _globals['_FACETREQUEST_FIELD']._serialized_end=518
+  _globals['_HIGHLIGHTOPTIONS']._serialized_start=520
+  _globals['_HIGHLIGHTOPTIONS']._serialized_end=593
+  _globals['_SEARCHPRODUCTSREQUEST']._serialized_start=596
+  _globals['_SEARCHPRODUCTSREQUEST']._serialized_end=866
+  _globals['_PRODUCTSUMMARY']._serialized_start=869
+  _globals['_PRODUCTSUMMARY']._serialized_end=1125
+  _globals['_SEARCHHIT']._serialized_start=1128
+  _globals['_SEARCHHIT']._serialized_end=1273
+  _globals['_FACETVALUE']._serialized_start=1275
+  _globals['_FACETVALUE']._serialized_end=1332
+  _globals['_FACETDISTRIBUTION']._serialized_start=1334
+  _globals['_FACETDISTRIBUTION']._serialized_end=1454
+  _globals['_SEARCHPRODUCTSRESPONSE']._serialized_start=1457
+  _globals['_SEARCHPRODUCTSRESPONSE']._serialized_end=1744
+  _globals['_SUGGESTPRODUCTSREQUEST']._serialized_start=1747
+  _globals['_SUGGESTPRODUCTSREQUEST']._serialized_end=1880
+  _globals['_SUGGESTION']._serialized_start=1882
+  _globals['_SUGGESTION']._serialized_end=1949
+  _globals['_SUGGESTPRODUCTSRESPONSE']._serialized_start=1951
+  _globals['_SUGGESTPRODUCTSRESPONSE']._serialized_end=2063
+  _globals['_SEARCHSETTINGS']._serialized_start=2065
+  _globals['_SEARCHSETTINGS']._serialized_end=2158
+  _globals['_SYNONYMGROUP']._serialized_start=2160
+  _globals['_SYNONYMGROUP']._serialized_end=2189
+  _globals['_GETSEARCHSETTINGSREQUEST']._serialized_start=2191
+  _globals['_GETSEARCHSETTINGSREQUEST']._serialized_end=2217
+  _globals['_GETSEARCHSETTINGSRESPONSE']._serialized_start=2219
+  _globals['_GETSEARCHSETTINGSRESPONSE']._serialized_end=2299
+  _globals['_UPDATESEARCHSETTINGSREQUEST']._serialized_start=2301
+  _globals['_UPDATESEARCHSETTINGSREQUEST']._serialized_end=2383
+  _globals['_UPDATESEARCHSETTINGSRESPONSE']._serialized_start=2385
+  _globals['_UPDATESEARCHSETTINGSRESPONSE']._serialized_end=2468
+  _globals['_SEARCHSERVICE']._serialized_start=2671
+  _globals['_SEARCHSERVICE']._serialized_end=3152
 # @@protoc_insertion_point(module_scope)

@@ -105,7 +105,8 @@ class SearchServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateSearchSettings(self, request, context):
-        """Replaces the synonyms and stop words. Takes effect on the next search
+        """Replaces the synonyms and stop words (admin scope; `settings` is required,
+        `{}` clears them). Takes effect on the next search
         (within a few seconds on other server processes).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

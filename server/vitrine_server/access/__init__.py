@@ -1,0 +1,1 @@
+"""Access control: API keys, their scopes, and per-key rate limits."""

@@ -1,0 +1,169 @@
+"""GetStatus: the answering process's view of everything it depends on.
+
+Each dependency is probed concurrently within PROBE_S; one that does not
+answer is reported unreachable (with why), never turned into an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import importlib.metadata
+import os
+import time
+from collections.abc import Callable, Iterable
+
+import asyncpg
+import redis.asyncio as aioredis
+from google.protobuf import duration_pb2, timestamp_pb2
+from vitrine.admin.v1 import admin_service_pb2 as api
+
+from vitrine_server.access.ratelimit import RateLimiter
+from vitrine_server.admin.search import SearchReindexer
+from vitrine_server.config import Settings
+from vitrine_server.db.database import Database
+from vitrine_server.db.migrate import discover
+
+PROBE_S = 1.0
+
+
+def _duration(seconds: float) -> duration_pb2.Duration:
+    d = duration_pb2.Duration()
+    d.FromNanoseconds(int(seconds * 1e9))
+    return d
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("vitrine-server")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class StatusService:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        redis: aioredis.Redis,
+        search: SearchReindexer | None,
+        limiter: RateLimiter | None,
+        tasks: Callable[[], Iterable[tuple[str, bool]]],
+    ):
+        self.settings = settings
+        self.db = db
+        self.redis = redis
+        self.search = search
+        self.limiter = limiter
+        self.tasks = tasks
+        self.known_migrations = {m.version for m in discover()}
+        self.started_mono = time.monotonic()
+        self.started_wall = dt.datetime.now(dt.UTC)
+        self.build_version = _version()
+
+    async def status(self) -> api.GetStatusResponse:
+        (pg, applied), redis, search = await asyncio.gather(
+            self._postgres(), self._redis(), self._search()
+        )
+        pool = self.db.pool
+        size, idle = pool.get_size(), pool.get_idle_size()
+        start = timestamp_pb2.Timestamp()
+        start.FromDatetime(self.started_wall)
+        return api.GetStatusResponse(
+            build_version=self.build_version,
+            uptime=_duration(time.monotonic() - self.started_mono),
+            start_time=start,
+            dependencies=[pg, redis, search],
+            schema_version=max(applied, default=0),
+            pending_migrations=len(self.known_migrations - applied) if pg.reachable else 0,
+            pool=api.PoolStatus(
+                size=size,
+                idle=idle,
+                in_use=size - idle,
+                min_size=pool.get_min_size(),
+                max_size=pool.get_max_size(),
+            ),
+            workers=self.settings.workers,
+            pid=os.getpid(),
+            background_tasks=[
+                api.BackgroundTask(name=name, running=running) for name, running in self.tasks()
+            ],
+            auth_enabled=self.settings.auth_enabled,
+            rate_limit_fail_open_total=self.limiter.fail_open_total if self.limiter else 0,
+        )
+
+    async def _postgres(self) -> tuple[api.DependencyStatus, set[int]]:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(PROBE_S):
+                async with self.db.pool.acquire(timeout=PROBE_S) as conn:
+                    version = await conn.fetchval("SHOW server_version")
+                    latency = time.perf_counter() - started
+                    try:
+                        rows = await conn.fetch("SELECT version FROM schema_migrations")
+                    except asyncpg.UndefinedTableError:  # a database never migrated
+                        rows = []
+                    applied = {r[0] for r in rows}
+        except Exception as err:
+            return self._down("postgresql", started, err), set()
+        return (
+            api.DependencyStatus(
+                name="postgresql",
+                configured=True,
+                reachable=True,
+                latency=_duration(latency),
+                version=version,
+            ),
+            applied,
+        )
+
+    async def _redis(self) -> api.DependencyStatus:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(PROBE_S):
+                await self.redis.ping()
+                latency = time.perf_counter() - started
+                info = await self.redis.info("server")
+        except Exception as err:
+            return self._down("redis", started, err)
+        return api.DependencyStatus(
+            name="redis",
+            configured=True,
+            reachable=True,
+            latency=_duration(latency),
+            version=str(info.get("redis_version", "")),
+        )
+
+    async def _search(self) -> api.DependencyStatus:
+        if self.search is None:
+            return api.DependencyStatus(
+                name="search", configured=False, detail="no search backend configured"
+            )
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(PROBE_S):
+                h = await self.search.health()
+        except Exception as err:
+            return self._down("search", started, err)
+        return api.DependencyStatus(
+            name="search",
+            configured=True,
+            reachable=h.reachable,
+            latency=_duration(h.latency),
+            version=h.version,
+            detail=f"{h.backend}: {h.detail}" if h.detail else h.backend,
+        )
+
+    @staticmethod
+    def _down(name: str, started: float, err: BaseException) -> api.DependencyStatus:
+        if isinstance(err, TimeoutError):
+            why = f"no answer within {PROBE_S:.0f}s"
+        else:
+            why = type(err).__name__
+        return api.DependencyStatus(
+            name=name,
+            configured=True,
+            reachable=False,
+            latency=_duration(time.perf_counter() - started),
+            detail=why,
+        )
