@@ -277,9 +277,32 @@ class VitrineServer:
             lambda: float(self.cache.enabled and self.cache.trusted),
             mode="livemin",
         )
-        # Counts a component keeps itself go out through metrics.export_counts,
-        # e.g. the cache's hits and misses by kind:
-        #   metrics.export_counts("vitrine_cache_reads", "...", "result", counters.snapshot)
+        counters = self.cache.counters
+        metrics.export_counts(
+            "vitrine_cache_events",
+            "Cache reads and fills by cache and outcome (e.g. product:hit, product:miss).",
+            "event",
+            lambda: {
+                f"{cache}:{what}": n
+                for cache, counts in counters.snapshot().items()
+                for what, n in counts.items()
+            },
+        )
+        limiter = self.limiter
+        if limiter is not None:
+            metrics.export_counts(
+                "vitrine_rate_limit_events",
+                "Rate-limit decisions: limited (refused), redis_asks, and while Redis is "
+                "down fail_open (reads let through) and local_fallback (writes limited in "
+                "process).",
+                "event",
+                lambda: {
+                    "limited": limiter.limited_total,
+                    "redis_asks": limiter.redis_asks_total,
+                    "fail_open": limiter.fail_open_total,
+                    "local_fallback": limiter.local_fallback_total,
+                },
+            )
 
     def _start_metrics(self, metrics: ProcessMetrics) -> None:
         s = self.settings

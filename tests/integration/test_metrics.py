@@ -20,7 +20,7 @@ from vitrine_server.metrics.endpoint import MetricsEndpoint
 from vitrine_server.metrics.process import ProcessMetrics
 
 from tests.prom import Samples, scrape, value
-from tests.support import ADMIN_KEY, make_store
+from tests.support import ADMIN_KEY, make_category, make_product, make_store
 
 CATALOG = "vitrine.catalog.v1.CatalogService"
 
@@ -133,3 +133,20 @@ def test_a_taken_metrics_port_is_a_clear_error() -> None:
             MetricsEndpoint(ProcessMetrics().registry, "127.0.0.1", first.port)
     finally:
         first.close()
+
+
+async def test_cache_and_rate_limit_counts_are_exported(served: Served) -> None:
+    category = await make_category(served.catalog)
+    product = await make_product(served.catalog, category.id)
+    for _ in range(3):  # a miss fills the cache, then hits
+        await served.catalog.GetProduct(api.GetProductRequest(id=product.id))
+    samples = await served.scrape()
+    events = {
+        dict(labels)["event"]: v
+        for (name, labels), v in samples.items()
+        if name == "vitrine_cache_events_total"
+    }
+    assert events.get("product:hits", 0) >= 1 and events.get("product:misses", 0) >= 1, events
+    asks = value(samples, "vitrine_rate_limit_events_total", event="redis_asks")
+    limited = value(samples, "vitrine_rate_limit_events_total", event="limited")
+    assert asks >= 1 and limited == 0
