@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import grpc
 from vitrine.search.v1 import search_service_pb2 as pb
 from vitrine.search.v1 import search_service_pb2_grpc
 from vitrine_server.config import Settings
@@ -44,6 +43,7 @@ from vitrine_server.search.postgres import PostgresSearch
 from vitrine_server.search.settings import SettingsStore
 
 from bench import dataset
+from bench.servers import channel as bench_channel
 from bench.servers import free_port, vitrine_env, vitrine_server, warn_if_busy
 
 CATALOG_PRODUCTS = 100_000
@@ -261,7 +261,7 @@ async def run_search_bench(config: SearchBenchConfig) -> dict[str, Any]:
     runs: dict[str, list[Run]] = {k: [] for k in ("search", "search_sql", "suggest", "suggest_sql")}
     try:
         async with server:
-            channel = grpc.aio.insecure_channel(server.target)
+            channel = bench_channel(server.target)
             stub = search_service_pb2_grpc.SearchServiceStub(channel)
             loads = {
                 "search": service_calls(stub, searches, suggest=False),
