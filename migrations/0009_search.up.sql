@@ -53,7 +53,8 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- What ranks a product: name (weight A), brand (B), the names of its
--- category and ancestors (C). Small, so it stays in the row.
+-- category and ancestors (C). Ranking reads it instead of the whole `doc`,
+-- which is twice its size.
 CREATE FUNCTION product_search_rank_doc(name text, brand text, category bigint)
 RETURNS tsvector LANGUAGE sql STABLE AS $$
   SELECT search_field(name, 'A') || search_field(brand, 'B')
@@ -78,13 +79,8 @@ CREATE TABLE product_search (
   created_at   timestamptz NOT NULL,
   -- Not soft-deleted: searches only see live products.
   live         boolean NOT NULL
--- fillfactor: room for HOT updates when prices change. toast_tuple_target:
--- the large `doc` lives out of line, read only when a match must be
--- rechecked, so filters, facets and sorts over thousands of matches read
--- rows of a few hundred bytes; rank_doc stays inline (MAIN).
-) WITH (fillfactor = 90, toast_tuple_target = 128);
-ALTER TABLE product_search ALTER COLUMN doc SET STORAGE EXTERNAL;
-ALTER TABLE product_search ALTER COLUMN rank_doc SET STORAGE MAIN;
+-- Room for HOT updates when prices change (no indexed column changes then).
+) WITH (fillfactor = 90);
 
 -- Words seen in product names, brands and category names: the vocabulary a
 -- misspelled query word is corrected against (trigram similarity, then an
