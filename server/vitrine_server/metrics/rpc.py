@@ -96,6 +96,9 @@ class RpcMetrics:
             record = self._methods[method] = _Method(method, self._duration, self._handled)
         return record
 
+    # Only observes: the guard never awaits the no-op `before` below.
+    checks_calls = False
+
     async def before(self, method: MethodDescriptor, context: grpc.aio.ServicerContext) -> None:
         return None
 

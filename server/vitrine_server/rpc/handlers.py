@@ -40,6 +40,10 @@ class CallHook(Protocol):
     the call with that status (the handler never runs). `after` runs once per
     call, refused or not, with the final status code and the elapsed seconds.
     Health and reflection are registered by grpcio itself and skip the hooks.
+
+    A hook that only observes sets `checks_calls = False` and one that only
+    admits sets `observes_calls = False`: the guard then skips that half,
+    which the hot path would otherwise pay for on every call.
     """
 
     async def before(self, method: MethodDescriptor, context: grpc.aio.ServicerContext) -> None: ...
@@ -78,7 +82,10 @@ def _guard_unary(
 ) -> Callable[..., Any]:
     name = f"/{method.containing_service.full_name}/{method.name}"
 
-    if not hooks:  # the hot path pays nothing for hooks it does not have
+    befores = tuple(h.before for h in hooks if getattr(h, "checks_calls", True))
+    afters = tuple(h.after for h in hooks if getattr(h, "observes_calls", True))
+
+    if not befores and not afters:  # the hot path pays nothing for hooks it does not have
 
         async def bare(request: Any, context: grpc.aio.ServicerContext) -> Any:
             deadline.set_remaining(context.time_remaining())
@@ -96,8 +103,8 @@ def _guard_unary(
         started = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
-            for hook in hooks:
-                await hook.before(method, context)
+            for before in befores:
+                await before(method, context)
             return await fn(request, context)
         except BaseException as err:
             code = _code_of(err, context)
@@ -108,8 +115,8 @@ def _guard_unary(
             await _abort_for(err, context, name)
         finally:
             elapsed = time.perf_counter() - started
-            for hook in hooks:
-                hook.after(method, code, elapsed)
+            for after in afters:
+                after(method, code, elapsed)
 
     return handler
 
@@ -118,14 +125,16 @@ def _guard_stream(
     fn: Callable[..., Any], method: MethodDescriptor, hooks: Sequence[CallHook]
 ) -> Callable[..., Any]:
     name = f"/{method.containing_service.full_name}/{method.name}"
+    befores = tuple(h.before for h in hooks if getattr(h, "checks_calls", True))
+    afters = tuple(h.after for h in hooks if getattr(h, "observes_calls", True))
 
     async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
         deadline.set_remaining(context.time_remaining())
         started = time.perf_counter()
         code = grpc.StatusCode.OK
         try:
-            for hook in hooks:
-                await hook.before(method, context)
+            for before in befores:
+                await before(method, context)
             async for response in fn(request, context):
                 yield response
         except BaseException as err:
@@ -137,8 +146,8 @@ def _guard_stream(
             await _abort_for(err, context, name)
         finally:
             elapsed = time.perf_counter() - started
-            for hook in hooks:
-                hook.after(method, code, elapsed)
+            for after in afters:
+                after(method, code, elapsed)
 
     return handler
 
@@ -150,7 +159,8 @@ def register_service(
     hooks: Sequence[CallHook] = (),
 ) -> None:
     """Register `servicer`'s methods (named as in the proto) for `service`,
-    each guarded by the error policy and the call `hooks`."""
+    each guarded by the error policy and the call `hooks` (read now: a hook
+    added to the list later does not run)."""
     handlers = {}
     for method in service.methods:
         fn = getattr(servicer, method.name)
