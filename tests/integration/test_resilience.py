@@ -13,12 +13,17 @@ import grpc
 import pytest_asyncio
 from google.protobuf import field_mask_pb2
 from vitrine.catalog.v1 import catalog_service_pb2 as api
+from vitrine.catalog.v1 import catalog_service_pb2_grpc
+from vitrine_client.auth import aio_interceptors
+from vitrine_server.app import VitrineServer
 
 from tests.conftest import REDIS_URL
 from tests.proxy import TcpProxy
 from tests.support import (
+    ADMIN_KEY,
     Env,
     details,
+    dsn_for,
     eventually,
     expect_error,
     make_category,
@@ -208,3 +213,22 @@ async def test_a_cancelled_call_cancels_its_query(env, catalog):
         await eventually(await waiting(0))
         await tx.rollback()
     assert task.cancelled() or task.exception() is not None
+
+
+async def test_a_missing_database_is_unavailable_not_internal(env):
+    settings = dataclasses.replace(
+        env.settings, database_url=dsn_for(env.settings.database_url, "vitrine_no_such_db")
+    )
+    server = VitrineServer(settings)
+    port = await server.start()
+    try:
+        async with grpc.aio.insecure_channel(
+            f"127.0.0.1:{port}", interceptors=aio_interceptors(ADMIN_KEY)
+        ) as channel:
+            stub = catalog_service_pb2_grpc.CatalogServiceStub(channel)
+            err = await expect_error(
+                stub.ListStores(api.ListStoresRequest(page_size=1)), grpc.StatusCode.UNAVAILABLE
+            )
+        assert details(err)["ErrorInfo"].reason == "POSTGRES_UNAVAILABLE"
+    finally:
+        await server.stop(grace=0.5)

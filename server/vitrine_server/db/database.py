@@ -33,6 +33,9 @@ _CONNECTION_ERRORS = (
     asyncpg.TooManyConnectionsError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    # The database is missing (not created yet, or dropped): nothing to serve
+    # from until it exists, like a server that is down.
+    asyncpg.InvalidCatalogNameError,
 )
 
 
