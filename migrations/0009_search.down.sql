@@ -21,6 +21,7 @@ DROP TRIGGER products_search_insert ON products;
 DROP FUNCTION products_search_insert();
 DROP FUNCTION search_learn_words(text);
 DROP TABLE search_words;
+DROP FUNCTION refresh_product_search(bigint[]);
 DROP TABLE product_search;
 DROP FUNCTION product_search_rank_doc(text, text, bigint);
 DROP FUNCTION search_words_of(text);

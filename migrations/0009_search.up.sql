@@ -181,14 +181,30 @@ CREATE TRIGGER offers_search_store_ids AFTER INSERT ON offers
   REFERENCING NEW TABLE AS new_offers
   FOR EACH STATEMENT EXECUTE FUNCTION offers_search_store_ids();
 
-INSERT INTO product_search (product_id, doc, rank_doc, brand, category_id, store_ids,
-                            price_minor, in_stock, rating, review_count, discount_bps,
-                            created_at, live)
-SELECT p.id, r.doc || search_field(p.description, 'D'), r.doc, p.brand, p.category_id,
-       ARRAY(SELECT DISTINCT o.store_id FROM offers o WHERE o.product_id = p.id ORDER BY 1),
-       p.best_price_minor, p.best_in_stock, p.rating, p.review_count, p.discount_bps,
-       p.created_at, p.deleted_at IS NULL
-FROM products p, product_search_rank_doc(p.name, p.brand, p.category_id) AS r(doc);
+-- The search rows of the given products, computed afresh from products and
+-- offers (the backfill below and a reindex); returns the ids it wrote.
+CREATE FUNCTION refresh_product_search(ids bigint[]) RETURNS SETOF bigint
+LANGUAGE sql AS $$
+  INSERT INTO product_search (product_id, doc, rank_doc, brand, category_id, store_ids,
+                              price_minor, in_stock, rating, review_count, discount_bps,
+                              created_at, live)
+  SELECT p.id, r.doc || search_field(p.description, 'D'), r.doc, p.brand, p.category_id,
+         ARRAY(SELECT DISTINCT o.store_id FROM offers o WHERE o.product_id = p.id ORDER BY 1),
+         p.best_price_minor, p.best_in_stock, p.rating, p.review_count, p.discount_bps,
+         p.created_at, p.deleted_at IS NULL
+  FROM products p, product_search_rank_doc(p.name, p.brand, p.category_id) AS r(doc)
+  WHERE p.id = ANY (ids)
+  ON CONFLICT (product_id) DO UPDATE
+  SET doc = EXCLUDED.doc, rank_doc = EXCLUDED.rank_doc, brand = EXCLUDED.brand,
+      category_id = EXCLUDED.category_id, store_ids = EXCLUDED.store_ids,
+      price_minor = EXCLUDED.price_minor, in_stock = EXCLUDED.in_stock,
+      rating = EXCLUDED.rating, review_count = EXCLUDED.review_count,
+      discount_bps = EXCLUDED.discount_bps, created_at = EXCLUDED.created_at,
+      live = EXCLUDED.live
+  RETURNING product_id
+$$;
+
+SELECT count(*) FROM refresh_product_search(ARRAY(SELECT id FROM products));
 -- Only live products are searched: the indexes hold nothing else. Searches
 -- match `doc`; completions match what ranks, `rank_doc`.
 CREATE INDEX product_search_doc_idx ON product_search USING gin (doc) WHERE live;
