@@ -14,11 +14,15 @@ import secrets
 #   max_concurrent_streams: deep h2load pipelining must not be refused.
 #   max_pings_without_data: long-lived clients may keepalive-ping freely.
 #   max_receive_message_length: big batch requests (no effect on small calls).
+#   min_ping_interval_without_data_ms, keepalive_permit_without_calls: client
+#   keepalive pings every 10 s or slower are accepted.
 SERVER_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.so_reuseport", 1),
     ("grpc.max_concurrent_streams", 1000),
     ("grpc.http2.max_pings_without_data", 0),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
 )
 
 # The echo server's methods: Echo returns the request; Sized returns a fixed

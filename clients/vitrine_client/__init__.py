@@ -1,6 +1,8 @@
 """A thin client for Vitrine: channels with the service config every caller
-should use (per-method deadlines, retries of UNAVAILABLE with backoff), and
-typed stubs for each service.
+should use (a default deadline for every method, retries of UNAVAILABLE with
+backoff where a retry is safe: see the README beside this package), keepalive
+pings the server accepts, and stubs for each of its four services: catalog,
+pricing, search and admin.
 
     from vitrine_client import connect
     from vitrine.catalog.v1 import catalog_service_pb2 as catalog
@@ -29,19 +31,35 @@ import grpc
 from vitrine.admin.v1 import admin_service_pb2_grpc
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
 from vitrine.pricing.v1 import pricing_service_pb2_grpc
+from vitrine.search.v1 import search_service_pb2_grpc
 
 from vitrine_client.auth import ApiKeyInterceptor, aio_interceptors
 
 SERVICE_CONFIG: str = resources.files(__package__).joinpath("service_config.json").read_text()
 
+# A ping every 30 s while a call is open keeps idle streams (StreamTriggeredAlerts)
+# alive through NATs and load balancers, and notices a dead peer within
+# KEEPALIVE_TIMEOUT_MS. The server accepts a ping every 10 s or slower
+# (its grpc.http2.min_ping_interval_without_data_ms): faster pingers are sent
+# GOAWAY "too_many_pings". No pings without a call: an idle channel is quiet.
+KEEPALIVE_TIME_MS = 30_000
+KEEPALIVE_TIMEOUT_MS = 10_000
+
 
 def _options(extra: list[tuple[str, Any]] | None) -> list[tuple[str, Any]]:
-    return [
-        ("grpc.service_config", SERVICE_CONFIG),
-        ("grpc.enable_retries", 1),
-        ("grpc.keepalive_time_ms", 30_000),
-        *(extra or []),
-    ]
+    """The client's channel options; the caller's `extra` replace ours of the
+    same name (gRPC core takes the first of duplicate names)."""
+    options: dict[str, Any] = {
+        "grpc.service_config": SERVICE_CONFIG,
+        "grpc.enable_retries": 1,
+        "grpc.keepalive_time_ms": KEEPALIVE_TIME_MS,
+        "grpc.keepalive_timeout_ms": KEEPALIVE_TIMEOUT_MS,
+        # Keep pinging while a stream is open but silent (by default gRPC
+        # stops after two pings without data, and the keepalive goes blind).
+        "grpc.http2.max_pings_without_data": 0,
+    }
+    options.update(extra or ())
+    return list(options.items())
 
 
 @dataclass
@@ -53,6 +71,7 @@ class Vitrine:
     def __post_init__(self) -> None:
         self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(self.channel)
         self.pricing = pricing_service_pb2_grpc.PricingServiceStub(self.channel)
+        self.search = search_service_pb2_grpc.SearchServiceStub(self.channel)
         self.admin = admin_service_pb2_grpc.AdminServiceStub(self.channel)
 
     def close(self) -> Any:
@@ -127,4 +146,5 @@ def tls_credentials(
 
 
 def service_config() -> dict[str, Any]:
+    """The service config every channel of this client carries, parsed."""
     return json.loads(SERVICE_CONFIG)

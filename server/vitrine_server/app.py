@@ -54,7 +54,7 @@ from vitrine_server.catalog.offers import OfferService
 from vitrine_server.catalog.products import ProductService
 from vitrine_server.catalog.taxonomy import CategoryService, StoreService
 from vitrine_server.catalog.trending import TrendingService
-from vitrine_server.config import Settings
+from vitrine_server.config import DEFAULT_MIN_CLIENT_PING_INTERVAL_MS, Settings
 from vitrine_server.db.database import Database
 from vitrine_server.metrics.endpoint import MetricsEndpoint
 from vitrine_server.metrics.process import ProcessMetrics, Refresher
@@ -87,12 +87,26 @@ SERVICES = (CATALOG, PRICING, SEARCH, ADMIN)
 # The bootstrap admin key `make run` starts with (README): never in production.
 DEV_ADMIN_KEY = "vtr_dev_local-development-only"
 
+# Keepalive: clients may ping every 10 s or slower (vitrine_client pings every
+# 30 s), also while no call is open. gRPC core's own default minimum is 5
+# minutes: a client pinging faster on an idle stream (StreamTriggeredAlerts)
+# collected strikes and was sent GOAWAY "too_many_pings".
 SERVER_OPTIONS = [
     ("grpc.so_reuseport", 1),
     ("grpc.max_concurrent_streams", 1000),
     ("grpc.http2.max_pings_without_data", 0),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    ("grpc.http2.min_ping_interval_without_data_ms", DEFAULT_MIN_CLIENT_PING_INTERVAL_MS),
+    ("grpc.keepalive_permit_without_calls", 1),
 ]
+
+
+def server_options(settings: Settings) -> list[tuple[str, int]]:
+    """SERVER_OPTIONS with the settings' client ping interval."""
+    interval = ("grpc.http2.min_ping_interval_without_data_ms", settings.min_client_ping_interval_ms)
+    return [interval if name == interval[0] else (name, v) for name, v in SERVER_OPTIONS]
+
+
 HEALTH_PROBE_S = 2.0
 
 
@@ -170,7 +184,7 @@ class VitrineServer:
         )
 
         self.catalog = catalog
-        server = grpc.aio.server(options=SERVER_OPTIONS)
+        server = grpc.aio.server(options=server_options(s))
         register_service(server, CATALOG, catalog, self.hooks)
         self.alert_delivery = AlertDelivery(
             self.db, self.redis, self.listener_redis, Keys(s.redis_prefix)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 # Where /metrics listens when VITRINE_METRICS_PORT is not set (the port
 # OpenTelemetry's Prometheus exporter uses).
 DEFAULT_METRICS_PORT = 9464
+# The shortest interval between a client's keepalive pings the server accepts.
+DEFAULT_MIN_CLIENT_PING_INTERVAL_MS = 10_000
 
 
 class ConfigError(ValueError):
@@ -52,6 +54,9 @@ class Settings:
     # Redis calls are fast or failing: past this, the cache is treated as down.
     redis_timeout: float = 0.25
     shutdown_grace: float = 10.0
+    # The shortest interval between client keepalive pings the server accepts
+    # (faster pingers get GOAWAY "too_many_pings"); at most the client's 30 s.
+    min_client_ping_interval_ms: int = DEFAULT_MIN_CLIENT_PING_INTERVAL_MS
     log_level: str = "INFO"
     log_format: str = "json"
     # price_points months to keep (0: forever), and whether old ones are dropped or detached.
@@ -126,6 +131,9 @@ class Settings:
             ),
             redis_timeout=float(get("VITRINE_REDIS_TIMEOUT", str(d.redis_timeout))),
             shutdown_grace=float(get("VITRINE_SHUTDOWN_GRACE", str(d.shutdown_grace))),
+            min_client_ping_interval_ms=int(
+                get("VITRINE_MIN_CLIENT_PING_INTERVAL_MS", str(d.min_client_ping_interval_ms))
+            ),
             log_level=get("VITRINE_LOG_LEVEL", d.log_level).upper(),
             log_format=get("VITRINE_LOG_FORMAT", d.log_format).lower(),
             price_retention_months=int(get("VITRINE_PRICE_RETENTION_MONTHS", "0")),
