@@ -103,7 +103,10 @@ SERVER_OPTIONS = [
 
 def server_options(settings: Settings) -> list[tuple[str, int]]:
     """SERVER_OPTIONS with the settings' client ping interval."""
-    interval = ("grpc.http2.min_ping_interval_without_data_ms", settings.min_client_ping_interval_ms)
+    interval = (
+        "grpc.http2.min_ping_interval_without_data_ms",
+        settings.min_client_ping_interval_ms,
+    )
     return [interval if name == interval[0] else (name, v) for name, v in SERVER_OPTIONS]
 
 
