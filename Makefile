@@ -9,9 +9,14 @@ MAKEFLAGS += --no-builtin-rules
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
-# Touched after a successful install; re-installs only when a pyproject changes.
+# Touched after a successful install; re-installs only when a lock changes.
 STAMP  := $(VENV)/.installed
+UV     := .tools/uv/bin/uv
 BUF    := .tools/node_modules/.bin/buf
+# The locks: every third-party package pinned with its hashes, compiled by
+# `make lock` from the pyprojects (README, "Installing").
+LOCK_DEV    := requirements/dev.txt
+LOCK_SERVER := requirements/server.txt
 PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
 
 PYTEST_ARGS ?=
@@ -20,9 +25,9 @@ BENCH_ARGS  ?=
 # make backup [BACKUP=file]; make restore BACKUP=file [RESTORE_URL=url] [FORCE=1]
 BACKUP      ?=
 
-.PHONY: help setup venv tools tools-buf services-up services-down services-status \
-        proto proto-check lint protoset run test migrate seed bench backup restore \
-        clean distclean
+.PHONY: help setup venv tools tools-buf tools-uv services-up services-down services-status \
+        lock lock-check proto proto-check proto-breaking lint protoset run test migrate seed \
+        bench backup restore client-floors wheel-check clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -34,15 +39,32 @@ venv: $(STAMP) ## the Python venv with the server, client and dev tools
 $(PY):
 	python3 -m venv $(VENV)
 
-$(STAMP): $(PY) pyproject.toml clients/pyproject.toml
-	$(PY) -m pip install --quiet --disable-pip-version-check -e clients -e '.[dev]'
+# Exactly the lock (sync removes anything else), then the two packages of
+# this repository from their paths, editable, without resolving anything.
+$(STAMP): $(PY) $(LOCK_DEV) pyproject.toml clients/pyproject.toml | tools-uv
+	$(UV) pip sync --quiet --python $(PY) --require-hashes $(LOCK_DEV)
+	$(UV) pip install --quiet --python $(PY) --no-deps -e clients -e .
 	touch $@
+
+# Recompile the locks after changing a dependency in a pyproject: versions
+# already locked are kept unless the change needs others (--upgrade to move).
+LOCK_ARGS := --quiet --universal --generate-hashes --python-version 3.11 \
+             --no-emit-package vitrine-client --custom-compile-command 'make lock'
+lock: tools-uv ## recompile requirements/*.txt (hashed locks) from the pyprojects
+	$(UV) pip compile $(LOCK_ARGS) pyproject.toml -o $(LOCK_SERVER)
+	$(UV) pip compile $(LOCK_ARGS) pyproject.toml --extra dev -o $(LOCK_DEV)
+
+lock-check: tools-uv ## fail if a lock does not match the pyprojects
+	scripts/lock-check.sh
 
 tools: ## all developer tools: buf, grpcurl (.tools/bin), h2load
 	scripts/tools.sh
 
 tools-buf:
 	scripts/tools.sh buf
+
+tools-uv:
+	scripts/tools.sh uv
 
 services-up: ## reuse or start PostgreSQL and Redis; create the database
 	scripts/services.sh up
@@ -70,11 +92,16 @@ proto-check: venv ## fail if clients/gen is not what protos/ generate
 	fi; \
 	echo "proto-check: clients/gen is up to date"
 
-lint: venv tools-buf ## buf lint + format, ruff, mypy
+lint: venv tools-buf ## buf lint + format + breaking (against main's previous commit), ruff, mypy
 	$(BUF) lint
-	$(BUF) format -d --exit-code
-	$(VENV)/bin/ruff check --output-format=concise $(wildcard server tests bench)
+	$(BUF) format protos -d --exit-code
+	scripts/proto-breaking.sh
+	$(VENV)/bin/ruff check --output-format=concise server tests bench clients/vitrine_client clients/tests
+	$(VENV)/bin/ruff format --check --quiet server tests bench clients/vitrine_client clients/tests
 	$(VENV)/bin/mypy
+
+proto-breaking: tools-buf ## buf breaking against BREAKING_AGAINST (default: HEAD's first parent)
+	scripts/proto-breaking.sh
 
 protoset: vitrine.protoset ## descriptor set of all protos (with imports) for grpcurl -protoset
 
@@ -107,6 +134,12 @@ backup: ## pg_dump -Fc of DATABASE_URL into backups/vitrine-<UTC time>.dump (or 
 restore: ## restore BACKUP=file into RESTORE_URL or DATABASE_URL (FORCE=1: non-empty database)
 	scripts/backup.sh restore "$(BACKUP)"
 
+client-floors: tools-uv ## the client at its declared dependency floors, in a fresh venv: its tests
+	scripts/client-floors.sh
+
+wheel-check: tools-uv services-up ## built wheels in a fresh venv (not editable): migrate, seed, serve, call
+	scripts/wheel-check.sh
+
 bench: setup ## load and scale benchmarks (BENCH_ARGS=...)
 	scripts/tools.sh h2load
 	$(PY) -m bench $(BENCH_ARGS)
@@ -118,4 +151,4 @@ clean: ## caches and build outputs (keeps .venv, .tools and .local data)
 	  -name __pycache__ -type d -print0 | xargs -0 rm -rf
 
 distclean: clean services-down ## also stop local services and remove .venv, .local, .tools installs
-	rm -rf $(VENV) .local .tools/node_modules .tools/bin
+	rm -rf $(VENV) .local .tools/node_modules .tools/bin .tools/uv .tools/protoc

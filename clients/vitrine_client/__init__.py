@@ -22,7 +22,6 @@ server asks for a client certificate:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -62,20 +61,18 @@ def _options(extra: list[tuple[str, Any]] | None) -> list[tuple[str, Any]]:
     return list(options.items())
 
 
-@dataclass
 class Vitrine:
-    """Stubs of every Vitrine service over one channel."""
+    """Blocking stubs of every Vitrine service over one channel (`connect`)."""
 
-    channel: Any
+    def __init__(self, channel: grpc.Channel) -> None:
+        self.channel = channel
+        self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(channel)
+        self.pricing = pricing_service_pb2_grpc.PricingServiceStub(channel)
+        self.search = search_service_pb2_grpc.SearchServiceStub(channel)
+        self.admin = admin_service_pb2_grpc.AdminServiceStub(channel)
 
-    def __post_init__(self) -> None:
-        self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(self.channel)
-        self.pricing = pricing_service_pb2_grpc.PricingServiceStub(self.channel)
-        self.search = search_service_pb2_grpc.SearchServiceStub(self.channel)
-        self.admin = admin_service_pb2_grpc.AdminServiceStub(self.channel)
-
-    def close(self) -> Any:
-        return self.channel.close()
+    def close(self) -> None:
+        self.channel.close()
 
     def __enter__(self) -> Vitrine:
         return self
@@ -83,7 +80,28 @@ class Vitrine:
     def __exit__(self, *exc: object) -> None:
         self.channel.close()
 
-    async def __aenter__(self) -> Vitrine:
+
+class AioVitrine:
+    """asyncio stubs of every Vitrine service over one channel (`aio_connect`)."""
+
+    catalog: catalog_service_pb2_grpc.CatalogServiceAsyncStub
+    pricing: pricing_service_pb2_grpc.PricingServiceAsyncStub
+    search: search_service_pb2_grpc.SearchServiceAsyncStub
+    admin: admin_service_pb2_grpc.AdminServiceAsyncStub
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self.channel = channel
+        # The generated stubs serve both kinds of channel; their .pyi types
+        # the asyncio flavour as *AsyncStub.
+        self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(channel)  # type: ignore[assignment]
+        self.pricing = pricing_service_pb2_grpc.PricingServiceStub(channel)  # type: ignore[assignment]
+        self.search = search_service_pb2_grpc.SearchServiceStub(channel)  # type: ignore[assignment]
+        self.admin = admin_service_pb2_grpc.AdminServiceStub(channel)  # type: ignore[assignment]
+
+    async def close(self) -> None:
+        await self.channel.close()
+
+    async def __aenter__(self) -> AioVitrine:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -111,14 +129,14 @@ def aio_connect(
     credentials: grpc.ChannelCredentials | None = None,
     options: list[tuple[str, Any]] | None = None,
     api_key: str | None = None,
-) -> Vitrine:
+) -> AioVitrine:
     """An asyncio client; TLS when credentials are given."""
     interceptors = aio_interceptors(api_key) if api_key else None
     if credentials is None:
-        return Vitrine(
+        return AioVitrine(
             grpc.aio.insecure_channel(target, options=_options(options), interceptors=interceptors)
         )
-    return Vitrine(
+    return AioVitrine(
         grpc.aio.secure_channel(
             target, credentials, options=_options(options), interceptors=interceptors
         )

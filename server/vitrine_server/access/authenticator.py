@@ -26,7 +26,7 @@ from vitrine_server.db.sql import load_queries
 
 log = logging.getLogger("vitrine.access")
 
-Q = load_queries(__file__, "keys.sql")
+Q = load_queries(__package__, "keys.sql")
 
 BOOTSTRAP_ID = "bootstrap"
 # Refused tokens are remembered too (so a flood of bad tokens costs no

@@ -14,7 +14,7 @@ from vitrine_server import errors
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 
-Q = load_queries(__file__, "dbstats.sql")
+Q = load_queries(__package__, "dbstats.sql")
 
 HOW_TO_PRELOAD = (
     "pg_stat_statements is not loaded: add shared_preload_libraries = 'pg_stat_statements' "

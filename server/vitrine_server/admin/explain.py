@@ -14,9 +14,10 @@ import datetime as dt
 import decimal
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import asyncpg
@@ -26,7 +27,9 @@ from vitrine_server import errors
 from vitrine_server.db.database import Database, translate, translated
 from vitrine_server.db.sql import parse_queries
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
+PACKAGE: Traversable = resources.files("vitrine_server")
+# Migrations are .sql package data too, but hold no named statements.
+_NOT_STATEMENTS = {"migrations"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +48,20 @@ def _split(body: str) -> tuple[str, str]:
     return " ".join(comments), "\n".join(lines).strip()
 
 
-def discover(package_dir: Path = PACKAGE_DIR) -> dict[str, NamedStatement]:
+def _sql_files(folder: Traversable, parts: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(dotted name without .sql, text) of every .sql file below `folder`."""
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir() and entry.name not in _NOT_STATEMENTS:
+            yield from _sql_files(entry, (*parts, entry.name))
+        elif entry.is_file() and entry.name.endswith(".sql"):
+            yield ".".join((*parts, entry.name.removesuffix(".sql"))), entry.read_text("utf-8")
+
+
+def discover(package: Traversable = PACKAGE) -> dict[str, NamedStatement]:
     """Every named statement of every .sql file in the server package."""
     found = {}
-    for path in sorted(package_dir.rglob("*.sql")):
-        prefix = ".".join(path.relative_to(package_dir).with_suffix("").parts)
-        for name, body in parse_queries(path.read_text(encoding="utf-8")).items():
+    for prefix, text in _sql_files(package):
+        for name, body in parse_queries(text).items():
             description, sql = _split(body)
             full = f"{prefix}.{name}"
             found[full] = NamedStatement(full, description, sql)

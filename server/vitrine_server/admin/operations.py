@@ -30,7 +30,7 @@ from vitrine_server.db.sql import load_queries
 
 log = logging.getLogger("vitrine.operations")
 
-Q = load_queries(__file__, "operations.sql")
+Q = load_queries(__package__, "operations.sql")
 
 HEARTBEAT_S = 5.0
 STALE_S = 60.0

@@ -23,8 +23,8 @@ from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 
-Q = load_queries(__file__, "favorites.sql")
-PRODUCTS = load_queries(__file__, "offers.sql")  # product_exists
+Q = load_queries(__package__, "favorites.sql")
+PRODUCTS = load_queries(__package__, "offers.sql")  # product_exists
 
 MAX_CHECK = 1000
 # Sentinel member: makes an empty set exist, so "no favorites" is cached too.

@@ -14,7 +14,7 @@ from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 
-Q = load_queries(__file__, "offers.sql")
+Q = load_queries(__package__, "offers.sql")
 
 MAX_UPSERT = 1000
 # UpsertOffers sets current prices; old observations belong to price ingestion.

@@ -21,7 +21,7 @@ from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 
-Q = load_queries(__file__, "products.sql")
+Q = load_queries(__package__, "products.sql")
 
 MAX_BATCH = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -14,8 +14,8 @@ from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 
-CATEGORIES = load_queries(__file__, "categories.sql")
-STORES = load_queries(__file__, "stores.sql")
+CATEGORIES = load_queries(__package__, "categories.sql")
+STORES = load_queries(__package__, "stores.sql")
 
 
 def _ttl(live_ttl_ms: int):  # type: ignore[no-untyped-def]

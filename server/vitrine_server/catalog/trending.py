@@ -29,7 +29,7 @@ from vitrine_server.catalog.products import ProductService
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 
-Q = load_queries(__file__, "products.sql")
+Q = load_queries(__package__, "products.sql")
 
 HALF_LIFE_S = 6 * 3600
 WEIGHTS = {

@@ -1,6 +1,8 @@
 """The migrations runner: numbered plain-SQL files, up and down.
 
-`migrations/NNNN_description.up.sql` and `.down.sql`; each file runs in its
+`vitrine_server/migrations/NNNN_description.up.sql` and `.down.sql`, package
+data read through importlib.resources (so a wheel migrates like a checkout);
+each file runs in its
 own transaction. `schema_migrations` keeps one row per applied version with
 the SHA-256 of its up file: an applied migration whose file was edited since
 is refused, never re-run. Runs are serialised by a session advisory lock held
@@ -13,7 +15,8 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 import asyncpg
 
@@ -24,7 +27,7 @@ ADVISORY_LOCK_ID = 0x76697472696E65
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$")
 
-DEFAULT_DIR = Path(__file__).resolve().parents[3] / "migrations"
+DEFAULT_DIR: Traversable = resources.files("vitrine_server").joinpath("migrations")
 
 
 class MigrationError(Exception):
@@ -51,11 +54,11 @@ class MigrationState:
     checksum_ok: bool
 
 
-def discover(directory: Path = DEFAULT_DIR) -> list[Migration]:
+def discover(directory: Traversable = DEFAULT_DIR) -> list[Migration]:
     """Every migration in `directory`, in version order; both halves required."""
     halves: dict[int, dict[str, str]] = {}
     names: dict[int, str] = {}
-    for path in sorted(directory.iterdir()):
+    for path in sorted(directory.iterdir(), key=lambda p: p.name):
         m = _FILE.match(path.name)
         if not m:
             continue
@@ -82,7 +85,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 
 
 class Migrator:
-    def __init__(self, dsn: str, directory: Path = DEFAULT_DIR):
+    def __init__(self, dsn: str, directory: Traversable = DEFAULT_DIR):
         self.dsn = dsn
         self.migrations = discover(directory)
 

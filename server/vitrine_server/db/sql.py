@@ -6,8 +6,10 @@ A file holds blocks like::
     -- One product by id.
     SELECT ... WHERE id = $1;
 
-``load_queries(__file__, "products.sql")`` returns an object whose attributes
-are the statements' texts. The text is constant, so asyncpg's per-connection
+``load_queries(__package__, "products.sql")`` returns an object whose
+attributes are the statements' texts. The files are package data, read
+through importlib.resources, so an installed wheel finds them as a checkout
+does. The text is constant, so asyncpg's per-connection
 statement cache prepares each one once; values only ever travel as ``$n``
 parameters.
 """
@@ -15,7 +17,7 @@ parameters.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from importlib import resources
 from types import SimpleNamespace
 
 _NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
@@ -36,7 +38,9 @@ def parse_queries(text: str) -> dict[str, str]:
     return queries
 
 
-def load_queries(anchor: str, filename: str) -> SimpleNamespace:
-    """Load ``filename`` from the directory of the module file ``anchor``."""
-    path = Path(anchor).with_name(filename)
-    return SimpleNamespace(**parse_queries(path.read_text(encoding="utf-8")))
+def load_queries(package: str | None, filename: str) -> SimpleNamespace:
+    """Load ``filename`` from the package ``package`` (a module's ``__package__``)."""
+    if not package or package.endswith(".py"):
+        raise TypeError(f"load_queries takes the package name (__package__), not {package!r}")
+    text = resources.files(package).joinpath(filename).read_text(encoding="utf-8")
+    return SimpleNamespace(**parse_queries(text))

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-import vitrine_server.catalog
 from vitrine_server.db.sql import load_queries
 from vitrine_server.demo.catalog import StoreSpec
 from vitrine_server.demo.generate import (
@@ -27,8 +26,8 @@ from vitrine_server.demo.generate import (
     build_catalog,
 )
 
-_Q = load_queries(__file__, "seed.sql")
-_OFFERS_Q = load_queries(vitrine_server.catalog.__file__, "offers.sql")
+_Q = load_queries(__package__, "seed.sql")
+_OFFERS_Q = load_queries("vitrine_server.catalog", "offers.sql")
 
 _PRODUCT_STAGE_COLUMNS = (
     "slug",

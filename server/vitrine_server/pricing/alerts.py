@@ -36,7 +36,7 @@ from vitrine_server.db.database import Connection, Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 
-Q = load_queries(__file__, "alerts.sql")
+Q = load_queries(__package__, "alerts.sql")
 log = logging.getLogger("vitrine.alerts")
 
 KINDS = {

@@ -17,7 +17,7 @@ from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 
-Q = load_queries(__file__, "drops.sql")
+Q = load_queries(__package__, "drops.sql")
 
 DEFAULT_MIN_DROP_BPS = 500
 DEFAULT_WINDOW = timedelta(days=7)

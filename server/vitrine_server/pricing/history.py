@@ -21,7 +21,7 @@ from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing import series as s
 
-Q = load_queries(__file__, "history.sql")
+Q = load_queries(__package__, "history.sql")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)

@@ -27,7 +27,7 @@ from vitrine_server.db.database import Connection, Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing.alerts import AlertDelivery, evaluate
 
-Q = load_queries(__file__, "ingest.sql")
+Q = load_queries(__package__, "ingest.sql")
 
 MAX_OBSERVATIONS = 10_000
 MAX_MINOR = 10**10  # ten billion centavos: anything above is a scraper bug

@@ -165,10 +165,11 @@ def register_service(
     for method in service.methods:
         fn = getattr(servicer, method.name)
         request_type = message_factory.GetMessageClass(method.input_type)
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "request_deserializer": request_type.FromString,
             "response_serializer": serialize,
         }
+        h: grpc.RpcMethodHandler
         if method.client_streaming and method.server_streaming:
             h = grpc.stream_stream_rpc_method_handler(_guard_stream(fn, method, hooks), **kwargs)
         elif method.client_streaming:

@@ -25,8 +25,8 @@ from vitrine_server.search.query import Candidate, Group, Lookup, QueryPlan, pla
 from vitrine_server.search.settings import SettingsStore
 from vitrine_server.search.text import words
 
-_Q = load_queries(__file__, "postgres.sql")
-_REINDEX_Q = load_queries(__file__, "reindex.sql")
+_Q = load_queries(__package__, "postgres.sql")
+_REINDEX_Q = load_queries(__package__, "reindex.sql")
 
 REINDEX_BATCH = 2000
 

@@ -13,7 +13,7 @@ from vitrine_server.db.sql import load_queries
 from vitrine_server.errors import Violations
 from vitrine_server.search.text import words
 
-_Q = load_queries(__file__, "settings.sql")
+_Q = load_queries(__package__, "settings.sql")
 
 MAX_GROUPS = 500
 MAX_GROUP_TERMS = 20

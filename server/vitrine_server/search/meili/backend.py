@@ -32,7 +32,7 @@ from vitrine_server.search.model import (
 )
 from vitrine_server.search.text import MARK_END, MARK_START
 
-_Q = load_queries(__file__, "documents.sql")
+_Q = load_queries(__package__, "documents.sql")
 
 # Attribute counted for each facet field (price is counted per range instead).
 FACET_ATTRIBUTES = {

@@ -35,8 +35,8 @@ from vitrine_server.search.settings import SettingsStore
 
 log = logging.getLogger("vitrine.search.indexer")
 
-_Q = load_queries(__file__, "indexer.sql")
-_DOCS = load_queries(__file__, "documents.sql")
+_Q = load_queries(__package__, "indexer.sql")
+_DOCS = load_queries(__package__, "documents.sql")
 
 BATCH = 500
 REINDEX_BATCH = 1000

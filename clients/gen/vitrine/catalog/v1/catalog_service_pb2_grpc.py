@@ -5,7 +5,7 @@ import warnings
 
 from vitrine.catalog.v1 import catalog_service_pb2 as vitrine_dot_catalog_dot_v1_dot_catalog__service__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.66.2'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 
@@ -18,14 +18,14 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in vitrine/catalog/v1/catalog_service_pb2_grpc.py depends on'
+        + f' but the generated code in vitrine/catalog/v1/catalog_service_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
 
 
-class CatalogServiceStub:
+class CatalogServiceStub(object):
     """The catalog: products, the stores that sell them and their offers, the
     category tree, users' favorites and what is trending.
 
@@ -148,7 +148,7 @@ class CatalogServiceStub:
                 _registered_method=True)
 
 
-class CatalogServiceServicer:
+class CatalogServiceServicer(object):
     """The catalog: products, the stores that sell them and their offers, the
     category tree, users' favorites and what is trending.
 
@@ -438,7 +438,7 @@ def add_CatalogServiceServicer_to_server(servicer, server):
 
 
  # This class is part of an EXPERIMENTAL API.
-class CatalogService:
+class CatalogService(object):
     """The catalog: products, the stores that sell them and their offers, the
     category tree, users' favorites and what is trending.
 

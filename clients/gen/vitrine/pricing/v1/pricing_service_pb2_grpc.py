@@ -5,7 +5,7 @@ import warnings
 
 from vitrine.pricing.v1 import pricing_service_pb2 as vitrine_dot_pricing_dot_v1_dot_pricing__service__pb2
 
-GRPC_GENERATED_VERSION = '1.85.1'
+GRPC_GENERATED_VERSION = '1.66.2'
 GRPC_VERSION = grpc.__version__
 _version_not_supported = False
 
@@ -18,14 +18,14 @@ except ImportError:
 if _version_not_supported:
     raise RuntimeError(
         f'The grpc package installed is at version {GRPC_VERSION},'
-        + ' but the generated code in vitrine/pricing/v1/pricing_service_pb2_grpc.py depends on'
+        + f' but the generated code in vitrine/pricing/v1/pricing_service_pb2_grpc.py depends on'
         + f' grpcio>={GRPC_GENERATED_VERSION}.'
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
 
 
-class PricingServiceStub:
+class PricingServiceStub(object):
     """Prices: ingestion of scraped observations into exact history.
 
     Every write is idempotent by a client batch id: sending a batch again
@@ -97,7 +97,7 @@ class PricingServiceStub:
                 _registered_method=True)
 
 
-class PricingServiceServicer:
+class PricingServiceServicer(object):
     """Prices: ingestion of scraped observations into exact history.
 
     Every write is idempotent by a client batch id: sending a batch again
@@ -268,7 +268,7 @@ def add_PricingServiceServicer_to_server(servicer, server):
 
 
  # This class is part of an EXPERIMENTAL API.
-class PricingService:
+class PricingService(object):
     """Prices: ingestion of scraped observations into exact history.
 
     Every write is idempotent by a client batch id: sending a batch again
