@@ -169,6 +169,7 @@ def details(err: grpc.aio.AioRpcError) -> dict[str, Any]:
                     error_details_pb2.ResourceInfo,
                     error_details_pb2.RetryInfo,
                     error_details_pb2.QuotaFailure,
+                    error_details_pb2.RequestInfo,
                 ):
                     if any_.Is(cls.DESCRIPTOR):
                         msg = cls()
@@ -182,7 +183,9 @@ async def expect_error(call: Any, code: grpc.StatusCode) -> grpc.aio.AioRpcError
         await call
     except grpc.aio.AioRpcError as err:
         assert err.code() == code, f"expected {code}, got {err.code()}: {err.details()}"
-        assert "ErrorInfo" in details(err), "every error carries an ErrorInfo"
+        found = details(err)
+        assert "ErrorInfo" in found, "every error carries an ErrorInfo"
+        assert found["RequestInfo"].request_id, "every error carries a request id (AIP-193)"
         return err
     raise AssertionError(f"expected {code}, but the call succeeded")
 

@@ -22,6 +22,7 @@ import grpc
 import meilisearch
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from opentelemetry.sdk.trace import TracerProvider
 from vitrine.admin.v1 import admin_service_pb2
 from vitrine.catalog.v1 import catalog_service_pb2
 from vitrine.pricing.v1 import pricing_service_pb2
@@ -73,6 +74,9 @@ from vitrine_server.search.meili.indexer import MeiliIndexer
 from vitrine_server.search.postgres import PostgresSearch
 from vitrine_server.search.service import SearchService
 from vitrine_server.search.settings import SettingsStore
+from vitrine_server.tracing import Tracing, provider_from_env
+from vitrine_server.tracing import postgres as tracing_postgres
+from vitrine_server.tracing import redis as tracing_redis
 
 log = logging.getLogger("vitrine.server")
 
@@ -120,8 +124,11 @@ class VitrineServer:
         *,
         serve_metrics: bool = True,
         search_reindexer: SearchReindexer | None = None,
+        tracer_provider: TracerProvider | None = None,
     ):
         self.settings = settings
+        # Tracing: this provider (tests), else the OTEL_* environment's, else off.
+        self._tracer_provider = tracer_provider
         self._search_reindexer = search_reindexer
         self.port = 0
         # The bound /metrics port when this process serves it (0: it does not).
@@ -142,14 +149,21 @@ class VitrineServer:
     async def start(self) -> int:
         s = self.settings
         credentials = tls.server_credentials(s)  # first: a bad file stops the start at once
+        provider = self._tracer_provider or provider_from_env()
+        self.tracing = Tracing(provider) if provider is not None else None
+        tracer = self.tracing.tracer if self.tracing is not None else None
         if s.metrics_port is not None:
             self.metrics = ProcessMetrics()
             self.hooks.append(self.metrics.rpc)
-        self.db = await Database.connect(s)
-        self.redis = redis_client.connect(s)
+        if tracer is None:
+            self.db = await Database.connect(s)
+            self.redis = redis_client.connect(s)
+        else:
+            self.db = await Database.connect(s, tracing_postgres.connection_class(tracer))
+            self.redis = redis_client.connect(s, tracing_redis.client_class(tracer))
         self.cache = CacheAside(
             self.redis,
-            RedisPipeline(s.redis_url, s.redis_timeout),
+            RedisPipeline(s.redis_url, s.redis_timeout, tracer),
             Keys(s.redis_prefix),
             self.db,
             enabled=s.cache_enabled,
@@ -188,7 +202,7 @@ class VitrineServer:
 
         self.catalog = catalog
         server = grpc.aio.server(options=server_options(s))
-        register_service(server, CATALOG, catalog, self.hooks)
+        register_service(server, CATALOG, catalog, self.hooks, tracer)
         self.alert_delivery = AlertDelivery(
             self.db, self.redis, self.listener_redis, Keys(s.redis_prefix)
         )
@@ -199,10 +213,10 @@ class VitrineServer:
             AlertService(self.db, self.alert_delivery),
             self.alert_delivery,
         )
-        register_service(server, PRICING, pricing, self.hooks)
+        register_service(server, PRICING, pricing, self.hooks, tracer)
         self.search, self.search_maintenance = self._build_search()
         register_service(
-            server, SEARCH, SearchHandlers(self.search, self.search.settings), self.hooks
+            server, SEARCH, SearchHandlers(self.search, self.search.settings), self.hooks, tracer
         )
         # AdminService reindexes and reports on search through its maintenance
         # side (a test may put another in its place).
@@ -218,7 +232,7 @@ class VitrineServer:
             keys=ApiKeyService(self.db, self.redis, keys, self.authenticator),
             search=self.reindexer,
         )
-        register_service(server, ADMIN, admin, self.hooks)
+        register_service(server, ADMIN, admin, self.hooks, tracer)
         if self.metrics is not None:
             self._instrument(self.metrics)
         health_pb2_grpc.add_HealthServicer_to_server(self._health, server)
@@ -443,6 +457,8 @@ class VitrineServer:
         with contextlib.suppress(Exception):
             await self.redis.aclose()
             await self.listener_redis.aclose()
+        if self.tracing is not None:
+            await self.tracing.close()
         log.info("stopped")
 
     async def wait(self) -> None:

@@ -60,21 +60,63 @@ async def test_calls_are_counted_by_method_and_code(served: Served) -> None:
         await served.catalog.CreateStore(api.CreateStoreRequest(store=dict(slug="Not A Slug")))
 
     samples = await served.scrape()
-    handled = "vitrine_rpc_handled_total"
-    assert value(samples, handled, service=CATALOG, method="GetStore", code="OK") == 3
-    assert value(samples, handled, service=CATALOG, method="GetStore", code="NOT_FOUND") == 2
-    assert value(samples, handled, service=CATALOG, method="CreateStore", code="OK") == 1
+    handled = "grpc_server_handled_total"
     assert (
-        value(samples, handled, service=CATALOG, method="CreateStore", code="INVALID_ARGUMENT") == 1
+        value(
+            samples,
+            handled,
+            grpc_type="unary",
+            grpc_service=CATALOG,
+            grpc_method="GetStore",
+            grpc_code="OK",
+        )
+        == 3
+    )
+    assert (
+        value(
+            samples,
+            handled,
+            grpc_type="unary",
+            grpc_service=CATALOG,
+            grpc_method="GetStore",
+            grpc_code="NOT_FOUND",
+        )
+        == 2
+    )
+    assert (
+        value(
+            samples,
+            handled,
+            grpc_type="unary",
+            grpc_service=CATALOG,
+            grpc_method="CreateStore",
+            grpc_code="OK",
+        )
+        == 1
+    )
+    assert (
+        value(
+            samples,
+            handled,
+            grpc_type="unary",
+            grpc_service=CATALOG,
+            grpc_method="CreateStore",
+            grpc_code="INVALID_ARGUMENT",
+        )
+        == 1
     )
     # Declared methods are exported before their first call.
     assert (
         handled,
-        frozenset(dict(service=CATALOG, method="ListTrending", code="OK").items()),
+        frozenset(
+            dict(
+                grpc_type="unary", grpc_service=CATALOG, grpc_method="ListTrending", grpc_code="OK"
+            ).items()
+        ),
     ) in samples
 
-    duration = "vitrine_rpc_duration_seconds"
-    labels = dict(service=CATALOG, method="GetStore")
+    duration = "grpc_server_handling_seconds"
+    labels = dict(grpc_type="unary", grpc_service=CATALOG, grpc_method="GetStore")
     assert value(samples, f"{duration}_count", **labels) == 5
     assert value(samples, f"{duration}_bucket", le="+Inf", **labels) == 5
     assert 0 < value(samples, f"{duration}_sum", **labels) < 5 * 10
@@ -82,14 +124,24 @@ async def test_calls_are_counted_by_method_and_code(served: Served) -> None:
     buckets = sorted(
         (float(dict(key)["le"]), v)
         for (name, key), v in samples.items()
-        if name == f"{duration}_bucket" and dict(key).get("method") == "GetStore"
+        if name == f"{duration}_bucket" and dict(key).get("grpc_method") == "GetStore"
     )
     assert [v for _, v in buckets] == sorted(v for _, v in buckets)
 
     # A second scrape adds only what happened in between.
     await served.catalog.GetStore(api.GetStoreRequest(id=store.id))
     again = await served.scrape()
-    assert value(again, handled, service=CATALOG, method="GetStore", code="OK") == 4
+    assert (
+        value(
+            again,
+            handled,
+            grpc_type="unary",
+            grpc_service=CATALOG,
+            grpc_method="GetStore",
+            grpc_code="OK",
+        )
+        == 4
+    )
     assert value(again, f"{duration}_count", **labels) == 6
 
 

@@ -147,19 +147,22 @@ async def test_two_workers_over_tls_with_metrics_from_the_supervisor(env, tmp_pa
             await c.close()
 
         # Workers hand their records over once a second: poll until all arrived.
-        handled = dict(service=CATALOG, method="ListStores", code="OK")
+        handled = dict(
+            grpc_type="unary", grpc_service=CATALOG, grpc_method="ListStores", grpc_code="OK"
+        )
         for _ in range(100):
             samples = await asyncio.to_thread(scrape, metrics_port)
-            if value(samples, "vitrine_rpc_handled_total", **handled) == calls:
+            if value(samples, "grpc_server_handled_total", **handled) == calls:
                 break
             await asyncio.sleep(0.1)
-        assert value(samples, "vitrine_rpc_handled_total", **handled) == calls
+        assert value(samples, "grpc_server_handled_total", **handled) == calls
         assert (
             value(
                 samples,
-                "vitrine_rpc_duration_seconds_count",
-                service=CATALOG,
-                method="ListStores",
+                "grpc_server_handling_seconds_count",
+                grpc_type="unary",
+                grpc_service=CATALOG,
+                grpc_method="ListStores",
             )
             == calls
         )
@@ -179,7 +182,7 @@ async def test_two_workers_over_tls_with_metrics_from_the_supervisor(env, tmp_pa
                 break
             await asyncio.sleep(0.1)
         assert restarted and value(samples, "vitrine_pg_pool_max") == 2 * pool_max
-        assert value(samples, "vitrine_rpc_handled_total", **handled) == calls
+        assert value(samples, "grpc_server_handled_total", **handled) == calls
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)

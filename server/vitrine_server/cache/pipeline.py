@@ -22,14 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import ssl
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import hiredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from vitrine_server.tracing.redis import command_span
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 
 class _Protocol(asyncio.Protocol):
@@ -74,7 +80,7 @@ class _Protocol(asyncio.Protocol):
 
 
 class RedisPipeline:
-    def __init__(self, url: str, timeout: float):
+    def __init__(self, url: str, timeout: float, tracer: Tracer | None = None):
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 6379
@@ -86,6 +92,13 @@ class RedisPipeline:
         self.timeout = timeout
         self._protocol: _Protocol | None = None
         self._connecting: asyncio.Future[_Protocol] | None = None
+        # Tracing on: a span per command (tracing/redis.py); off: not a branch more.
+        if tracer is not None:
+            self.call = functools.partial(self._traced_call, tracer)  # type: ignore[method-assign]
+
+    async def _traced_call(self, tracer: Tracer, *args: Any) -> Any:
+        with command_span(tracer, args):
+            return await RedisPipeline.call(self, *args)
 
     async def call(self, *args: Any) -> Any:
         protocol = self._protocol

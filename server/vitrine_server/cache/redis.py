@@ -22,8 +22,11 @@ from vitrine_server.config import Settings
 REDIS_DOWN = (RedisError, OSError, TimeoutError)
 
 
-def connect(settings: Settings) -> aioredis.Redis:
-    return aioredis.Redis.from_url(
+def connect(
+    settings: Settings, client_class: type[aioredis.Redis] = aioredis.Redis
+) -> aioredis.Redis:
+    """The client (`client_class`: tracing/redis.py's when tracing is on)."""
+    return client_class.from_url(
         settings.redis_url,
         socket_timeout=settings.redis_timeout,
         socket_connect_timeout=settings.redis_timeout,

@@ -88,7 +88,10 @@ class Database:
         self.default_timeout = settings.default_statement_timeout
 
     @classmethod
-    async def connect(cls, settings: Settings) -> Database:
+    async def connect(
+        cls, settings: Settings, connection_class: type[asyncpg.Connection] = asyncpg.Connection
+    ) -> Database:
+        """The pool (`connection_class`: tracing/postgres.py's when tracing is on)."""
         pool = asyncpg.create_pool(
             settings.database_url,
             min_size=0,
@@ -98,6 +101,7 @@ class Database:
             timeout=settings.pool_connect_timeout,
             init=_init_connection,
             reset=_reset_connection,
+            connection_class=connection_class,
             server_settings={
                 "application_name": "vitrine",
                 # Short OLTP statements: JIT compilation only adds latency.

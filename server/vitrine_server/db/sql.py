@@ -22,6 +22,10 @@ from types import SimpleNamespace
 
 _NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 
+# Every loaded statement's text -> its name (`catalog.products.get_products`,
+# as AdminService.ListStatements names it), for traces (tracing/postgres.py).
+_NAMES: dict[str, str] = {}
+
 
 def parse_queries(text: str) -> dict[str, str]:
     """Split a .sql file into {name: statement}."""
@@ -43,4 +47,17 @@ def load_queries(package: str | None, filename: str) -> SimpleNamespace:
     if not package or package.endswith(".py"):
         raise TypeError(f"load_queries takes the package name (__package__), not {package!r}")
     text = resources.files(package).joinpath(filename).read_text(encoding="utf-8")
-    return SimpleNamespace(**parse_queries(text))
+    queries = parse_queries(text)
+    prefix = ".".join([*package.split(".")[1:], filename.removesuffix(".sql")])
+    for name, statement in queries.items():
+        _NAMES.setdefault(statement, f"{prefix}.{name}")
+    return SimpleNamespace(**queries)
+
+
+def statement_name(query: str) -> str:
+    """The name of a statement loaded from a .sql file; other SQL, its first word."""
+    name = _NAMES.get(query)
+    if name is None:
+        words = query.split(None, 1)
+        name = words[0].rstrip(";").upper() if words else "SQL"
+    return name

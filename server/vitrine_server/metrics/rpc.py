@@ -1,5 +1,10 @@
-"""Per-RPC metrics: a latency histogram per service and method, and a count
-of handled calls per service, method and status code.
+"""Per-RPC metrics under the names and labels of the common gRPC server
+convention (go-grpc-prometheus, java-grpc-prometheus): a latency histogram
+`grpc_server_handling_seconds` and a counter `grpc_server_handled_total`,
+labelled `grpc_type` (unary, client_stream, server_stream, bidi_stream),
+`grpc_service` (the full name, e.g. vitrine.catalog.v1.CatalogService),
+`grpc_method` and, for the counter, `grpc_code` (OK, NOT_FOUND, ...), so
+existing gRPC dashboards and alerts work unchanged.
 
 The call hook only adds to plain Python numbers of a per-method record (one
 dict lookup, one bisect, a few additions: well under a microsecond).
@@ -31,6 +36,12 @@ BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 _OK = grpc.StatusCode.OK
 
 
+def _grpc_type(method: MethodDescriptor) -> str:
+    if method.client_streaming:
+        return "bidi_stream" if method.server_streaming else "client_stream"
+    return "server_stream" if method.server_streaming else "unary"
+
+
 class _Method:
     """What one method accumulated, and how much of it was already flushed."""
 
@@ -49,7 +60,7 @@ class _Method:
     )
 
     def __init__(self, method: MethodDescriptor, duration: Histogram, handled: Counter) -> None:
-        self.labels = (method.containing_service.full_name, method.name)
+        self.labels = (_grpc_type(method), method.containing_service.full_name, method.name)
         # One slot per bucket, +Inf last: the index bisect_left gives.
         self.buckets = [0] * (len(BUCKETS) + 1)
         self.sum = 0.0
@@ -69,16 +80,16 @@ class RpcMetrics:
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._duration = Histogram(
-            "vitrine_rpc_duration_seconds",
+            "grpc_server_handling_seconds",
             "Time in the service per call, from the parsed request to the answer (hooks included).",
-            ["service", "method"],
+            ["grpc_type", "grpc_service", "grpc_method"],
             buckets=BUCKETS,
             registry=registry,
         )
         self._handled = Counter(
-            "vitrine_rpc_handled",
+            "grpc_server_handled",
             "Calls answered, by method and gRPC status code.",
-            ["service", "method", "code"],
+            ["grpc_type", "grpc_service", "grpc_method", "grpc_code"],
             registry=registry,
         )
         self._methods: dict[MethodDescriptor, _Method] = {}

@@ -20,15 +20,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import grpc
 from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
+from opentelemetry import trace
 
 from vitrine_server import errors
 from vitrine_server.rpc import deadline
-from vitrine_server.rpc.status import internal_status, to_status
+from vitrine_server.rpc.status import internal_status, new_request_id, to_status
+from vitrine_server.tracing.rpc import server_spans
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 log = logging.getLogger("vitrine.rpc")
 
@@ -68,13 +73,32 @@ def _code_of(err: BaseException, context: grpc.aio.ServicerContext) -> grpc.Stat
     return grpc.StatusCode.INTERNAL
 
 
+# Errors that say the service, not the caller, is in trouble: logged as warnings.
+_SERVER_SIDE = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
 async def _abort_for(err: BaseException, context: grpc.aio.ServicerContext, method: str) -> None:
+    """Answer the error with its status; one log line, with the request id the
+    caller finds in the error's RequestInfo (AIP-193). Callers' mistakes log
+    at INFO, so VITRINE_LOG_LEVEL=WARNING silences them."""
+    request_id = new_request_id()
+    extra: dict[str, str] = {"request_id": request_id}
+    span = trace.get_current_span()  # tracing off: a no-op span
+    if span.get_span_context().is_valid:
+        span.set_attribute("vitrine.request_id", request_id)
+        extra["trace_id"] = format(span.get_span_context().trace_id, "032x")
     if isinstance(err, errors.VitrineError):
-        if err.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            log.warning("%s: %s", method, err.message, extra={"reason": err.reason})
-        await context.abort_with_status(to_status(err))
-    log.error("unexpected error in %s", method, exc_info=err)
-    await context.abort_with_status(internal_status())
+        log.log(
+            logging.WARNING if err.code in _SERVER_SIDE else logging.INFO,
+            "%s: %s %s",
+            method,
+            err.code.name,
+            err.message,
+            extra={**extra, "code": err.code.name, "reason": err.reason},
+        )
+        await context.abort_with_status(to_status(err, request_id))
+    log.error("unexpected error in %s", method, exc_info=err, extra={**extra, "code": "INTERNAL"})
+    await context.abort_with_status(internal_status(request_id))
 
 
 def _guard_unary(
@@ -157,10 +181,12 @@ def register_service(
     service: ServiceDescriptor,
     servicer: object,
     hooks: Sequence[CallHook] = (),
+    tracer: Tracer | None = None,
 ) -> None:
     """Register `servicer`'s methods (named as in the proto) for `service`,
     each guarded by the error policy and the call `hooks` (read now: a hook
-    added to the list later does not run)."""
+    added to the list later does not run), and with a `tracer`, each call in
+    a server span (tracing/rpc.py)."""
     handlers = {}
     for method in service.methods:
         fn = getattr(servicer, method.name)
@@ -169,15 +195,18 @@ def register_service(
             "request_deserializer": request_type.FromString,
             "response_serializer": serialize,
         }
+        guarded = (_guard_stream if method.server_streaming else _guard_unary)(fn, method, hooks)
+        if tracer is not None:
+            guarded = server_spans(tracer, method)(guarded)
         h: grpc.RpcMethodHandler
         if method.client_streaming and method.server_streaming:
-            h = grpc.stream_stream_rpc_method_handler(_guard_stream(fn, method, hooks), **kwargs)
+            h = grpc.stream_stream_rpc_method_handler(guarded, **kwargs)
         elif method.client_streaming:
-            h = grpc.stream_unary_rpc_method_handler(_guard_unary(fn, method, hooks), **kwargs)
+            h = grpc.stream_unary_rpc_method_handler(guarded, **kwargs)
         elif method.server_streaming:
-            h = grpc.unary_stream_rpc_method_handler(_guard_stream(fn, method, hooks), **kwargs)
+            h = grpc.unary_stream_rpc_method_handler(guarded, **kwargs)
         else:
-            h = grpc.unary_unary_rpc_method_handler(_guard_unary(fn, method, hooks), **kwargs)
+            h = grpc.unary_unary_rpc_method_handler(guarded, **kwargs)
         handlers[method.name] = h
     # Generic handlers only: grpcio's "registered method" table, which the
     # generated add_*_to_server also fills, measured 10-20% slower per call

@@ -1,12 +1,16 @@
 """Domain errors -> google.rpc.Status with typed details.
 
-The details (ErrorInfo, BadRequest, ResourceInfo, RetryInfo, QuotaFailure)
+Every error carries a RequestInfo whose request_id is also in the server's
+log line for it (AIP-193), so a caller's report can be found. The details
+(ErrorInfo, BadRequest, ResourceInfo, RetryInfo, QuotaFailure, RequestInfo)
 are standard google.rpc types; importing error_details_pb2 registers them in
 the default descriptor pool, so server reflection can resolve them and
 grpcurl prints them.
 """
 
 from __future__ import annotations
+
+import secrets
 
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -21,7 +25,16 @@ def _pack(message) -> any_pb2.Any:  # type: ignore[no-untyped-def]
     return packed
 
 
-def to_status(err: errors.VitrineError):  # type: ignore[no-untyped-def]
+def new_request_id() -> str:
+    """An id for one failed call: in its RequestInfo and its log line."""
+    return secrets.token_hex(8)
+
+
+def _request_info(request_id: str) -> any_pb2.Any:
+    return _pack(error_details_pb2.RequestInfo(request_id=request_id))
+
+
+def to_status(err: errors.VitrineError, request_id: str):  # type: ignore[no-untyped-def]
     """A grpc.Status for `context.abort_with_status`."""
     details = [
         _pack(
@@ -68,17 +81,21 @@ def to_status(err: errors.VitrineError):  # type: ignore[no-untyped-def]
                 )
             )
         )
+    details.append(_request_info(request_id))
     code = err.code.value[0]
     status = status_pb2.Status(code=code, message=err.message, details=details)
     return rpc_status.to_status(status)
 
 
-def internal_status():  # type: ignore[no-untyped-def]
-    """What a caller sees of a bug: no trace, no SQL."""
+def internal_status(request_id: str):  # type: ignore[no-untyped-def]
+    """What a caller sees of a bug: no trace, no SQL; the request id finds the log."""
     return rpc_status.to_status(
         status_pb2.Status(
             code=code_pb2.INTERNAL,
             message="internal error",
-            details=[_pack(error_details_pb2.ErrorInfo(reason="INTERNAL", domain=errors.DOMAIN))],
+            details=[
+                _pack(error_details_pb2.ErrorInfo(reason="INTERNAL", domain=errors.DOMAIN)),
+                _request_info(request_id),
+            ],
         )
     )

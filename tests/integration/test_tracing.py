@@ -1,0 +1,136 @@
+"""Opt-in OpenTelemetry tracing, for real: a server with an in-memory span
+exporter, called with a W3C traceparent through a real channel; the server
+span continues the caller's trace, and the PostgreSQL statements (by name)
+and Redis round trips of the call are its children."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+import pytest_asyncio
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind
+from vitrine.catalog.v1 import catalog_service_pb2 as api
+from vitrine.catalog.v1 import catalog_service_pb2_grpc
+from vitrine_client.auth import aio_interceptors
+from vitrine_server.app import VitrineServer
+from vitrine_server.config import ConfigError
+from vitrine_server.tracing import provider_from_env
+
+from tests.support import ADMIN_KEY, details, expect_error, make_category, make_product
+
+TRACE_ID = uuid.uuid4().hex
+PARENT_SPAN_ID = uuid.uuid4().hex[:16]
+TRACEPARENT = f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"
+
+
+@dataclasses.dataclass
+class Traced:
+    exporter: InMemorySpanExporter
+    catalog: catalog_service_pb2_grpc.CatalogServiceStub
+
+    def spans_of_trace(self) -> list[ReadableSpan]:
+        return [
+            s for s in self.exporter.get_finished_spans() if s.context.trace_id == int(TRACE_ID, 16)
+        ]
+
+
+@pytest_asyncio.fixture
+async def traced(env) -> AsyncIterator[Traced]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    server = VitrineServer(env.settings, tracer_provider=provider)
+    port = await server.start()
+    try:
+        async with grpc.aio.insecure_channel(
+            f"127.0.0.1:{port}", interceptors=aio_interceptors(ADMIN_KEY)
+        ) as channel:
+            yield Traced(exporter, catalog_service_pb2_grpc.CatalogServiceStub(channel))
+    finally:
+        await server.stop(grace=0.5)
+
+
+def _descends_from(span: ReadableSpan, ancestor: ReadableSpan, spans: list[ReadableSpan]) -> bool:
+    by_id = {s.context.span_id: s for s in spans}
+    while span.parent is not None:
+        if span.parent.span_id == ancestor.context.span_id:
+            return True
+        parent = by_id.get(span.parent.span_id)
+        if parent is None:
+            return False
+        span = parent
+    return False
+
+
+async def test_a_call_continues_the_callers_trace_into_sql_and_redis(traced: Traced):
+    category = await make_category(traced.catalog)
+    product = await make_product(traced.catalog, category.id)
+    # Durable in PostgreSQL (one transaction), then mirrored in a Redis set.
+    await traced.catalog.AddFavorite(
+        api.AddFavoriteRequest(user_id="ana", product_id=product.id),
+        metadata=(("traceparent", TRACEPARENT),),
+    )
+    spans = traced.spans_of_trace()
+    (server,) = [s for s in spans if s.kind is SpanKind.SERVER]
+    assert server.name == "vitrine.catalog.v1.CatalogService/AddFavorite"
+    assert server.parent is not None and server.parent.span_id == int(PARENT_SPAN_ID, 16)
+    assert server.parent.is_remote
+    assert server.attributes["rpc.system"] == "grpc"
+    assert server.attributes["rpc.method"] == "AddFavorite"
+    assert server.attributes["rpc.grpc.status_code"] == 0
+
+    children = [s for s in spans if s is not server]
+    assert all(_descends_from(s, server, spans) for s in children)
+    statements = [s.name for s in children if s.attributes.get("db.system.name") == "postgresql"]
+    # Named as AdminService.ListStatements names them; asyncpg's own by their word.
+    assert statements == [
+        "BEGIN",
+        "catalog.offers.product_exists",
+        "catalog.favorites.add_favorite",
+        "COMMIT",
+    ]
+    redis = {s.name for s in children if s.attributes.get("db.system.name") == "redis"}
+    assert redis, [s.name for s in children]
+    assert all(name.startswith("redis ") for name in redis)
+
+
+async def test_a_failed_call_records_its_status_and_request_id(traced: Traced):
+    err = await expect_error(
+        traced.catalog.GetProduct(
+            api.GetProductRequest(id=987_654_321), metadata=(("traceparent", TRACEPARENT),)
+        ),
+        grpc.StatusCode.NOT_FOUND,
+    )
+    request_id = details(err)["RequestInfo"].request_id
+    servers = [
+        s
+        for s in traced.spans_of_trace()
+        if s.kind is SpanKind.SERVER and s.attributes.get("vitrine.request_id") == request_id
+    ]
+    assert len(servers) == 1
+    assert servers[0].attributes["rpc.grpc.status_code"] == grpc.StatusCode.NOT_FOUND.value[0]
+
+
+def test_tracing_is_off_unless_an_exporter_is_named():
+    assert provider_from_env({}) is None
+    assert provider_from_env({"OTEL_TRACES_EXPORTER": "none"}) is None
+    assert (
+        provider_from_env({"OTEL_TRACES_EXPORTER": "console", "OTEL_SDK_DISABLED": "true"}) is None
+    )
+    provider = provider_from_env({"OTEL_TRACES_EXPORTER": "console"})
+    assert provider is not None
+    provider.shutdown()
+    with pytest.raises(ConfigError, match="zipkin"):
+        provider_from_env({"OTEL_TRACES_EXPORTER": "zipkin"})
+
+
+async def test_off_means_nothing_is_wrapped(env):
+    assert env.server.tracing is None
+    assert type(env.server.db.pool._connection_class).__name__ != "TracedConnection"
