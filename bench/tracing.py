@@ -1,5 +1,5 @@
-"""What tracing costs per call: `python -m bench.tracing` (and `python -m
-bench --only tracing`).
+"""What tracing costs per call: `python -m bench.tracing` (about three
+minutes; not part of `make bench`, whose servers run with tracing off).
 
 Three Vitrine servers, one worker each, over the same database: tracing off;
 on, every call sampled, exporting over OTLP/gRPC to a collector stand-in in

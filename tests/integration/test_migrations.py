@@ -10,7 +10,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 import pytest_asyncio
-from vitrine_server.db.migrate import DEFAULT_DIR, MigrationError, Migrator
+from vitrine_server.db.migrate import (
+    COMMENT_ONLY_EDITS,
+    DEFAULT_DIR,
+    MigrationError,
+    Migrator,
+)
 
 from tests.conftest import BASE_URL
 from tests.support import admin_dsn, dsn_for, unique
@@ -71,6 +76,23 @@ async def test_an_edited_applied_migration_is_refused(empty_db, tmp_path: Path):
     first_up.write_text(first_up.read_text() + "\n-- an innocent-looking edit\n")
     with pytest.raises(MigrationError, match="edited after it was applied"):
         await Migrator(empty_db, copy).up()
+
+
+async def test_a_comment_only_edit_keeps_databases_migrated_before_it(empty_db):
+    migrator = Migrator(empty_db)
+    await migrator.up()
+    (version, (before,)) = next(
+        (v, tuple(sums)) for v, sums in COMMENT_ONLY_EDITS.items() if len(sums) == 1
+    )
+    conn = await asyncpg.connect(empty_db)
+    try:  # as recorded by a server that ran the text before the edit
+        await conn.execute(
+            "UPDATE schema_migrations SET checksum = $1 WHERE version = $2", before, version
+        )
+    finally:
+        await conn.close()
+    assert await migrator.up() == []
+    assert all(s.checksum_ok for s in await migrator.status())
 
 
 async def test_concurrent_runners_apply_each_migration_once(empty_db):

@@ -131,7 +131,7 @@ CASES = [
     Case("wireless earbuds", (top(2, "wireless earbuds"),)),
     Case("wireless mouse", (top(3, "mouse"),)),
     Case("smart speaker alexa", (top(1, "echo"),)),
-    # Synonyms (the defaults of DESIGN.md).
+    # Synonyms (the product's default synonym groups).
     Case("celular", (top(10, "smartphone|iphone"),)),
     Case("laptop", (top(10, "notebook|macbook"),)),
     Case("televisor", (top(10, r"\btv\b"),)),

@@ -27,6 +27,14 @@ ADVISORY_LOCK_ID = 0x76697472696E65
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$")
 
+# Edits to applied migrations that changed comments only, never SQL: the
+# checksums their earlier text had, which databases migrated before still
+# hold and which stay accepted. Nothing else may change an applied file.
+COMMENT_ONLY_EDITS: dict[int, frozenset[str]] = {
+    # 0001's first comment named a document outside the repository.
+    1: frozenset({"f5a2bba4b2d9401332bf819c34458e0ac49284191aa8758075fcd3600a85d2d6"}),
+}
+
 DEFAULT_DIR: Traversable = resources.files("vitrine_server").joinpath("migrations")
 
 
@@ -44,6 +52,13 @@ class Migration:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.up_sql.encode()).hexdigest()
+
+    def matches(self, checksum: str) -> bool:
+        """Whether an applied checksum is this file's (or its text before a
+        comment-only edit)."""
+        return checksum == self.checksum or checksum in COMMENT_ONLY_EDITS.get(
+            self.version, frozenset()
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +123,7 @@ class Migrator:
                 raise MigrationError(
                     f"the database has migration {version:04d}, which this code does not know"
                 )
-            if m.checksum != checksum:
+            if not m.matches(checksum):
                 raise MigrationError(
                     f"migration {version:04d}_{m.name} was edited after it was applied; "
                     "write a new migration instead"
@@ -126,7 +141,7 @@ class Migrator:
                 m.version,
                 m.name,
                 m.version in applied,
-                applied.get(m.version, m.checksum) == m.checksum,
+                m.matches(applied.get(m.version, m.checksum)),
             )
             for m in self.migrations
         ]

@@ -1,4 +1,4 @@
--- The whole domain of DESIGN.md: stores, the category tree, products with
+-- The whole domain of the service: stores, the category tree, products with
 -- their denormalised best offer, offers, exact price history (monthly range
 -- partitions), price alerts, favorites, the transactional outbox, and the
 -- cache invalidations owed to Redis while it was unreachable.

@@ -1,9 +1,11 @@
 """A span per Redis round trip: redis-py commands and pipelines, and the
 cache's own pipelined connection (cache/pipeline.py), each named
-`redis <COMMAND>` (`redis pipeline` for a pipeline of several)."""
+`redis <COMMAND>` (`redis pipeline` for a pipeline of several). As for
+PostgreSQL, only work inside a sampled call gets spans."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -17,7 +19,12 @@ def _command(args: tuple[Any, ...]) -> str:
     return (name.decode() if isinstance(name, bytes) else str(name)).upper()
 
 
+_UNTRACED = nullcontext()
+
+
 def command_span(tracer: trace.Tracer, args: tuple[Any, ...]) -> Any:
+    if not trace.get_current_span().is_recording():
+        return _UNTRACED
     command = _command(args)
     return tracer.start_as_current_span(
         f"redis {command}",
@@ -31,6 +38,8 @@ def client_class(tracer: trace.Tracer) -> type[aioredis.Redis]:
 
     class TracedPipeline(Pipeline):
         async def execute(self, raise_on_error: bool = True) -> Any:
+            if not trace.get_current_span().is_recording():
+                return await super().execute(raise_on_error)
             with tracer.start_as_current_span(
                 "redis pipeline",
                 kind=SpanKind.CLIENT,

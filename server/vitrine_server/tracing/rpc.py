@@ -13,6 +13,7 @@ from typing import Any
 
 import grpc
 from google.protobuf.descriptor import MethodDescriptor
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import Getter
@@ -41,9 +42,14 @@ class _MetadataGetter(Getter[dict[str, str]]):
 _GETTER = _MetadataGetter()
 
 
-def _caller_context(context: grpc.aio.ServicerContext) -> Context:
+def _caller_context(context: grpc.aio.ServicerContext) -> Context | None:
+    """The caller's trace context from the metadata the propagators read
+    (OTEL_PROPAGATORS; by default W3C traceparent, tracestate, baggage)."""
+    fields = propagate.get_global_textmap().fields
     metadata: Iterable[tuple[str, Any]] = context.invocation_metadata() or ()
-    carrier = {k: v for k, v in metadata if isinstance(v, str)}
+    carrier = {k: v for k, v in metadata if k in fields and isinstance(v, str)}
+    if not carrier:
+        return None  # a root span
     return propagate.extract(carrier, getter=_GETTER)
 
 
@@ -69,36 +75,44 @@ def server_spans(
     name = f"{service}/{method.name}"
     attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": method.name}
 
+    def start(context: grpc.aio.ServicerContext) -> trace.Span:
+        return tracer.start_span(
+            name,
+            context=_caller_context(context),
+            kind=SpanKind.SERVER,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        )
+
     def unary(handler: Callable[..., Any]) -> Callable[..., Any]:
         async def traced(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            with tracer.start_as_current_span(
-                name,
-                context=_caller_context(context),
-                kind=SpanKind.SERVER,
-                attributes=attributes,
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as span:
-                try:
-                    response = await handler(request, context)
-                except BaseException as err:
-                    _finish(span, _code(err, context))
-                    raise
+            span = start(context)
+            if not span.is_recording():  # not sampled: no context to carry, no children
+                return await handler(request, context)
+            token = otel_context.attach(trace.set_span_in_context(span))
+            try:
+                response = await handler(request, context)
+            except BaseException as err:
+                _finish(span, _code(err, context))
+                raise
+            else:
                 _finish(span, grpc.StatusCode.OK)
                 return response
+            finally:
+                otel_context.detach(token)
+                span.end()
 
         return traced
 
     def streaming(handler: Callable[..., Any]) -> Callable[..., Any]:
         async def traced(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            with tracer.start_as_current_span(
-                name,
-                context=_caller_context(context),
-                kind=SpanKind.SERVER,
-                attributes=attributes,
-                record_exception=False,
-                set_status_on_exception=False,
-            ) as span:
+            span = start(context)
+            # Current for the stream's life (the generator runs in the call's
+            # task), ended when the stream ends, however it ends.
+            with trace.use_span(
+                span, end_on_exit=True, record_exception=False, set_status_on_exception=False
+            ):
                 try:
                     async for response in handler(request, context):
                         yield response
