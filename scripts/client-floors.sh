@@ -2,7 +2,8 @@
 # The client at its declared floors: every dependency of clients/pyproject.toml
 # pinned to the lowest version its specifier allows (">=1.66.2" -> "==1.66.2"),
 # installed with the client (not editable) into a fresh venv, then the client's
-# own tests (clients/tests, which need nothing but the client and pytest).
+# own tests (clients/tests, which need nothing but the client, pytest and
+# pytest-asyncio).
 # A floor that is not true (generated code refusing that grpcio or protobuf,
 # an API the client uses missing there) fails here.
 set -euo pipefail
@@ -23,7 +24,7 @@ echo "client-floors: $(tr '\n' ' ' <"$tmp/floors.txt")"
 "$UV" venv --quiet --python python3 "$tmp/venv"
 "$UV" build --quiet --wheel --out-dir "$tmp/dist" clients
 "$UV" pip install --quiet --python "$tmp/venv/bin/python" --constraint "$tmp/floors.txt" \
-  "$tmp"/dist/vitrine_client-*.whl "pytest==9.2.0"
+  "$tmp"/dist/vitrine_client-*.whl "pytest==9.2.0" "pytest-asyncio==1.5.0"
 "$UV" pip list --python "$tmp/venv/bin/python" 2>/dev/null \
   | grep -Ei '^(grpcio|grpcio-status|protobuf|googleapis-common-protos) ' | sed 's/^/  installed: /'
 # -P: the work tree is not put on sys.path, so the tests import the wheel.

@@ -4,11 +4,12 @@ The server here is a scripted stand-in built from the generated servicers
 (the client package alone, so these tests also run in a venv holding only
 the client at its declared dependency floors); tests against the real
 Vitrine server are in the server's suite (tests/integration/test_client.py).
+The asyncio tests run on pytest-asyncio's loop: grpc.aio must not meet a
+second event loop in one process (the server's suite shares this one).
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
 from collections.abc import Iterator
 from concurrent import futures
@@ -106,17 +107,13 @@ def test_blocking_client_reaches_all_four_services_with_its_key(stand_in):
     assert script.keys == ["Bearer vtr_test_key"] * 4
 
 
-def test_asyncio_client_reaches_all_four_services_with_its_key(stand_in):
+async def test_asyncio_client_reaches_all_four_services_with_its_key(stand_in):
     target, script = stand_in
-
-    async def calls() -> None:
-        async with aio_connect(target, api_key="vtr_test_key") as vitrine:
-            await vitrine.catalog.GetProduct(catalog_service_pb2.GetProductRequest(id=7))
-            await vitrine.pricing.RecordPriceBatch(pricing_service_pb2.RecordPriceBatchRequest())
-            await vitrine.search.GetSearchSettings(search_service_pb2.GetSearchSettingsRequest())
-            await vitrine.admin.GetStatus(admin_service_pb2.GetStatusRequest())
-
-    asyncio.run(calls())
+    async with aio_connect(target, api_key="vtr_test_key") as vitrine:
+        await vitrine.catalog.GetProduct(catalog_service_pb2.GetProductRequest(id=7))
+        await vitrine.pricing.RecordPriceBatch(pricing_service_pb2.RecordPriceBatchRequest())
+        await vitrine.search.GetSearchSettings(search_service_pb2.GetSearchSettingsRequest())
+        await vitrine.admin.GetStatus(admin_service_pb2.GetStatusRequest())
     assert set(script.calls) == {"GetProduct", "RecordPriceBatch", "GetSearchSettings", "GetStatus"}
     assert script.keys == ["Bearer vtr_test_key"] * 4
 
@@ -131,19 +128,13 @@ def test_reads_and_keyed_writes_are_retried_on_unavailable(stand_in):
     assert script.calls == {"GetProduct": 2, "RecordPriceBatch": 3}
 
 
-def test_counting_writes_are_never_sent_twice(stand_in):
+async def test_counting_writes_are_never_sent_twice(stand_in):
     target, script = stand_in
     script.fail_first = {"RecordProductEvents": 1}
-
-    async def call() -> grpc.StatusCode:
-        async with aio_connect(target) as vitrine:
-            try:
-                await vitrine.catalog.RecordProductEvents(
-                    catalog_service_pb2.RecordProductEventsRequest()
-                )
-            except grpc.aio.AioRpcError as err:
-                return err.code()
-        return grpc.StatusCode.OK
-
-    assert asyncio.run(call()) == grpc.StatusCode.UNAVAILABLE
+    async with aio_connect(target) as vitrine:
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await vitrine.catalog.RecordProductEvents(
+                catalog_service_pb2.RecordProductEventsRequest()
+            )
+    assert failed.value.code() == grpc.StatusCode.UNAVAILABLE
     assert script.calls == {"RecordProductEvents": 1}
