@@ -8,10 +8,12 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
 import pytest
 import pytest_asyncio
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -134,3 +136,48 @@ def test_tracing_is_off_unless_an_exporter_is_named():
 async def test_off_means_nothing_is_wrapped(env):
     assert env.server.tracing is None
     assert type(env.server.db.pool._connection_class).__name__ != "TracedConnection"
+
+
+class _Collector(trace_service_pb2_grpc.TraceServiceServicer):
+    """An OTLP/gRPC endpoint that keeps what it is sent."""
+
+    def __init__(self) -> None:
+        self.spans: list[Any] = []
+
+    async def Export(self, request: Any, context: Any) -> Any:
+        for resource in request.resource_spans:
+            for scope in resource.scope_spans:
+                self.spans.extend((resource.resource, span) for span in scope.spans)
+        return trace_service_pb2.ExportTraceServiceResponse()
+
+
+async def test_spans_reach_an_otlp_collector_configured_by_otel_variables(env, monkeypatch):
+    collector = _Collector()
+    sink = grpc.aio.server()
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(collector, sink)
+    sink_port = sink.add_insecure_port("127.0.0.1:0")
+    await sink.start()
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{sink_port}")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_INSECURE", "true")
+    monkeypatch.setenv("OTEL_SERVICE_NAME", "vitrine-under-test")
+    server = VitrineServer(env.settings)  # tracing from the environment, as `vitrine run`
+    port = await server.start()
+    try:
+        async with grpc.aio.insecure_channel(
+            f"127.0.0.1:{port}", interceptors=aio_interceptors(ADMIN_KEY)
+        ) as channel:
+            stub = catalog_service_pb2_grpc.CatalogServiceStub(channel)
+            await stub.ListStores(api.ListStoresRequest(), metadata=(("traceparent", TRACEPARENT),))
+    finally:
+        await server.stop(grace=0.5)  # flushes the exporter's batch
+        await sink.stop(0)
+    ours = [(r, s) for r, s in collector.spans if s.trace_id.hex() == TRACE_ID]
+    assert {s.name for _, s in ours} >= {
+        "vitrine.catalog.v1.CatalogService/ListStores",
+        "catalog.stores.list_stores",
+    }, [s.name for _, s in ours]
+    service = {
+        a.key: a.value.string_value for a in ours[0][0].attributes if a.key == "service.name"
+    }
+    assert service == {"service.name": "vitrine-under-test"}

@@ -41,8 +41,22 @@ def _exporter(name: str, env: Mapping[str, str]) -> SpanExporter:
     return OTLPSpanExporter()
 
 
+def _resource() -> Resource:
+    """The SDK's resource (OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME), named
+    `vitrine` unless they name the service."""
+    resource = Resource.create()
+    if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
+        resource = resource.merge(Resource({SERVICE_NAME: "vitrine"}))
+    return resource
+
+
 def provider_from_env(env: Mapping[str, str] | None = None) -> TracerProvider | None:
-    """A provider exporting to OTEL_TRACES_EXPORTER's exporters, or None (off)."""
+    """A provider exporting to OTEL_TRACES_EXPORTER's exporters, or None (off).
+
+    `env` (default: the process environment) decides on, off and the
+    exporters; the SDK and the OTLP exporter read the other OTEL_* variables
+    from the process environment themselves.
+    """
     env = os.environ if env is None else env
     if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return None
@@ -56,8 +70,7 @@ def provider_from_env(env: Mapping[str, str] | None = None) -> TracerProvider | 
             f"OTEL_TRACES_EXPORTER={env['OTEL_TRACES_EXPORTER']!r}: unknown exporter "
             f"{', '.join(unknown)} (Vitrine ships {', '.join(EXPORTERS)}, or none)"
         )
-    # Resource.create adds OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME over this default.
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: "vitrine"}))
+    provider = TracerProvider(resource=_resource())
     for name in names:
         provider.add_span_processor(BatchSpanProcessor(_exporter(name, env)))
     return provider
