@@ -5,6 +5,7 @@ and Redis round trips of the call are its children."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
@@ -20,6 +21,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
+from vitrine.pricing.v1 import pricing_service_pb2 as pricing
+from vitrine.pricing.v1 import pricing_service_pb2_grpc
 from vitrine_client.auth import aio_interceptors
 from vitrine_server.app import VitrineServer
 from vitrine_server.config import ConfigError
@@ -36,6 +39,7 @@ TRACEPARENT = f"00-{TRACE_ID}-{PARENT_SPAN_ID}-01"
 class Traced:
     exporter: InMemorySpanExporter
     catalog: catalog_service_pb2_grpc.CatalogServiceStub
+    pricing: pricing_service_pb2_grpc.PricingServiceStub
 
     def spans_of_trace(self) -> list[ReadableSpan]:
         return [
@@ -54,7 +58,11 @@ async def traced(env) -> AsyncIterator[Traced]:
         async with grpc.aio.insecure_channel(
             f"127.0.0.1:{port}", interceptors=aio_interceptors(ADMIN_KEY)
         ) as channel:
-            yield Traced(exporter, catalog_service_pb2_grpc.CatalogServiceStub(channel))
+            yield Traced(
+                exporter,
+                catalog_service_pb2_grpc.CatalogServiceStub(channel),
+                pricing_service_pb2_grpc.PricingServiceStub(channel),
+            )
     finally:
         await server.stop(grace=0.5)
 
@@ -181,3 +189,23 @@ async def test_spans_reach_an_otlp_collector_configured_by_otel_variables(env, m
         a.key: a.value.string_value for a in ours[0][0].attributes if a.key == "service.name"
     }
     assert service == {"service.name": "vitrine-under-test"}
+
+
+async def test_a_stream_has_one_server_span_ended_with_the_stream(traced: Traced):
+    call = traced.pricing.StreamTriggeredAlerts(
+        pricing.StreamTriggeredAlertsRequest(
+            consumer_group="traced", consumer="c1", ack_timeout={"seconds": 30}
+        ),
+        metadata=(("traceparent", TRACEPARENT),),
+    )
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(call.read(), 0.5)
+    call.cancel()
+    await asyncio.sleep(0.2)
+    (span,) = [
+        s
+        for s in traced.spans_of_trace()
+        if s.name == "vitrine.pricing.v1.PricingService/StreamTriggeredAlerts"
+    ]
+    assert span.kind is SpanKind.SERVER and span.end_time is not None
+    assert span.attributes["rpc.grpc.status_code"] == grpc.StatusCode.CANCELLED.value[0]
