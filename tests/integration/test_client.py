@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
+from collections.abc import AsyncIterator
 
+import asyncpg
 import grpc
+import pytest_asyncio
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.pricing.v1 import pricing_service_pb2 as pricing
 from vitrine_client import KEEPALIVE_TIME_MS, aio_connect
 from vitrine_server.config import Settings
 
-from tests.conftest import server_settings
-from tests.support import Env, make_category, make_product, unique
+from tests.conftest import BASE_URL, server_settings
+from tests.support import Env, admin_dsn, dsn_for, make_category, make_product, unique
 
 # gRPC core's server default for grpc.http2.min_ping_interval_without_data_ms.
 GRPC_CORE_DEFAULT_MIN_PING_INTERVAL_MS = 5 * 60 * 1000
@@ -65,9 +68,22 @@ async def _hold_idle_stream(target: str, key: str) -> grpc.StatusCode | None:
         raise AssertionError("the idle stream delivered something")
 
 
-async def test_an_idle_stream_outlives_many_keepalive_pings(database_url):
+@pytest_asyncio.fixture
+async def quiet_database(template_db: str) -> AsyncIterator[str]:
+    """A database of its own: no other test's alerts can reach its streams."""
+    name = f"vitrine_test_quiet_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    await admin.close()
+    yield dsn_for(BASE_URL, name)
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+async def test_an_idle_stream_outlives_many_keepalive_pings(quiet_database):
     shipped = server_settings(
-        database_url,
+        quiet_database,
         f"vitrine-test-keepalive-{uuid.uuid4().hex[:8]}",
         min_client_ping_interval_ms=Settings().min_client_ping_interval_ms // SCALE,
     )

@@ -56,7 +56,7 @@ def _caller_context(context: grpc.aio.ServicerContext) -> Context | None:
 def _code(err: BaseException | None, context: grpc.aio.ServicerContext) -> grpc.StatusCode:
     if err is None:
         return grpc.StatusCode.OK
-    if isinstance(err, asyncio.CancelledError):
+    if isinstance(err, (asyncio.CancelledError, GeneratorExit)):
         return grpc.StatusCode.CANCELLED
     return context.code() or grpc.StatusCode.UNKNOWN  # type: ignore[attr-defined]
 
@@ -108,18 +108,29 @@ def server_spans(
     def streaming(handler: Callable[..., Any]) -> Callable[..., Any]:
         async def traced(request: Any, context: grpc.aio.ServicerContext) -> Any:
             span = start(context)
-            # Current for the stream's life (the generator runs in the call's
-            # task), ended when the stream ends, however it ends.
-            with trace.use_span(
-                span, end_on_exit=True, record_exception=False, set_status_on_exception=False
-            ):
-                try:
-                    async for response in handler(request, context):
-                        yield response
-                except BaseException as err:
-                    _finish(span, _code(err, context))
-                    raise
-                _finish(span, grpc.StatusCode.OK)
+            current = trace.set_span_in_context(span)
+            responses = handler(request, context)
+            code = grpc.StatusCode.OK
+            try:
+                while True:
+                    # Current around each step of the handler only: between
+                    # two messages the stream may be resumed, or closed, from
+                    # another context, where a token of this one cannot be reset.
+                    token = otel_context.attach(current)
+                    try:
+                        response = await responses.__anext__()
+                    except StopAsyncIteration:
+                        break
+                    finally:
+                        otel_context.detach(token)
+                    yield response
+            except BaseException as err:
+                code = _code(err, context)
+                raise
+            finally:
+                await responses.aclose()
+                _finish(span, code)
+                span.end()
 
         return traced
 
