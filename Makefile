@@ -57,7 +57,7 @@ lock: tools-uv ## recompile requirements/*.txt (hashed locks) from the pyproject
 lock-check: tools-uv ## fail if a lock does not match the pyprojects
 	scripts/lock-check.sh
 
-tools: ## all developer tools: buf, grpcurl (.tools/bin), h2load
+tools: ## all developer tools: uv, buf, grpcurl (.tools/bin), h2load
 	scripts/tools.sh
 
 tools-buf:
