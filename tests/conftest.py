@@ -60,7 +60,7 @@ async def env(database_url: str) -> AsyncIterator[Env]:
     settings = server_settings(database_url, f"vitrine-test-{RUN_ID}")
     async with Env.started(settings) as e:
         yield e
-    await _drop_redis_keys(settings)
+    await drop_redis_keys(settings)
 
 
 def server_settings(database_url: str, redis_prefix: str, **overrides: Any) -> Settings:
@@ -84,7 +84,7 @@ def server_settings(database_url: str, redis_prefix: str, **overrides: Any) -> S
     )
 
 
-async def _drop_redis_keys(settings: Settings) -> None:
+async def drop_redis_keys(settings: Settings) -> None:
     import redis.asyncio as aioredis
 
     r = aioredis.Redis.from_url(settings.redis_url)
@@ -112,7 +112,7 @@ async def demo_env(template_db: str) -> AsyncIterator[Env]:
     settings = server_settings(url, f"vitrine-test-demo-{RUN_ID}")
     async with Env.started(settings) as e:
         yield e
-    await _drop_redis_keys(settings)
+    await drop_redis_keys(settings)
     admin = await asyncpg.connect(admin_dsn(BASE_URL))
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()

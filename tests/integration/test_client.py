@@ -16,7 +16,7 @@ from vitrine.pricing.v1 import pricing_service_pb2 as pricing
 from vitrine_client import KEEPALIVE_TIME_MS, aio_connect
 from vitrine_server.config import Settings
 
-from tests.conftest import BASE_URL, server_settings
+from tests.conftest import BASE_URL, drop_redis_keys, server_settings
 from tests.support import Env, admin_dsn, dsn_for, make_category, make_product, unique
 
 # gRPC core's server default for grpc.http2.min_ping_interval_without_data_ms.
@@ -91,11 +91,14 @@ async def test_an_idle_stream_outlives_many_keepalive_pings(quiet_database):
         shipped, min_client_ping_interval_ms=GRPC_CORE_DEFAULT_MIN_PING_INTERVAL_MS
     )
     assert KEEPALIVE_TIME_MS >= 2 * Settings().min_client_ping_interval_ms  # room for jitter
-    async with Env.started(shipped) as ok, Env.started(strict) as control:
-        held, refused = await asyncio.gather(
-            _hold_idle_stream(ok.target, shipped.bootstrap_admin_key),
-            _hold_idle_stream(control.target, strict.bootstrap_admin_key),
-        )
+    try:
+        async with Env.started(shipped) as ok, Env.started(strict) as control:
+            held, refused = await asyncio.gather(
+                _hold_idle_stream(ok.target, shipped.bootstrap_admin_key),
+                _hold_idle_stream(control.target, strict.bootstrap_admin_key),
+            )
+    finally:
+        await drop_redis_keys(shipped)
     assert held is None, f"the idle stream was closed ({held}) by the shipped settings"
     # The control proves the test can see the failure: too many pings there.
     assert refused == grpc.StatusCode.UNAVAILABLE
