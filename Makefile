@@ -16,12 +16,15 @@ PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
 
 PYTEST_ARGS ?=
 RUN_ARGS    ?=
+# make fuzz [FUZZ_CALLS=n] [FUZZ_SEED=n]: a long fuzz run (a fresh seed unless given)
+FUZZ_CALLS  ?= 40000
+FUZZ_SEED   ?=
 BENCH_ARGS  ?=
 # make backup [BACKUP=file]; make restore BACKUP=file [RESTORE_URL=url] [FORCE=1]
 BACKUP      ?=
 
 .PHONY: help setup venv tools tools-buf services-up services-down services-status \
-        proto proto-check lint protoset run test migrate seed bench backup restore \
+        proto proto-check lint protoset run test fuzz migrate seed bench backup restore \
         clean distclean
 
 help: ## list the targets
@@ -94,6 +97,12 @@ run: setup ## migrate, seed demo data and serve (RUN_ARGS=...)
 
 test: setup ## run the test suite (PYTEST_ARGS=...)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+fuzz: setup ## a long fuzz run of every RPC (FUZZ_CALLS, FUZZ_SEED; make test runs a short one)
+	seed="$${FUZZ_SEED:-$(FUZZ_SEED)}"; seed="$${seed:-$$(date +%s)}"; \
+	echo "fuzz: $(FUZZ_CALLS) calls, seed $$seed (replay: make fuzz FUZZ_SEED=$$seed)"; \
+	VITRINE_FUZZ_CALLS=$(FUZZ_CALLS) VITRINE_FUZZ_SEED=$$seed \
+	  $(PY) -m pytest tests/fuzz -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
 migrate: venv services-up ## apply pending migrations
 	$(PY) -m vitrine_server migrate up
