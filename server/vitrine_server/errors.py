@@ -39,6 +39,10 @@ class VitrineError(Exception):
 MAX_VIOLATIONS = 20
 
 
+def _brief(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class InvalidArgument(VitrineError):
     code = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -51,9 +55,10 @@ class InvalidArgument(VitrineError):
     ):
         total = max(total or 0, len(violations))
         violations = violations[:MAX_VIOLATIONS]
-        summary = "; ".join(f"{v.field}: {v.description}"[:200] for v in violations[:5])
-        more = f" (and {total - 5:,} more)" if total > 5 else ""
-        super().__init__(f"invalid request: {summary}{more}", reason=reason)
+        # The count first: a client may clip the message (rpc/status.py does).
+        head = "invalid request" if total == 1 else f"invalid request ({total:,} problems)"
+        summary = "; ".join(_brief(f"{v.field}: {v.description}") for v in violations[:3])
+        super().__init__(f"{head}: {summary}", reason=reason)
         self.violations = violations
         self.total = total
 

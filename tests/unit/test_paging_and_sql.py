@@ -14,7 +14,6 @@ from vitrine_server.db.sql import parse_queries
 from vitrine_server.errors import InvalidArgument
 from vitrine_server.rpc import paging
 
-
 TOKENS = paging.PageTokens.fixed(b"k" * 32)
 RATING = (paging.DECIMAL, paging.INT64)
 
@@ -26,7 +25,7 @@ def _body(token: str) -> dict[str, Any]:
 
 def _with_cursor(token: str, cursor: Any) -> str:
     """The token with its cursor replaced and its MAC kept: a forgery."""
-    body, _, mac = token.partition(".")
+    mac = token.partition(".")[2]
     payload = _body(token)
     payload["c"] = cursor
     forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")

@@ -12,7 +12,8 @@ wherever it appears:
 - finite floating-point numbers;
 - enum values the enum declares (proto3 keeps unknown numbers);
 - lists of at most validation.lists.MAX_ITEMS items, whose items are then
-  not looked at.
+  not looked at; and at most MAX_VALUES list items in the whole request
+  (lists of lists), so the walk itself stays cheap whatever arrives.
 
 It is built from the method's input descriptor when the service is
 registered (rpc/handlers.py), so a new RPC or field is covered without
@@ -45,9 +46,24 @@ log = logging.getLogger("vitrine.rpc")
 # One client can send garbage as fast as it likes: the log says so, briefly.
 _malformed_log = Throttled(log, interval=10.0)
 
+# The most list items one request may hold in all (the largest request the
+# API takes, a price batch of 10,000 observations, holds 10,000).
+MAX_VALUES = 50_000
 _TIMESTAMP = "google.protobuf.Timestamp"
 _DURATION = "google.protobuf.Duration"
 _FLOATS = (FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE)
+
+
+class _Walk(errors.Violations):
+    """Violations, and how many list items the walk has met so far."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values = 0
+
+
+# Judges one value (an item, for lists) at `path`.
+Check = Callable[[Any, str, _Walk], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +72,11 @@ class _Field:
 
     name: str
     repeated: bool
-    check: Callable[[Any, str, errors.Violations], None] | None
+    check: Check | None
     items_exempt: bool = False
 
 
-def _text(value: str, path: str, v: errors.Violations) -> None:
+def _text(value: str, path: str, v: _Walk) -> None:
     if len(value) > text.MAX_TEXT:
         v.add(path, f"is longer than any text this API takes ({text.MAX_TEXT:,} characters)")
         return
@@ -69,28 +85,28 @@ def _text(value: str, path: str, v: errors.Violations) -> None:
         v.add(path, problem)
 
 
-def _float(value: float, path: str, v: errors.Violations) -> None:
+def _float(value: float, path: str, v: _Walk) -> None:
     if not math.isfinite(value):
         v.add(path, "must be a finite number")
 
 
-def _timestamp(value: Message, path: str, v: errors.Violations) -> None:
+def _timestamp(value: Message, path: str, v: _Walk) -> None:
     problem = times.timestamp_problem(value)  # type: ignore[arg-type]
     if problem is not None:
         v.add(path, problem)
 
 
-def _duration(value: Message, path: str, v: errors.Violations) -> None:
+def _duration(value: Message, path: str, v: _Walk) -> None:
     problem = times.duration_problem(value)  # type: ignore[arg-type]
     if problem is not None:
         v.add(path, problem)
 
 
-def _enum(field: FieldDescriptor) -> Callable[[int, str, errors.Violations], None]:
+def _enum(field: FieldDescriptor) -> Check:
     known = frozenset(value.number for value in field.enum_type.values)
     enum_name = field.enum_type.full_name
 
-    def check(value: int, path: str, v: errors.Violations) -> None:
+    def check(value: int, path: str, v: _Walk) -> None:
         if value not in known:
             v.add(path, f"{value} is not a value of {enum_name}")
 
@@ -116,7 +132,7 @@ class RequestGuard:
                 [errors.FieldViolation("", f"is not a valid {self.type_name}: {request.error}")],
                 reason="MALFORMED_REQUEST",
             )
-        v = errors.Violations()
+        v = _Walk()
         self._walk(request, "", v)
         v.raise_if_any()
 
@@ -131,7 +147,7 @@ class RequestGuard:
             plan[f.number] = self._field(f)
 
     def _field(self, f: FieldDescriptor) -> _Field:
-        check: Callable[[Any, str, errors.Violations], None] | None = None
+        check: Check | None = None
         message = f.message_type
         if message is not None and message.GetOptions().map_entry:
             self._plan(message)
@@ -152,14 +168,15 @@ class RequestGuard:
             check = _enum(f)
         return _Field(f.name, f.is_repeated, check, f.full_name in self._exempt)
 
-    def _map(self, entry: Descriptor) -> Callable[[Any, str, errors.Violations], None]:
+    def _map(self, entry: Descriptor) -> Check:
         key_check = self._field(entry.fields_by_name["key"]).check
         value_check = self._field(entry.fields_by_name["value"]).check
 
-        def check(mapping: Any, path: str, v: errors.Violations) -> None:
+        def check(mapping: Any, path: str, v: _Walk) -> None:
             if len(mapping) > lists.MAX_ITEMS:
                 v.add(path, f"has more entries than any map this API takes ({lists.MAX_ITEMS:,})")
                 return
+            v.values += len(mapping)
             for key, value in mapping.items():
                 at = f"{path}[{str(key)[:40]!r}]"
                 if key_check is not None:
@@ -171,7 +188,7 @@ class RequestGuard:
 
     # -- per request ----------------------------------------------------------
 
-    def _walk(self, message: Any, path: str, v: errors.Violations) -> None:
+    def _walk(self, message: Any, path: str, v: _Walk) -> None:
         plan = self._plans[message.DESCRIPTOR.full_name]
         prefix = f"{path}." if path else ""
         for field, value in message.ListFields():
@@ -185,9 +202,13 @@ class RequestGuard:
             if len(value) > lists.MAX_ITEMS:
                 v.add(at, f"has more items than any list this API takes ({lists.MAX_ITEMS:,})")
                 continue
+            v.values += len(value)
+            if v.values > MAX_VALUES:
+                v.add(at, f"the request holds more values than any this API takes ({MAX_VALUES:,})")
+                return
             if f.check is None or f.items_exempt:
                 continue
             for i, item in enumerate(value):
                 f.check(item, f"{at}[{i}]", v)
-                if v.total > errors.MAX_VIOLATIONS:
+                if v.total > errors.MAX_VIOLATIONS or v.values > MAX_VALUES:
                     return  # enough to tell the caller; the rest costs nothing
