@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
-from google.protobuf.message import Message
 
 from vitrine_server import errors
 from vitrine_server.log import Throttled
@@ -54,63 +53,74 @@ _DURATION = "google.protobuf.Duration"
 _FLOATS = (FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE)
 
 
-class _Walk(errors.Violations):
-    """Violations, and how many list items the walk has met so far."""
+# Where a value sits, built only when it is reported: (parent, field name,
+# index in its list or None). Formatting every path up front cost more than
+# the checks themselves.
+Path = tuple[Any, str, int | None] | None
+
+
+def _format(path: Path) -> str:
+    parts: list[str] = []
+    while path is not None:
+        path, name, index = path
+        parts.append(name if index is None else f"{name}[{index}]")
+    return ".".join(reversed(parts))
+
+
+class _Walk:
+    """What a walk found: the first violations, how many in all, and how many
+    list items it met."""
+
+    __slots__ = ("found", "total", "values")
 
     def __init__(self) -> None:
-        super().__init__()
+        self.found: list[errors.FieldViolation] = []
+        self.total = 0
         self.values = 0
 
-
-# Judges one value (an item, for lists) at `path`.
-Check = Callable[[Any, str, _Walk], None]
-
-
-@dataclass(frozen=True, slots=True)
-class _Field:
-    """How one field is checked; `check` judges one value (an item, for lists)."""
-
-    name: str
-    repeated: bool
-    check: Check | None
-    items_exempt: bool = False
+    def add(self, path: Path, description: str) -> None:
+        self.total += 1
+        if len(self.found) < errors.MAX_VIOLATIONS:
+            self.found.append(errors.FieldViolation(_format(path), description))
 
 
-def _text(value: str, path: str, v: _Walk) -> None:
-    if len(value) > text.MAX_TEXT:
-        v.add(path, f"is longer than any text this API takes ({text.MAX_TEXT:,} characters)")
-        return
-    problem = text.storable_problem(value)
-    if problem is not None:
-        v.add(path, problem)
+# What is wrong with one value (an item, for lists), or None.
+Check = Callable[[Any], str | None]
+TEXT_RULE = f"is longer than any text this API takes ({text.MAX_TEXT:,} characters)"
 
 
-def _float(value: float, path: str, v: _Walk) -> None:
-    if not math.isfinite(value):
-        v.add(path, "must be a finite number")
+def _text(value: str) -> str | None:
+    # Only NUL: surrogates cannot arrive, the decoder refuses invalid UTF-8.
+    if "\x00" in value:
+        return text.NUL_RULE
+    return TEXT_RULE if len(value) > text.MAX_TEXT else None
 
 
-def _timestamp(value: Message, path: str, v: _Walk) -> None:
-    problem = times.timestamp_problem(value)  # type: ignore[arg-type]
-    if problem is not None:
-        v.add(path, problem)
-
-
-def _duration(value: Message, path: str, v: _Walk) -> None:
-    problem = times.duration_problem(value)  # type: ignore[arg-type]
-    if problem is not None:
-        v.add(path, problem)
+def _float(value: float) -> str | None:
+    return None if math.isfinite(value) else "must be a finite number"
 
 
 def _enum(field: FieldDescriptor) -> Check:
     known = frozenset(value.number for value in field.enum_type.values)
     enum_name = field.enum_type.full_name
 
-    def check(value: int, path: str, v: _Walk) -> None:
-        if value not in known:
-            v.add(path, f"{value} is not a value of {enum_name}")
+    def check(value: int) -> str | None:
+        return None if value in known else f"{value} is not a value of {enum_name}"
 
     return check
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """How one field is checked: a leaf `check`, or a message walked into
+    (`walk`), or a map; items of `items_exempt` lists are left to the service."""
+
+    name: str
+    repeated: bool
+    check: Check | None = None
+    walk: bool = False
+    map_entry: Descriptor | None = None
+    items_exempt: bool = False
 
 
 class RequestGuard:
@@ -120,7 +130,7 @@ class RequestGuard:
         self.method = method
         self.type_name = input_type.full_name
         self._exempt = frozenset(exempt)
-        self._plans: dict[str, dict[int, _Field]] = {}
+        self._plans: dict[Descriptor, dict[int, _Field]] = {}
         self._plan(input_type)
 
     def __call__(self, request: Any) -> None:
@@ -132,83 +142,105 @@ class RequestGuard:
                 [errors.FieldViolation("", f"is not a valid {self.type_name}: {request.error}")],
                 reason="MALFORMED_REQUEST",
             )
-        v = _Walk()
-        self._walk(request, "", v)
-        v.raise_if_any()
+        walk = _Walk()
+        self._walk(request, None, walk)
+        if walk.total:
+            raise errors.InvalidArgument(walk.found, total=walk.total)
 
     # -- compiled once per message type ---------------------------------------
 
     def _plan(self, desc: Descriptor) -> None:
-        if desc.full_name in self._plans:
+        if desc in self._plans:
             return
         plan: dict[int, _Field] = {}
-        self._plans[desc.full_name] = plan  # before the fields: types may recurse
+        self._plans[desc] = plan  # before the fields: types may recurse
         for f in desc.fields:
             plan[f.number] = self._field(f)
 
     def _field(self, f: FieldDescriptor) -> _Field:
-        check: Check | None = None
         message = f.message_type
+        exempt = f.full_name in self._exempt
         if message is not None and message.GetOptions().map_entry:
             self._plan(message)
-            return _Field(f.name, False, self._map(message))
+            return _Field(f.name, False, map_entry=message)
         if message is not None:
             if message.full_name == _TIMESTAMP:
-                check = _timestamp
-            elif message.full_name == _DURATION:
-                check = _duration
-            else:
-                self._plan(message)
-                check = self._walk
-        elif f.type == FieldDescriptor.TYPE_STRING:
+                return _Field(f.name, f.is_repeated, times.timestamp_problem, items_exempt=exempt)
+            if message.full_name == _DURATION:
+                return _Field(f.name, f.is_repeated, times.duration_problem, items_exempt=exempt)
+            self._plan(message)
+            return _Field(f.name, f.is_repeated, walk=True, items_exempt=exempt)
+        check: Check | None = None
+        if f.type == FieldDescriptor.TYPE_STRING:
             check = _text
         elif f.type in _FLOATS:
             check = _float
         elif f.type == FieldDescriptor.TYPE_ENUM:
             check = _enum(f)
-        return _Field(f.name, f.is_repeated, check, f.full_name in self._exempt)
-
-    def _map(self, entry: Descriptor) -> Check:
-        key_check = self._field(entry.fields_by_name["key"]).check
-        value_check = self._field(entry.fields_by_name["value"]).check
-
-        def check(mapping: Any, path: str, v: _Walk) -> None:
-            if len(mapping) > lists.MAX_ITEMS:
-                v.add(path, f"has more entries than any map this API takes ({lists.MAX_ITEMS:,})")
-                return
-            v.values += len(mapping)
-            for key, value in mapping.items():
-                at = f"{path}[{str(key)[:40]!r}]"
-                if key_check is not None:
-                    key_check(key, at, v)
-                if value_check is not None:
-                    value_check(value, at, v)
-
-        return check
+        return _Field(f.name, f.is_repeated, check, items_exempt=exempt)
 
     # -- per request ----------------------------------------------------------
 
-    def _walk(self, message: Any, path: str, v: _Walk) -> None:
-        plan = self._plans[message.DESCRIPTOR.full_name]
-        prefix = f"{path}." if path else ""
+    def _walk(self, message: Any, path: Path, v: _Walk) -> None:
+        plan = self._plans[message.DESCRIPTOR]
         for field, value in message.ListFields():
             f = plan[field.number]
-            if f.check is None and not f.repeated:
-                continue
-            at = prefix + f.name
             if not f.repeated:
-                f.check(value, at, v)  # type: ignore[misc]
+                if f.check is not None:
+                    problem = f.check(value)
+                    if problem is not None:
+                        v.add((path, f.name, None), problem)
+                elif f.walk:
+                    self._walk(value, (path, f.name, None), v)
+                elif f.map_entry is not None:
+                    self._map(f, value, path, v)
                 continue
             if len(value) > lists.MAX_ITEMS:
-                v.add(at, f"has more items than any list this API takes ({lists.MAX_ITEMS:,})")
+                v.add(
+                    (path, f.name, None),
+                    f"has more items than any list this API takes ({lists.MAX_ITEMS:,})",
+                )
                 continue
             v.values += len(value)
             if v.values > MAX_VALUES:
-                v.add(at, f"the request holds more values than any this API takes ({MAX_VALUES:,})")
+                v.add(
+                    (path, f.name, None),
+                    f"the request holds more values than any this API takes ({MAX_VALUES:,})",
+                )
                 return
-            if f.check is None or f.items_exempt:
+            if f.items_exempt:
                 continue
-            for i, item in enumerate(value):
-                f.check(item, f"{at}[{i}]", v)
-                if v.total > errors.MAX_VIOLATIONS or v.values > MAX_VALUES:
-                    return  # enough to tell the caller; the rest costs nothing
+            if f.walk:
+                for i, item in enumerate(value):
+                    self._walk(item, (path, f.name, i), v)
+                    if v.total > errors.MAX_VIOLATIONS or v.values > MAX_VALUES:
+                        return  # enough to tell the caller; the rest costs nothing
+            elif f.check is not None:
+                check = f.check
+                for i, item in enumerate(value):
+                    problem = check(item)
+                    if problem is not None:
+                        v.add((path, f.name, i), problem)
+                        if v.total > errors.MAX_VIOLATIONS:
+                            return
+
+    def _map(self, f: _Field, mapping: Any, path: Path, v: _Walk) -> None:
+        assert f.map_entry is not None
+        entry = self._plans[f.map_entry]
+        key_field, value_field = entry[1], entry[2]
+        if len(mapping) > lists.MAX_ITEMS:
+            v.add(
+                (path, f.name, None),
+                f"has more entries than any map this API takes ({lists.MAX_ITEMS:,})",
+            )
+            return
+        v.values += len(mapping)
+        for key, value in mapping.items():
+            at = (path, f"{f.name}[{str(key)[:40]!r}]", None)
+            for checked, item in ((key_field, key), (value_field, value)):
+                if checked.check is not None:
+                    problem = checked.check(item)
+                    if problem is not None:
+                        v.add(at, problem)
+                elif checked.walk:
+                    self._walk(item, at, v)
