@@ -23,14 +23,14 @@ BENCH_ARGS  ?=
 # make backup [BACKUP=file]; make restore BACKUP=file [RESTORE_URL=url] [FORCE=1]
 BACKUP      ?=
 
-.PHONY: help setup venv tools tools-buf services-up services-down services-status \
+.PHONY: help setup venv tools tools-buf tools-grpcurl services-up services-down services-status \
         proto proto-check lint protoset run test fuzz migrate seed bench backup restore \
         clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-setup: venv tools-buf services-up ## venv + dependencies, buf, PostgreSQL and Redis
+setup: venv tools-buf tools-grpcurl services-up ## venv + dependencies, buf, grpcurl, PostgreSQL and Redis
 
 venv: $(STAMP) ## the Python venv with the server, client and dev tools
 
@@ -46,6 +46,10 @@ tools: ## all developer tools: buf, grpcurl (.tools/bin), h2load
 
 tools-buf:
 	scripts/tools.sh buf
+
+# The README examples are tested with the real grpcurl (tests/acceptance).
+tools-grpcurl: venv
+	scripts/tools.sh grpcurl
 
 services-up: ## reuse or start PostgreSQL and Redis; create the database
 	scripts/services.sh up
@@ -79,13 +83,13 @@ lint: venv tools-buf ## buf lint + format, ruff, mypy
 	$(VENV)/bin/ruff check --output-format=concise $(wildcard server tests bench)
 	$(VENV)/bin/mypy
 
-protoset: vitrine.protoset ## descriptor set of all protos (with imports) for grpcurl -protoset
+protoset: vitrine.protoset ## descriptor set of all protos, their imports and google.rpc error details, for grpcurl -protoset
 
-# Only well-known types are imported: buf builds them in, so no remote (BSR)
-# dependency such as google/rpc is needed. Errors' google.rpc details are
-# attached at run time (googleapis-common-protos); grpcurl shows them raw.
-vitrine.protoset: $(PROTOS) buf.yaml | tools-buf
-	$(BUF) build --as-file-descriptor-set -o '$@#format=binpb'
+# Built by protoc (as `make proto`), not buf: the google.rpc error detail types
+# the server attaches come in as files from googleapis-common-protos, so
+# `grpcurl -protoset` prints error details decoded, as it does with reflection.
+vitrine.protoset: $(PROTOS) scripts/protoset.sh $(STAMP)
+	scripts/protoset.sh $@
 
 # The bootstrap admin key `make run` serves with unless VITRINE_BOOTSTRAP_ADMIN_KEY
 # is set: well known, for local development only (README, "Operator's guide").
