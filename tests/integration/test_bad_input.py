@@ -453,6 +453,8 @@ def _forgeries(token: str) -> list[str]:
 
 
 async def test_forged_page_tokens_are_invalid_argument_in_every_list(env, catalog):
+    """ListProducts, ListOffers, ListStores, ListFavorites, ListPriceDrops,
+    ListPriceAlerts, ListApiKeys: a genuine token works, nothing else does."""
     w = await _world(catalog)
     p, c = w["product"], w["category"]
     user = unique("u")
@@ -468,7 +470,24 @@ async def test_forged_page_tokens_are_invalid_argument_in_every_list(env, catalo
         await env.admin.CreateApiKey(
             admin.CreateApiKeyRequest(api_key=dict(name="k", scopes=["SCOPE_READ"]))
         )
+    # Two price drops in a category of their own, for the deals feed.
+    drops = await make_category(catalog)
+    for _ in range(2):
+        dropped = await make_product(catalog, drops.id)
+        offer = await make_offer(
+            catalog, dropped.id, w["store"].id, 10_000, observed=ts(NOW - dt.timedelta(days=1))
+        )
+        await env.pricing.RecordPriceBatch(
+            pricing.RecordPriceBatchRequest(
+                batch_id=uuid.uuid4().hex,
+                observations=[dict(offer_id=offer.id, price=brl(7000), observed_time=ts(NOW))],
+            )
+        )
     lists = [
+        (
+            env.pricing.ListPriceDrops,
+            pricing.ListPriceDropsRequest(category_id=drops.id, page_size=1),
+        ),
         (catalog.ListProducts, api.ListProductsRequest(page_size=1)),
         (catalog.ListOffers, api.ListOffersRequest(product_id=p.id, page_size=1)),
         (catalog.ListStores, api.ListStoresRequest(page_size=1)),
