@@ -5,12 +5,15 @@ and "nothing written" checked. tests/fuzz runs the same classes at random."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -21,9 +24,13 @@ from vitrine.pricing.v1 import observation_pb2 as obs
 from vitrine.pricing.v1 import pricing_service_pb2 as pricing
 from vitrine.search.v1 import search_service_pb2 as search
 
+from tests.conftest import BASE_URL, _drop_redis_keys, server_settings
 from tests.support import (
+    Env,
+    admin_dsn,
     brl,
     details,
+    dsn_for,
     expect_error,
     make_category,
     make_offer,
@@ -39,6 +46,24 @@ REJECTED = obs.OBSERVATION_OUTCOME_REJECTED
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 # "A few KB": the status message plus every trailer of an error.
 MAX_ERROR_BYTES = 4096
+
+
+@contextlib.asynccontextmanager
+async def own_server(template_db: str) -> AsyncIterator[Env]:
+    """A server over a database of its own, for tests that change what all see."""
+    name = f"vitrine_test_badinput_{uuid.uuid4().hex[:8]}"
+    admin_conn = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin_conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    await admin_conn.close()
+    settings = server_settings(dsn_for(BASE_URL, name), unique("vitrine-badinput"))
+    try:
+        async with Env.started(settings) as e:
+            yield e
+    finally:
+        await _drop_redis_keys(settings)
+        admin_conn = await asyncpg.connect(admin_dsn(BASE_URL))
+        await admin_conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_conn.close()
 
 
 def ts(when: dt.datetime) -> Timestamp:
@@ -232,6 +257,45 @@ async def test_a_streamed_batch_with_bad_observations_goes_on(env, catalog):
     response = await env.pricing.RecordPrices(batches())
     assert (response.accepted_count, response.rejected_count) == (1, 1)
     assert response.batches[0].results[0].reason == "INVALID_TIMESTAMP"
+
+
+async def test_times_older_than_the_history_kept_are_refused_not_failed(template_db):
+    """With a retention shorter than the year observations may go back,
+    the retired months have no partition: an observation there is TOO_OLD
+    (alone in its batch), an offer's observed time INVALID_ARGUMENT."""
+    async with own_server(template_db) as e:
+        w = await _world(e.catalog)
+        await e.admin.MaintainPartitions(
+            admin.MaintainPartitionsRequest(retention_months=2, mode=admin.RETENTION_MODE_DETACH)
+        )
+        old = ts(NOW - dt.timedelta(days=120))
+        response = await e.pricing.RecordPriceBatch(
+            pricing.RecordPriceBatchRequest(
+                batch_id=uuid.uuid4().hex,
+                observations=[
+                    dict(offer_id=w["offer"].id, price=brl(9000), observed_time=old),
+                    dict(offer_id=w["offer"].id, price=brl(9000), observed_time=ts(NOW)),
+                ],
+            )
+        )
+        assert [r.reason for r in response.results] == ["TOO_OLD", ""]
+        err = await expect_error(
+            e.catalog.UpsertOffers(
+                api.UpsertOffersRequest(
+                    offers=[
+                        dict(
+                            product_id=w["product"].id,
+                            store_id=w["store"].id,
+                            external_id=unique(),
+                            price=brl(100),
+                            observed_time=old,
+                        )
+                    ]
+                )
+            ),
+            INVALID,
+        )
+        assert violated_fields(err) == {"offers[0].observed_time"}
 
 
 async def test_one_rule_for_original_prices(env, catalog):

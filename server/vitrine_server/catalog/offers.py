@@ -12,6 +12,7 @@ from vitrine_server.cache.aside import CacheAside
 from vitrine_server.catalog import convert, validate
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
+from vitrine_server.pricing import horizon
 from vitrine_server.rpc import paging
 from vitrine_server.validation import lists, money, refs, text, times
 
@@ -81,7 +82,10 @@ class OfferService:
     async def upsert(self, request: api.UpsertOffersRequest) -> api.UpsertOffersResponse:
         now = datetime.now(UTC)
         items = list(request.offers)
-        observed = self._validate_shape(items, now)
+        max_age = MAX_OBSERVATION_AGE
+        if any(o.HasField("observed_time") for o in items):
+            max_age = await horizon.max_age(self.db, now, MAX_OBSERVATION_AGE)
+        observed = self._validate_shape(items, now, max_age)
         await self._validate_references(items)
 
         # A stable lock order keeps concurrent batches from deadlocking.
@@ -153,7 +157,9 @@ class OfferService:
             )
 
     @staticmethod
-    def _validate_shape(items: list[api.OfferInput], now: datetime) -> list[datetime]:
+    def _validate_shape(
+        items: list[api.OfferInput], now: datetime, max_age: timedelta
+    ) -> list[datetime]:
         v = errors.Violations()
         if not items:
             v.add("offers", "must hold at least one offer")
@@ -178,7 +184,7 @@ class OfferService:
             when = now
             if o.HasField("observed_time"):
                 when = times.past(
-                    v, f"{at}.observed_time", o.observed_time, max_age=MAX_OBSERVATION_AGE, now=now
+                    v, f"{at}.observed_time", o.observed_time, max_age=max_age, now=now
                 )
             observed.append(when)
             key = (o.store_id, o.external_id)

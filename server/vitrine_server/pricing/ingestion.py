@@ -25,6 +25,7 @@ from vitrine_server.cache.aside import CacheAside
 from vitrine_server.catalog.offers import Q as OFFERS
 from vitrine_server.db.database import Connection, Database
 from vitrine_server.db.sql import load_queries
+from vitrine_server.pricing import horizon
 from vitrine_server.pricing.alerts import AlertDelivery, evaluate
 from vitrine_server.validation import money, text, times
 
@@ -57,7 +58,9 @@ def _reject(result: obs.ObservationResult, reason: str, detail: str) -> None:
     result.detail = detail
 
 
-def _check_shape(o: obs.PriceObservation, result: obs.ObservationResult, now: datetime) -> bool:
+def _check_shape(
+    o: obs.PriceObservation, result: obs.ObservationResult, now: datetime, max_age: timedelta
+) -> bool:
     """Checks that need no database; False (with the reason set) if rejected.
 
     The RPC boundary leaves observations to this function (see
@@ -75,7 +78,7 @@ def _check_shape(o: obs.PriceObservation, result: obs.ObservationResult, now: da
     if not o.HasField("observed_time"):
         _reject(result, "MISSING_TIMESTAMP", "observed_time is required")
         return False
-    time_problem = times.past_problem(o.observed_time, max_age=MAX_AGE, now=now)
+    time_problem = times.past_problem(o.observed_time, max_age=max_age, now=now)
     if time_problem is not None:
         reason, detail = time_problem
         _reject(result, reason, f"observed_time {detail}")
@@ -151,7 +154,10 @@ class IngestionService:
         now = datetime.now(UTC)
         response = api.RecordPriceBatchResponse(batch_id=batch_id)
         results = [response.results.add() for _ in observations]
-        shaped = [i for i, o in enumerate(observations) if _check_shape(o, results[i], now)]
+        max_age = await horizon.max_age(self.db, now, MAX_AGE)
+        shaped = [
+            i for i, o in enumerate(observations) if _check_shape(o, results[i], now, max_age)
+        ]
 
         async with self.db.transaction() as tx:
             if not await tx.fetchval(Q.claim_batch, batch_id):
