@@ -18,6 +18,7 @@ from pathlib import Path
 
 import asyncpg
 import grpc
+import pytest
 import pytest_asyncio
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -56,7 +57,7 @@ def _ensure_grpcurl() -> None:
 
 
 @pytest_asyncio.fixture(scope="module")
-async def make_run() -> AsyncIterator[str]:
+async def make_run(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """`make run` on a spare port, over a database of its own; its address."""
     _ensure_grpcurl()
     name = f"vitrine_test_readme_{RUN_ID}"
@@ -76,7 +77,8 @@ async def make_run() -> AsyncIterator[str]:
     env.pop("VITRINE_BOOTSTRAP_ADMIN_KEY", None)  # make run's own default
     env.pop("MAKEFLAGS", None)  # a plain `make run`, not a sub-make of `make test`
     env.pop("MAKELEVEL", None)
-    log = open(f"/tmp/vitrine-readme-{RUN_ID}.log", "wb")  # noqa: ASYNC230
+    log_path = tmp_path_factory.mktemp("readme") / "make-run.log"
+    log = log_path.open("wb")
     proc = subprocess.Popen(  # noqa: ASYNC220 (started once; waited on in a thread)
         ["make", "--no-print-directory", "run"],
         cwd=ROOT,
@@ -87,7 +89,12 @@ async def make_run() -> AsyncIterator[str]:
     )
     address = f"127.0.0.1:{port}"
     try:
-        await _serving(address, proc)
+        try:
+            await _serving(address, proc)
+        except AssertionError as err:
+            log.flush()
+            tail = log_path.read_text(errors="replace")[-3000:]
+            raise AssertionError(f"{err}; make run said:\n{tail}") from None
         yield address
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
