@@ -186,61 +186,51 @@ class RequestGuard:
         for field, value in message.ListFields():
             f = plan[field.number]
             if not f.repeated:
-                if f.check is not None:
-                    problem = f.check(value)
-                    if problem is not None:
-                        v.add((path, f.name, None), problem)
-                elif f.walk:
-                    self._walk(value, (path, f.name, None), v)
-                elif f.map_entry is not None:
+                if f.map_entry is not None:
                     self._map(f, value, path, v)
+                else:
+                    self._value(f, value, (path, f.name, None), v)
                 continue
-            if len(value) > lists.MAX_ITEMS:
-                v.add(
-                    (path, f.name, None),
-                    f"has more items than any list this API takes ({lists.MAX_ITEMS:,})",
-                )
+            if not self._admit(len(value), (path, f.name, None), v):
+                if v.values > MAX_VALUES:
+                    return
                 continue
-            v.values += len(value)
-            if v.values > MAX_VALUES:
-                v.add(
-                    (path, f.name, None),
-                    f"the request holds more values than any this API takes ({MAX_VALUES:,})",
-                )
-                return
-            if f.items_exempt:
+            if f.items_exempt or (f.check is None and not f.walk):
                 continue
-            if f.walk:
-                for i, item in enumerate(value):
-                    self._walk(item, (path, f.name, i), v)
-                    if v.total > errors.MAX_VIOLATIONS or v.values > MAX_VALUES:
-                        return  # enough to tell the caller; the rest costs nothing
-            elif f.check is not None:
-                check = f.check
-                for i, item in enumerate(value):
-                    problem = check(item)
-                    if problem is not None:
-                        v.add((path, f.name, i), problem)
-                        if v.total > errors.MAX_VIOLATIONS:
-                            return
+            for i, item in enumerate(value):
+                self._value(f, item, (path, f.name, i), v)
+                if v.total > errors.MAX_VIOLATIONS or v.values > MAX_VALUES:
+                    return  # enough to tell the caller; the rest costs nothing
+
+    def _value(self, f: _Field, value: Any, at: Path, v: _Walk) -> None:
+        """One value (a field's, or an item of its list) at `at`."""
+        if f.check is not None:
+            problem = f.check(value)
+            if problem is not None:
+                v.add(at, problem)
+        elif f.walk:
+            self._walk(value, at, v)
+
+    @staticmethod
+    def _admit(count: int, at: Path, v: _Walk) -> bool:
+        """Whether a list or map of `count` items may be looked into: one
+        violation instead when it is longer than any the API takes, or when
+        the request holds too many items in all."""
+        if count > lists.MAX_ITEMS:
+            v.add(at, f"has more items than any list this API takes ({lists.MAX_ITEMS:,})")
+            return False
+        v.values += count
+        if v.values > MAX_VALUES:
+            v.add(at, f"the request holds more values than any this API takes ({MAX_VALUES:,})")
+            return False
+        return True
 
     def _map(self, f: _Field, mapping: Any, path: Path, v: _Walk) -> None:
         assert f.map_entry is not None
         entry = self._plans[f.map_entry]
-        key_field, value_field = entry[1], entry[2]
-        if len(mapping) > lists.MAX_ITEMS:
-            v.add(
-                (path, f.name, None),
-                f"has more entries than any map this API takes ({lists.MAX_ITEMS:,})",
-            )
+        if not self._admit(len(mapping), (path, f.name, None), v):
             return
-        v.values += len(mapping)
         for key, value in mapping.items():
             at = (path, f"{f.name}[{str(key)[:40]!r}]", None)
-            for checked, item in ((key_field, key), (value_field, value)):
-                if checked.check is not None:
-                    problem = checked.check(item)
-                    if problem is not None:
-                        v.add(at, problem)
-                elif checked.walk:
-                    self._walk(item, at, v)
+            self._value(entry[1], key, at, v)
+            self._value(entry[2], value, at, v)
