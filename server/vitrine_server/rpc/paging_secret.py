@@ -23,6 +23,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
+from vitrine_server import errors
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
@@ -38,6 +39,11 @@ async def load(settings: Settings, db: Database) -> Sequence[bytes]:
     configured = settings.page_token_secrets()
     if configured:
         return [s.encode() for s in configured]
-    await db.fetchval(Q.create_secret, NAME, secrets.token_bytes(SECRET_BYTES))
-    stored = await db.fetchval(Q.get_secret, NAME)
-    return [bytes(stored)]
+    for _ in range(3):  # the row can be deleted (a rotation) between the two statements
+        await db.fetchval(Q.create_secret, NAME, secrets.token_bytes(SECRET_BYTES))
+        stored = await db.fetchval(Q.get_secret, NAME)
+        if stored is not None:
+            return [bytes(stored)]
+    raise errors.Unavailable(
+        "the page token secret could not be read; retry", reason="PAGE_TOKEN_SECRET_UNAVAILABLE"
+    )
