@@ -10,18 +10,7 @@
 # mypy-protobuf, which writes the .pyi, runs from the project's .venv (uv.lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-UV=.tools/uv/bin/uv
-TOOLS=.tools/protoc
-REQS=scripts/proto-requirements.txt
-STAMP=$TOOLS/.installed
-
-if [[ ! -f $STAMP || $REQS -nt $STAMP ]]; then
-  [[ -x $UV ]] || scripts/tools.sh uv
-  rm -rf "$TOOLS"
-  "$UV" venv --quiet --python python3 "$TOOLS"
-  "$UV" pip sync --quiet --python "$TOOLS/bin/python" --require-hashes "$REQS"
-  touch "$STAMP"
-fi
+TOOLS=$(scripts/protoc-venv.sh)
 
 out=clients/gen
 rm -rf "$out"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 
 import grpc
@@ -65,8 +66,10 @@ from vitrine_server.pricing.handlers import PricingHandlers
 from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.ingestion import IngestionService
 from vitrine_server.pricing.partitions import PartitionMaintainer
+from vitrine_server.rpc import paging_secret
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
 from vitrine_server.rpc.handlers import CallHook, register_service
+from vitrine_server.rpc.paging import PageTokens
 from vitrine_server.search.handlers import SearchHandlers
 from vitrine_server.search.maintenance import SearchMaintenance
 from vitrine_server.search.meili.backend import MeiliSearch
@@ -190,13 +193,15 @@ class VitrineServer:
         self.limiter: RateLimiter | None = None
         self._install_access_control()
 
-        products = ProductService(self.db, self.cache)
+        # Every instance and worker signs page tokens with the same secret.
+        tokens = PageTokens(functools.partial(paging_secret.load, s, self.db))
+        products = ProductService(self.db, self.cache, tokens)
         catalog = CatalogHandlers(
             products=products,
-            offers=OfferService(self.db, self.cache),
+            offers=OfferService(self.db, self.cache, tokens),
             categories=CategoryService(self.db, self.cache),
-            stores=StoreService(self.db, self.cache),
-            favorites=FavoriteService(self.db, self.cache, products),
+            stores=StoreService(self.db, self.cache, tokens),
+            favorites=FavoriteService(self.db, self.cache, products, tokens),
             trending=TrendingService(self.db, self.cache, products),
         )
 
@@ -209,8 +214,8 @@ class VitrineServer:
         pricing = PricingHandlers(
             IngestionService(self.db, self.cache, self.alert_delivery),
             HistoryService(self.db),
-            DropService(self.db, products),
-            AlertService(self.db, self.alert_delivery),
+            DropService(self.db, products, tokens),
+            AlertService(self.db, self.alert_delivery, tokens),
             self.alert_delivery,
         )
         register_service(server, PRICING, pricing, self.hooks, tracer)
@@ -229,7 +234,7 @@ class VitrineServer:
             explainer=Explainer(self.db),
             cache=CacheAdmin(self.cache, self.redis, self.cache_stats),
             operations=self.operations,
-            keys=ApiKeyService(self.db, self.redis, keys, self.authenticator),
+            keys=ApiKeyService(self.db, self.redis, keys, self.authenticator, tokens),
             search=self.reindexer,
         )
         register_service(server, ADMIN, admin, self.hooks, tracer)

@@ -15,6 +15,11 @@ DEFAULT_METRICS_PORT = 9464
 DEFAULT_MIN_CLIENT_PING_INTERVAL_MS = 10_000
 
 
+# Page-token secrets shorter than this are refused: HMAC keys should carry
+# at least the 256 bits of its hash.
+MIN_SECRET_CHARS = 32
+
+
 class ConfigError(ValueError):
     """A setting that cannot work (a TLS key without a certificate, a port taken)."""
 
@@ -88,16 +93,27 @@ class Settings:
     # Per-key rate limit defaults (a key may set its own); 0 turns limits off.
     rate_limit_per_minute: int = 1000
     rate_limit_burst: int = 100
+    # Signs page tokens: comma-separated, the first signs, any verifies. Empty:
+    # a secret generated once and kept in PostgreSQL (rpc/paging_secret.py).
+    page_token_secret: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ConfigError(
                 "VITRINE_TLS_CERT and VITRINE_TLS_KEY go together: set both or neither"
             )
+        if any(len(secret) < MIN_SECRET_CHARS for secret in self.page_token_secrets()):
+            raise ConfigError(
+                f"VITRINE_PAGE_TOKEN_SECRET: each secret must be at least {MIN_SECRET_CHARS} "
+                "characters (e.g. `openssl rand -hex 32`)"
+            )
         if self.tls_client_ca and not self.tls_cert:
             raise ConfigError(
                 "VITRINE_TLS_CLIENT_CA (mutual TLS) needs VITRINE_TLS_CERT and VITRINE_TLS_KEY"
             )
+
+    def page_token_secrets(self) -> list[str]:
+        return [part.strip() for part in self.page_token_secret.split(",") if part.strip()]
 
     @property
     def tls(self) -> bool:
@@ -154,4 +170,5 @@ class Settings:
                 get("VITRINE_RATE_LIMIT_PER_MINUTE", str(d.rate_limit_per_minute))
             ),
             rate_limit_burst=int(get("VITRINE_RATE_LIMIT_BURST", str(d.rate_limit_burst))),
+            page_token_secret=get("VITRINE_PAGE_TOKEN_SECRET", ""),
         )

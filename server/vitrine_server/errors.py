@@ -33,14 +33,34 @@ class VitrineError(Exception):
         self.metadata = metadata or {}
 
 
+# An error is never bigger than the request that caused it, nor than what a
+# client accepts in trailers (grpc C-core: 16 KiB, then RESOURCE_EXHAUSTED):
+# at most this many field violations travel; `total` says how many there were.
+MAX_VIOLATIONS = 20
+
+
+def _brief(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class InvalidArgument(VitrineError):
     code = grpc.StatusCode.INVALID_ARGUMENT
 
-    def __init__(self, violations: list[FieldViolation], *, reason: str = "INVALID_ARGUMENT"):
-        summary = "; ".join(f"{v.field}: {v.description}" for v in violations[:5])
-        more = f" (and {len(violations) - 5} more)" if len(violations) > 5 else ""
-        super().__init__(f"invalid request: {summary}{more}", reason=reason)
+    def __init__(
+        self,
+        violations: list[FieldViolation],
+        *,
+        reason: str = "INVALID_ARGUMENT",
+        total: int | None = None,
+    ):
+        total = max(total or 0, len(violations))
+        violations = violations[:MAX_VIOLATIONS]
+        # The count first: a client may clip the message (rpc/status.py does).
+        head = "invalid request" if total == 1 else f"invalid request ({total:,} problems)"
+        summary = "; ".join(_brief(f"{v.field}: {v.description}") for v in violations[:3])
+        super().__init__(f"{head}: {summary}", reason=reason)
         self.violations = violations
+        self.total = total
 
 
 class NotFound(VitrineError):
@@ -112,16 +132,22 @@ class DeadlineExceeded(VitrineError):
 
 @dataclass(slots=True)
 class Violations:
-    """Collects field violations while validating a request; raise once at the end."""
+    """Collects field violations while validating a request; raise once at the end.
+
+    Keeps the first MAX_VIOLATIONS and counts the rest, so a request with
+    100,000 bad items costs a counter, not 100,000 objects."""
 
     items: list[FieldViolation] = field(default_factory=list)
+    total: int = 0
 
     def add(self, field_path: str, description: str) -> None:
-        self.items.append(FieldViolation(field_path, description))
+        self.total += 1
+        if len(self.items) < MAX_VIOLATIONS:
+            self.items.append(FieldViolation(field_path, description))
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return self.total > 0
 
     def raise_if_any(self) -> None:
-        if self.items:
-            raise InvalidArgument(self.items)
+        if self.total:
+            raise InvalidArgument(self.items, total=self.total)

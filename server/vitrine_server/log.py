@@ -40,3 +40,27 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+class Throttled:
+    """A log line at most once per `interval` seconds; the lines held back
+    meanwhile are counted in the next one. For events a caller can cause at
+    will (malformed requests), so no client can flood the log."""
+
+    def __init__(self, logger: logging.Logger, interval: float = 10.0):
+        self.logger = logger
+        self.interval = interval
+        self._next = 0.0
+        self._held = 0
+
+    def warning(self, msg: str, *args: Any) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            self._held += 1
+            return
+        held, self._held = self._held, 0
+        self._next = now + self.interval
+        if held:
+            msg += " (and %d more like it since the last such line, not logged)"
+            args = (*args, held)
+        self.logger.warning(msg, *args)

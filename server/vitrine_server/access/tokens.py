@@ -14,6 +14,8 @@ import secrets
 
 PREFIX = "vtr_"
 ID_BYTES = 8
+# Ids are 16 hex digits today; the bootstrap key's id and older ids may be longer.
+MAX_ID_CHARS = 32
 
 
 def new_token() -> tuple[str, str]:
@@ -27,7 +29,7 @@ def key_id_of(token: str) -> str | None:
     if not token.startswith(PREFIX):
         return None
     key_id, sep, secret = token[len(PREFIX) :].partition("_")
-    if not sep or not secret or not key_id or len(key_id) > 32:
+    if not sep or not secret or not key_id or len(key_id) > MAX_ID_CHARS:
         return None
     return key_id
 

@@ -12,6 +12,7 @@ from vitrine_server import errors
 from vitrine_server.cache import redis as redis_client
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.stats import COUNTERS, CacheStatsFlusher
+from vitrine_server.validation import refs
 
 MAX_IDS = 10_000
 SCAN_COUNT = 1_000
@@ -89,11 +90,7 @@ class CacheAdmin:
         build = builders.get(entities.entity)
         if build is None:
             v.add("entities.entity", "must be PRODUCT, CATEGORY or STORE")
-        if not 1 <= len(entities.ids) <= MAX_IDS:
-            v.add("entities.ids", f"give 1 to {MAX_IDS:,} ids")
-        for i, entity_id in enumerate(entities.ids):
-            if entity_id <= 0:
-                v.add(f"entities.ids[{i}]", "must be positive")
+        refs.id_list(v, "entities.ids", entities.ids, MAX_IDS)
         v.raise_if_any()
         assert build is not None
         keys = [build(i) for i in dict.fromkeys(entities.ids)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,10 +35,13 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+_VERSION = re.compile(r"^[0-9]{1,18}\Z")  # a bigint version, never past int64
+
+
 def parse_etag(value: str) -> int | None:
     """The version in an etag we issued, or None when it is not one."""
     text = value.strip().removeprefix("W/").strip('"')
-    return int(text) if text.isdigit() else None
+    return int(text) if _VERSION.match(text) else None
 
 
 def product(row: Any) -> product_pb2.Product:

@@ -9,19 +9,18 @@ PostgreSQL before a write from installing an outdated set.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 
 from vitrine_server import errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import FAVORITES_TTL_S
 from vitrine_server.cache.redis import REDIS_DOWN
-from vitrine_server.catalog import convert, validate
+from vitrine_server.catalog import convert
 from vitrine_server.catalog.products import ProductService
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
+from vitrine_server.validation import refs, text, times
 
 Q = load_queries(__package__, "favorites.sql")
 PRODUCTS = load_queries(__package__, "offers.sql")  # product_exists
@@ -64,10 +63,17 @@ return 1
 
 
 class FavoriteService:
-    def __init__(self, db: Database, cache: CacheAside, products: ProductService):
+    def __init__(
+        self,
+        db: Database,
+        cache: CacheAside,
+        products: ProductService,
+        tokens: paging.PageTokens,
+    ):
         self.db = db
         self.cache = cache
         self.products = products
+        self.tokens = tokens
         self._write = cache.redis.register_script(_WRITE)
         self._check = cache.redis.register_script(_CHECK)
         self._rebuild = cache.redis.register_script(_REBUILD)
@@ -78,8 +84,8 @@ class FavoriteService:
 
     async def add(self, request: api.AddFavoriteRequest) -> api.Favorite:
         v = errors.Violations()
-        validate.user_id(v, "user_id", request.user_id)
-        validate.positive_id(v, "product_id", request.product_id)
+        text.user_id(v, "user_id", request.user_id)
+        refs.positive_id(v, "product_id", request.product_id)
         v.raise_if_any()
         async with self.db.transaction() as tx:
             if not await tx.fetchval(PRODUCTS.product_exists, request.product_id):
@@ -94,8 +100,8 @@ class FavoriteService:
 
     async def remove(self, request: api.RemoveFavoriteRequest) -> bool:
         v = errors.Violations()
-        validate.user_id(v, "user_id", request.user_id)
-        validate.positive_id(v, "product_id", request.product_id)
+        text.user_id(v, "user_id", request.user_id)
+        refs.positive_id(v, "product_id", request.product_id)
         v.raise_if_any()
         async with self.db.transaction() as tx:
             removed = await tx.fetchval(Q.remove_favorite, request.user_id, request.product_id)
@@ -112,19 +118,11 @@ class FavoriteService:
 
     async def list_favorites(self, request: api.ListFavoritesRequest) -> api.ListFavoritesResponse:
         v = errors.Violations()
-        validate.user_id(v, "user_id", request.user_id)
+        text.user_id(v, "user_id", request.user_id)
         v.raise_if_any()
         size = paging.page_size(request.page_size)
-        cursor = paging.decode(request, request.page_token)
-        after_time = after_id = None
-        if cursor is not None:
-            try:
-                micros, after_id = int(cursor[0]), int(cursor[1])
-            except (TypeError, ValueError, IndexError):
-                raise errors.InvalidArgument(
-                    [errors.FieldViolation("page_token", "is not a token this service issued")]
-                ) from None
-            after_time = _EPOCH + dt.timedelta(microseconds=micros)
+        cursor = await self.tokens.decode(request, (paging.MICROS, paging.INT64))
+        after_time, after_id = cursor if cursor is not None else (None, None)
         rows = await self.db.fetch(
             Q.list_favorites, request.user_id, after_time, after_id, size + 1
         )
@@ -141,14 +139,15 @@ class FavoriteService:
                 fav.product.CopyFrom(products[r["product_id"]])
         if len(rows) > size:
             last = page[-1]
-            micros = (last["created_at"] - _EPOCH) // dt.timedelta(microseconds=1)
-            response.next_page_token = paging.encode(request, [micros, last["product_id"]])
+            response.next_page_token = await self.tokens.encode(
+                request, [times.micros(last["created_at"]), last["product_id"]]
+            )
         return response
 
     async def check(self, request: api.CheckFavoritesRequest) -> list[int]:
         v = errors.Violations()
-        validate.user_id(v, "user_id", request.user_id)
-        validate.id_list(v, "product_ids", list(request.product_ids), MAX_CHECK)
+        text.user_id(v, "user_id", request.user_id)
+        refs.id_list(v, "product_ids", request.product_ids, MAX_CHECK)
         v.raise_if_any()
         ids = list(request.product_ids)
         flags = await self._check_mirror(request.user_id, ids)
@@ -186,6 +185,3 @@ class FavoriteService:
             return [1 if i in favored else 0 for i in ids]
         except REDIS_DOWN:
             return None
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

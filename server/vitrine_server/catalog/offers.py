@@ -12,11 +12,15 @@ from vitrine_server.cache.aside import CacheAside
 from vitrine_server.catalog import convert, validate
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
+from vitrine_server.pricing import horizon
 from vitrine_server.rpc import paging
+from vitrine_server.validation import lists, money, refs, text, times
 
 Q = load_queries(__package__, "offers.sql")
 
 MAX_UPSERT = 1000
+# The cursor of ListOffers: in stock, price, id (offers.sql, list_offers).
+_CURSOR = (paging.BOOL, paging.INT64, paging.INT64)
 # UpsertOffers sets current prices; old observations belong to price ingestion.
 MAX_OBSERVATION_AGE = timedelta(days=365)
 
@@ -39,24 +43,18 @@ _BEGINNING = datetime.min.replace(tzinfo=UTC)
 
 
 class OfferService:
-    def __init__(self, db: Database, cache: CacheAside):
+    def __init__(self, db: Database, cache: CacheAside, tokens: paging.PageTokens):
         self.db = db
         self.cache = cache
+        self.tokens = tokens
 
     async def list_offers(self, request: api.ListOffersRequest) -> api.ListOffersResponse:
         v = errors.Violations()
-        validate.positive_id(v, "product_id", request.product_id)
+        refs.positive_id(v, "product_id", request.product_id)
         v.raise_if_any()
         size = paging.page_size(request.page_size)
-        cursor = paging.decode(request, request.page_token)
-        in_stock = price = last_id = None
-        if cursor is not None:
-            try:
-                in_stock, price, last_id = bool(cursor[0]), int(cursor[1]), int(cursor[2])
-            except (TypeError, ValueError, IndexError):
-                raise errors.InvalidArgument(
-                    [errors.FieldViolation("page_token", "is not a token this service issued")]
-                ) from None
+        cursor = await self.tokens.decode(request, _CURSOR)
+        in_stock, price, last_id = cursor if cursor is not None else (None, None, None)
         rows = await self.db.fetch(
             Q.list_offers,
             request.product_id,
@@ -76,7 +74,7 @@ class OfferService:
         response = api.ListOffersResponse(offers=[convert.offer(r) for r in page])
         if len(rows) > size:
             last = page[-1]
-            response.next_page_token = paging.encode(
+            response.next_page_token = await self.tokens.encode(
                 request, [last["in_stock"], last["price_minor"], last["id"]]
             )
         return response
@@ -84,7 +82,10 @@ class OfferService:
     async def upsert(self, request: api.UpsertOffersRequest) -> api.UpsertOffersResponse:
         now = datetime.now(UTC)
         items = list(request.offers)
-        observed = self._validate_shape(items, now)
+        max_age = MAX_OBSERVATION_AGE
+        if any(o.HasField("observed_time") for o in items):
+            max_age = await horizon.max_age(self.db, now, MAX_OBSERVATION_AGE)
+        observed = self._validate_shape(items, now, max_age)
         await self._validate_references(items)
 
         # A stable lock order keeps concurrent batches from deadlocking.
@@ -156,35 +157,34 @@ class OfferService:
             )
 
     @staticmethod
-    def _validate_shape(items: list[api.OfferInput], now: datetime) -> list[datetime]:
+    def _validate_shape(
+        items: list[api.OfferInput], now: datetime, max_age: timedelta
+    ) -> list[datetime]:
         v = errors.Violations()
         if not items:
             v.add("offers", "must hold at least one offer")
-        elif len(items) > MAX_UPSERT:
-            v.add("offers", f"may hold at most {MAX_UPSERT} offers")
+        lists.within(v, "offers", items, MAX_UPSERT, noun="offers")
         v.raise_if_any()
         seen: dict[tuple[int, str], int] = {}
         observed = []
         for i, o in enumerate(items):
             at = f"offers[{i}]"
-            validate.positive_id(v, f"{at}.product_id", o.product_id)
-            validate.positive_id(v, f"{at}.store_id", o.store_id)
-            validate.text(v, f"{at}.external_id", o.external_id, 200, required=True)
+            refs.positive_id(v, f"{at}.product_id", o.product_id)
+            refs.positive_id(v, f"{at}.store_id", o.store_id)
+            text.text(v, f"{at}.external_id", o.external_id, 200, required=True)
             validate.url(v, f"{at}.url", o.url)
-            validate.currency(v, f"{at}.price.currency_code", o.price.currency_code)
-            validate.amount(v, f"{at}.price.amount_minor", o.price.amount_minor)
+            money.currency(v, f"{at}.price.currency_code", o.price.currency_code)
+            money.amount(v, f"{at}.price.amount_minor", o.price.amount_minor)
             if o.HasField("original_price"):
-                validate.amount(
-                    v, f"{at}.original_price.amount_minor", o.original_price.amount_minor
-                )
-                if o.original_price.currency_code != o.price.currency_code:
-                    v.add(f"{at}.original_price.currency_code", "must be the price's currency")
-                elif o.original_price.amount_minor < o.price.amount_minor:
-                    v.add(f"{at}.original_price.amount_minor", "may not be below the price")
+                problem = money.original_price_problem(o.price, o.original_price)
+                if problem is not None:
+                    what, description = problem
+                    field = "currency_code" if what == "currency" else "amount_minor"
+                    v.add(f"{at}.original_price.{field}", description)
             when = now
             if o.HasField("observed_time"):
-                when = validate.past_time(
-                    v, f"{at}.observed_time", o.observed_time, max_age=MAX_OBSERVATION_AGE, now=now
+                when = times.past(
+                    v, f"{at}.observed_time", o.observed_time, max_age=max_age, now=now
                 )
             observed.append(when)
             key = (o.store_id, o.external_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,11 +20,11 @@ from vitrine_server.db.coalesce import Coalescer
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
+from vitrine_server.validation import lists, money, refs, text, times
 
 Q = load_queries(__package__, "products.sql")
 
 MAX_BATCH = 1000
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 UPDATABLE = (
     "slug",
     "name",
@@ -38,6 +38,14 @@ UPDATABLE = (
     "external_id",
     "source_store_id",
 )
+# The cursor of each order: its sort key (as products.sql binds it), then the id.
+_CURSOR = {
+    api.PRODUCT_ORDER_BEST_PRICE: (paging.INT64, paging.INT64),
+    api.PRODUCT_ORDER_RATING: (paging.DECIMAL, paging.INT64),
+    api.PRODUCT_ORDER_NEWEST: (paging.MICROS, paging.INT64),
+    api.PRODUCT_ORDER_DISCOUNT: (paging.INT32, paging.INT64),
+}
+MAX_FILTER_VALUES = 50
 _LIST_QUERY = {
     api.PRODUCT_ORDER_BEST_PRICE: Q.list_products_by_price,
     api.PRODUCT_ORDER_RATING: Q.list_products_by_rating,
@@ -66,9 +74,10 @@ def _embed(field_number: int, payload: bytes | memoryview) -> bytes:
 
 
 class ProductService:
-    def __init__(self, db: Database, cache: CacheAside):
+    def __init__(self, db: Database, cache: CacheAside, tokens: paging.PageTokens):
         self.db = db
         self.cache = cache
+        self.tokens = tokens
         self.keys = cache.keys
         # Concurrent reads by id share one query (db/coalesce.py).
         self._rows = Coalescer(self._fetch_entries)
@@ -109,7 +118,7 @@ class ProductService:
     async def batch_get_response(self, request: api.BatchGetProductsRequest) -> bytes:
         max_age = _max_age(request)
         v = errors.Violations()
-        validate.id_list(v, "ids", list(request.ids), MAX_BATCH)
+        refs.id_list(v, "ids", request.ids, MAX_BATCH)
         v.raise_if_any()
         ids = list(request.ids)
         parts: list[bytes] = []
@@ -139,25 +148,19 @@ class ProductService:
 
     async def list_products(self, request: api.ListProductsRequest) -> api.ListProductsResponse:
         size = paging.page_size(request.page_size)
-        cursor = paging.decode(request, request.page_token)
         f = request.filter
         v = errors.Violations()
-        if f.category_id < 0:
-            v.add("filter.category_id", "must be a positive id")
-        if len(f.brands) > 50:
-            v.add("filter.brands", "may name at most 50 brands")
-        if len(f.store_ids) > 50:
-            v.add("filter.store_ids", "may name at most 50 stores")
-        for i, sid in enumerate(f.store_ids):
-            if sid <= 0:
-                v.add(f"filter.store_ids[{i}]", "must be a positive id")
+        refs.optional_id(v, "filter.category_id", f.category_id, "any category")
+        if lists.within(v, "filter.brands", f.brands, MAX_FILTER_VALUES, noun="brands"):
+            for i, brand in enumerate(f.brands):
+                text.text(v, f"filter.brands[{i}]", brand, 100)
+        refs.id_list(v, "filter.store_ids", f.store_ids, MAX_FILTER_VALUES, required=False)
         currencies = set()
         for name in ("min_price", "max_price"):
             if f.HasField(name):
                 m = getattr(f, name)
-                validate.currency(v, f"filter.{name}.currency_code", m.currency_code)
-                if m.amount_minor < 0:
-                    v.add(f"filter.{name}.amount_minor", "may not be negative")
+                money.currency(v, f"filter.{name}.currency_code", m.currency_code)
+                money.bound(v, f"filter.{name}.amount_minor", m.amount_minor)
                 currencies.add(m.currency_code)
         if len(currencies) > 1:
             v.add("filter.max_price.currency_code", "must be the same as min_price's")
@@ -168,8 +171,9 @@ class ProductService:
 
         sort_key = None
         last_id = None
+        cursor = await self.tokens.decode(request, _CURSOR[order])
         if cursor is not None:
-            sort_key, last_id = _cursor_values(order, cursor)
+            sort_key, last_id = cursor
         rows = await self.db.fetch(
             _LIST_QUERY[order],
             f.category_id or None,
@@ -193,8 +197,8 @@ class ProductService:
                 response.products.append(product_pb2.Product.FromString(entry[1:]))
         if more:
             last = page[-1]
-            response.next_page_token = paging.encode(
-                request, [_cursor_key(order, last["sort_key"]), last["id"]]
+            response.next_page_token = await self.tokens.encode(
+                request, [_cursor_key(last["sort_key"]), last["id"]]
             )
         return response
 
@@ -207,7 +211,7 @@ class ProductService:
         if not p.category_id:
             v.add("product.category_id", "is required")
         currency = p.currency_code or "BRL"
-        validate.currency(v, "product.currency_code", currency)
+        money.currency(v, "product.currency_code", currency)
         v.raise_if_any()
         try:
             async with self.db.transaction() as tx:
@@ -283,7 +287,7 @@ class ProductService:
 
     async def delete(self, request: api.DeleteProductRequest) -> product_pb2.Product:
         v = errors.Violations()
-        validate.positive_id(v, "id", request.id)
+        refs.positive_id(v, "id", request.id)
         version = _etag_version(v, "etag", request.etag)
         v.raise_if_any()
         async with self.db.transaction() as tx:
@@ -294,7 +298,7 @@ class ProductService:
 
     async def undelete(self, request: api.UndeleteProductRequest) -> product_pb2.Product:
         v = errors.Violations()
-        validate.positive_id(v, "id", request.id)
+        refs.positive_id(v, "id", request.id)
         v.raise_if_any()
         async with self.db.transaction() as tx:
             if await tx.fetchval(Q.undelete_product, request.id) is None:
@@ -327,12 +331,12 @@ def _max_age(request: api.GetProductRequest | api.BatchGetProductsRequest) -> fl
     """Seconds of staleness the caller accepts (0: none)."""
     if not request.HasField("max_staleness"):
         return 0.0
-    seconds = request.max_staleness.seconds + request.max_staleness.nanos / 1e9
-    if not 0 <= seconds <= MAX_STALENESS_S:
-        raise errors.InvalidArgument(
-            [errors.FieldViolation("max_staleness", f"must be between 0 and {MAX_STALENESS_S:g}s")]
-        )
-    return seconds
+    v = errors.Violations()
+    seconds = times.duration(
+        v, "max_staleness", request.max_staleness, minimum=0, maximum=MAX_STALENESS_S
+    )
+    v.raise_if_any()
+    return seconds or 0.0
 
 
 def _check_fields(v: errors.Violations, p: product_pb2.Product, paths: Any, *, prefix: str) -> None:
@@ -340,19 +344,20 @@ def _check_fields(v: errors.Violations, p: product_pb2.Product, paths: Any, *, p
     if "slug" in paths:
         validate.slug(v, f"{prefix}.slug", p.slug)
     if "name" in paths:
-        validate.text(v, f"{prefix}.name", p.name, 300, required=True)
+        text.text(v, f"{prefix}.name", p.name, 300, required=True)
     if "description" in paths:
-        validate.text(v, f"{prefix}.description", p.description, 10_000)
+        text.text(v, f"{prefix}.description", p.description, 10_000)
     if "brand" in paths:
-        validate.text(v, f"{prefix}.brand", p.brand, 100)
+        text.text(v, f"{prefix}.brand", p.brand, 100)
     if "category_id" in paths and p.category_id < 0:
         v.add(f"{prefix}.category_id", "must be a positive id")
     if "attributes" in paths:
-        if len(p.attributes) > 50:
-            v.add(f"{prefix}.attributes", "may have at most 50 entries")
-        for key, value in p.attributes.items():
-            if not key or len(key) > 100 or len(value) > 1000:
-                v.add(f"{prefix}.attributes[{key[:40]!r}]", "keys 1-100, values 0-1000 characters")
+        if lists.within(v, f"{prefix}.attributes", p.attributes, 50, noun="entries"):
+            for key, value in p.attributes.items():
+                if not key or len(key) > 100 or len(value) > 1000:
+                    v.add(
+                        f"{prefix}.attributes[{key[:40]!r}]", "keys 1-100, values 0-1000 characters"
+                    )
     if "image_url" in paths:
         validate.url(v, f"{prefix}.image_url", p.image_url)
     if "rating" in paths and not (0.0 <= p.rating <= 5.0):
@@ -360,7 +365,7 @@ def _check_fields(v: errors.Violations, p: product_pb2.Product, paths: Any, *, p
     if "review_count" in paths and p.review_count < 0:
         v.add(f"{prefix}.review_count", "may not be negative")
     if "external_id" in paths:
-        validate.text(v, f"{prefix}.external_id", p.external_id, 200)
+        text.text(v, f"{prefix}.external_id", p.external_id, 200)
     if "source_store_id" in paths and p.source_store_id < 0:
         v.add(f"{prefix}.source_store_id", "must be a positive id")
     if p.external_id and "external_id" in paths and not p.source_store_id:
@@ -398,26 +403,10 @@ def _reference_error(
     )
 
 
-def _cursor_key(order: int, value: Any) -> Any:
+def _cursor_key(value: Any) -> Any:
     """A sort key as JSON: timestamps as epoch microseconds, decimals as text."""
     if isinstance(value, datetime):
-        return (value - _EPOCH) // timedelta(microseconds=1)
+        return times.micros(value)
     if isinstance(value, Decimal):
         return str(value)
     return value
-
-
-def _cursor_values(order: int, cursor: list[Any]) -> tuple[Any, int]:
-    try:
-        raw, last_id = cursor
-        if not isinstance(last_id, int):
-            raise TypeError
-        if order == api.PRODUCT_ORDER_NEWEST:
-            return _EPOCH + timedelta(microseconds=int(raw)), last_id
-        if order == api.PRODUCT_ORDER_RATING:
-            return Decimal(str(raw)), last_id
-        return int(raw), last_id
-    except (TypeError, ValueError, ArithmeticError):
-        raise errors.InvalidArgument(
-            [errors.FieldViolation("page_token", "is not a token this service issued")]
-        ) from None

@@ -13,6 +13,7 @@ from vitrine_server.catalog import convert, validate
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
+from vitrine_server.validation import money, refs, text
 
 CATEGORIES = load_queries(__package__, "categories.sql")
 STORES = load_queries(__package__, "stores.sql")
@@ -31,9 +32,8 @@ class CategoryService:
         c = request.category
         v = errors.Violations()
         validate.slug(v, "category.slug", c.slug, 63)
-        validate.text(v, "category.name", c.name, 200, required=True)
-        if c.parent_id < 0:
-            v.add("category.parent_id", "must be a positive id, or 0 for a root")
+        text.text(v, "category.name", c.name, 200, required=True)
+        refs.optional_id(v, "category.parent_id", c.parent_id, "a root")
         v.raise_if_any()
         try:
             async with self.db.transaction() as tx:
@@ -55,7 +55,7 @@ class CategoryService:
 
     async def get(self, request: api.GetCategoryRequest) -> category_pb2.Category:
         v = errors.Violations()
-        validate.positive_id(v, "id", request.id)
+        refs.positive_id(v, "id", request.id)
         v.raise_if_any()
 
         async def load(_: list[int]) -> list[bytes]:
@@ -72,10 +72,9 @@ class CategoryService:
         return category_pb2.Category.FromString(entry[1:])
 
     async def tree(self, request: api.ListCategoriesRequest) -> api.ListCategoriesResponse:
-        if request.root_id < 0:
-            raise errors.InvalidArgument(
-                [errors.FieldViolation("root_id", "must be a positive id, or 0 for the whole tree")]
-            )
+        v = errors.Violations()
+        refs.optional_id(v, "root_id", request.root_id, "the whole tree")
+        v.raise_if_any()
 
         async def load(_: list[int]) -> list[bytes]:
             rows = await self.db.fetch(CATEGORIES.list_categories, None)
@@ -117,17 +116,18 @@ def _find(nodes, category_id: int):  # type: ignore[no-untyped-def]
 
 
 class StoreService:
-    def __init__(self, db: Database, cache: CacheAside):
+    def __init__(self, db: Database, cache: CacheAside, tokens: paging.PageTokens):
         self.db = db
         self.cache = cache
+        self.tokens = tokens
 
     async def create(self, request: api.CreateStoreRequest) -> store_pb2.Store:
         s = request.store
         v = errors.Violations()
         validate.slug(v, "store.slug", s.slug, 63)
-        validate.text(v, "store.name", s.name, 200, required=True)
+        text.text(v, "store.name", s.name, 200, required=True)
         validate.country(v, "store.country_code", s.country_code)
-        validate.currency(v, "store.currency_code", s.currency_code)
+        money.currency(v, "store.currency_code", s.currency_code)
         validate.url(v, "store.url", s.url)
         v.raise_if_any()
         try:
@@ -145,7 +145,7 @@ class StoreService:
 
     async def get(self, request: api.GetStoreRequest) -> store_pb2.Store:
         v = errors.Violations()
-        validate.positive_id(v, "id", request.id)
+        refs.positive_id(v, "id", request.id)
         v.raise_if_any()
 
         async def load(_: list[int]) -> list[bytes]:
@@ -161,16 +161,10 @@ class StoreService:
 
     async def list_stores(self, request: api.ListStoresRequest) -> api.ListStoresResponse:
         size = paging.page_size(request.page_size)
-        cursor = paging.decode(request, request.page_token)
-        after = None
-        if cursor is not None:
-            if len(cursor) != 1 or not isinstance(cursor[0], str):
-                raise errors.InvalidArgument(
-                    [errors.FieldViolation("page_token", "is not a token this service issued")]
-                )
-            after = cursor[0]
+        cursor = await self.tokens.decode(request, (paging.TEXT,))  # the last slug served
+        after = cursor[0] if cursor is not None else None
         rows = await self.db.fetch(STORES.list_stores, after, size + 1)
         response = api.ListStoresResponse(stores=[convert.store(r) for r in rows[:size]])
         if len(rows) > size:
-            response.next_page_token = paging.encode(request, [rows[size - 1]["slug"]])
+            response.next_page_token = await self.tokens.encode(request, [rows[size - 1]["slug"]])
         return response

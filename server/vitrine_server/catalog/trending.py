@@ -24,10 +24,10 @@ from vitrine_server import errors
 from vitrine_server.cache import redis as redis_errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import TRENDING_KEEP
-from vitrine_server.catalog import validate
 from vitrine_server.catalog.products import ProductService
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
+from vitrine_server.validation import lists, refs, times
 
 Q = load_queries(__package__, "products.sql")
 
@@ -89,22 +89,21 @@ class TrendingService:
         v = errors.Violations()
         if not events:
             v.add("events", "must hold at least one event")
-        elif len(events) > MAX_EVENTS:
-            v.add("events", f"may hold at most {MAX_EVENTS} events")
+        lists.within(v, "events", events, MAX_EVENTS, noun="events")
         v.raise_if_any()
-        times = []
+        when_seen = []
         for i, e in enumerate(events):
-            validate.positive_id(v, f"events[{i}].product_id", e.product_id)
+            refs.positive_id(v, f"events[{i}].product_id", e.product_id)
             if e.kind not in WEIGHTS:
                 v.add(f"events[{i}].kind", "must be VIEW, FAVORITE or CLICK_OUT")
             if not 0 <= e.count <= MAX_COUNT:
                 v.add(f"events[{i}].count", f"must be between 0 and {MAX_COUNT}")
             when = now
             if e.HasField("occurred_time"):
-                when = validate.past_time(
+                when = times.past(
                     v, f"events[{i}].occurred_time", e.occurred_time, max_age=MAX_AGE, now=now
                 )
-            times.append(when.timestamp())
+            when_seen.append(when.timestamp())
         v.raise_if_any()
 
         paths = {
@@ -116,7 +115,7 @@ class TrendingService:
         # Sum increments per (set, product, second) before they go to Redis.
         increments: dict[tuple[str, int, int], float] = defaultdict(float)
         recorded = 0
-        for e, t in zip(events, times, strict=True):
+        for e, t in zip(events, when_seen, strict=True):
             path = paths.get(e.product_id)
             if path is None:
                 continue
@@ -138,8 +137,7 @@ class TrendingService:
 
     async def list_trending(self, request: api.ListTrendingRequest) -> api.ListTrendingResponse:
         v = errors.Violations()
-        if request.category_id < 0:
-            v.add("category_id", "must be a positive id, or 0 for all")
+        refs.optional_id(v, "category_id", request.category_id, "all")
         if not 0 <= request.limit <= MAX_LIMIT:
             v.add("limit", f"must be between 0 and {MAX_LIMIT} (0 means {DEFAULT_LIMIT})")
         v.raise_if_any()

@@ -110,6 +110,9 @@ async def seed_demo(
             list(product_ids.values()),
             [datetime.min.replace(tzinfo=UTC)] * len(product_ids),
         )
+        # ...and what the deals feed needs of it: the previous best price.
+        await conn.execute(_Q.settle_best_price_changes, list(product_ids.values()))
+        await conn.execute(_OFFERS_Q.refresh_price_averages, list(product_ids.values()))
         await conn.execute(_Q.rebuild_search_dictionary)
         await conn.execute(_Q.analyze_catalog)
 

@@ -64,6 +64,25 @@ RETURNING id, slug;
 -- Ids of the offers of the given products, with the key they were planned by.
 SELECT id, store_id, external_id FROM offers WHERE product_id = ANY($1::bigint[]);
 
+-- name: settle_best_price_changes
+-- The deals feed's view of the loaded history. refresh_best_offers only
+-- knows the change it makes itself (from no best price to one); the demo
+-- history holds weeks of changes before that. So each product's previous
+-- best price, and when its best price last changed, come from its
+-- best-price history (record_best_prices): its last two points.
+WITH ranked AS (
+  SELECT product_id, valid_from, price_minor,
+         row_number() OVER (PARTITION BY product_id ORDER BY valid_from DESC) AS n
+    FROM best_price_points
+   WHERE product_id = ANY($1::bigint[])
+)
+UPDATE products p
+   SET prev_best_price_minor = prev.price_minor,
+       best_price_changed_at = cur.valid_from
+  FROM ranked cur
+  LEFT JOIN ranked prev ON prev.product_id = cur.product_id AND prev.n = 2
+ WHERE cur.n = 1 AND p.id = cur.product_id AND p.best_price_minor = cur.price_minor;
+
 -- name: rebuild_search_dictionary
 -- Word counts rank typo corrections; a bulk load refreshes them at once.
 SELECT search_rebuild_dictionary();

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -30,11 +30,11 @@ from vitrine_server import errors
 from vitrine_server.background import Background
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.redis import REDIS_DOWN, required
-from vitrine_server.catalog import validate
 from vitrine_server.catalog.convert import timestamp
 from vitrine_server.db.database import Connection, Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
+from vitrine_server.validation import lists, money, refs, text, times
 
 Q = load_queries(__package__, "alerts.sql")
 log = logging.getLogger("vitrine.alerts")
@@ -46,7 +46,11 @@ KINDS = {
     alert_pb2.ALERT_KIND_ANY_CHANGE: "any_change",
 }
 KIND_OF = {v: k for k, v in KINDS.items()}
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
+# A Redis Stream entry id: milliseconds and a sequence, each a uint64.
+_DELIVERY_ID = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}\Z")
+# How far ahead an alert may be set to expire.
+MAX_EXPIRY = timedelta(days=3650)
 DEFAULT_ACK_TIMEOUT_S = 30.0
 READ_COUNT = 100
 BLOCK_MS = 1000
@@ -75,25 +79,28 @@ async def evaluate(tx: Connection, product_ids: list[int]) -> list[int]:
 
 
 class AlertService:
-    def __init__(self, db: Database, delivery: AlertDelivery):
+    def __init__(self, db: Database, delivery: AlertDelivery, tokens: paging.PageTokens):
         self.db = db
         self.delivery = delivery
+        self.tokens = tokens
 
     async def create(self, request: api.CreatePriceAlertRequest) -> alert_pb2.PriceAlert:
         a = request.alert
         v = errors.Violations()
-        validate.user_id(v, "alert.user_id", a.user_id)
-        validate.positive_id(v, "alert.product_id", a.product_id)
+        text.user_id(v, "alert.user_id", a.user_id)
+        refs.positive_id(v, "alert.product_id", a.product_id)
         kind = KINDS.get(a.kind)
         if kind is None:
             v.add("alert.kind", "must be TARGET_PRICE, PERCENT_DROP, BACK_IN_STOCK or ANY_CHANGE")
-        if kind == "target_price" and not 0 < a.target_price_minor < validate.MAX_MINOR:
-            v.add("alert.target_price_minor", "must be > 0 for a target price alert")
+        if kind == "target_price":
+            money.amount(v, "alert.target_price_minor", a.target_price_minor)
         if kind == "percent_drop" and not 1 <= a.drop_bps <= 10_000:
             v.add("alert.drop_bps", "must be 1-10000 basis points for a percent drop alert")
-        expires = a.expire_time.ToDatetime(tzinfo=UTC) if a.HasField("expire_time") else None
-        if expires is not None and expires <= datetime.now(UTC):
-            v.add("alert.expire_time", "must be in the future")
+        expires = None
+        if a.HasField("expire_time"):
+            expires = times.future(
+                v, "alert.expire_time", a.expire_time, now=datetime.now(UTC), max_ahead=MAX_EXPIRY
+            )
         v.raise_if_any()
         try:
             async with self.db.transaction() as tx:
@@ -119,8 +126,9 @@ class AlertService:
         return (await self._load([alert_id]))[alert_id]
 
     async def get(self, request: api.GetPriceAlertRequest) -> alert_pb2.PriceAlert:
-        if request.id <= 0:
-            raise errors.InvalidArgument([errors.FieldViolation("id", "must be a positive id")])
+        v = errors.Violations()
+        refs.positive_id(v, "id", request.id)
+        v.raise_if_any()
         found = await self._load([request.id])
         if request.id not in found:
             raise errors.NotFound("price_alert", str(request.id))
@@ -128,43 +136,36 @@ class AlertService:
 
     async def list_alerts(self, request: api.ListPriceAlertsRequest) -> api.ListPriceAlertsResponse:
         v = errors.Violations()
-        validate.user_id(v, "user_id", request.user_id)
+        text.user_id(v, "user_id", request.user_id)
         v.raise_if_any()
         size = paging.page_size(request.page_size)
-        cursor = paging.decode(request, request.page_token)
-        after_time = after_id = None
-        if cursor is not None:
-            try:
-                after_time = datetime.fromisoformat(cursor[0])
-                after_id = int(cursor[1])
-            except (TypeError, ValueError, IndexError):
-                raise errors.InvalidArgument(
-                    [errors.FieldViolation("page_token", "is not a token this service issued")]
-                ) from None
+        cursor = await self.tokens.decode(request, (paging.MICROS, paging.INT64))
+        after_time, after_id = cursor if cursor is not None else (None, None)
         rows = await self.db.fetch(Q.list_alerts, request.user_id, after_time, after_id, size + 1)
-        ids = [r["id"] for r in rows[:size]]
-        found = await self._load(ids)
-        response = api.ListPriceAlertsResponse(alerts=[found[i] for i in ids if i in found])
+        alert_ids = [r["id"] for r in rows[:size]]
+        found = await self._load(alert_ids)
+        response = api.ListPriceAlertsResponse(alerts=[found[i] for i in alert_ids if i in found])
         if len(rows) > size and response.alerts:
             last = response.alerts[-1]
-            response.next_page_token = paging.encode(
-                request, [last.create_time.ToDatetime(tzinfo=UTC).isoformat(), last.id]
+            response.next_page_token = await self.tokens.encode(
+                request, [times.micros(times.to_datetime(last.create_time)), last.id]
             )
         return response
 
     async def delete(self, request: api.DeletePriceAlertRequest) -> None:
-        if request.id <= 0:
-            raise errors.InvalidArgument([errors.FieldViolation("id", "must be a positive id")])
+        v = errors.Violations()
+        refs.positive_id(v, "id", request.id)
+        v.raise_if_any()
         async with self.db.transaction() as tx:
             if await tx.fetchval(Q.delete_alert, request.id) is None:
                 raise errors.NotFound("price_alert", str(request.id))
 
-    async def _load(self, ids: list[int]) -> dict[int, alert_pb2.PriceAlert]:
-        if not ids:
+    async def _load(self, alert_ids: list[int]) -> dict[int, alert_pb2.PriceAlert]:
+        if not alert_ids:
             return {}
         now = datetime.now(UTC)
         out: dict[int, alert_pb2.PriceAlert] = {}
-        for r in await self.db.fetch(Q.get_alerts, ids):
+        for r in await self.db.fetch(Q.get_alerts, alert_ids):
             expired = r["expires_at"] is not None and r["expires_at"] <= now
             state = (
                 alert_pb2.ALERT_STATE_EXPIRED
@@ -273,12 +274,13 @@ class AlertDelivery(Background):
         for name in ("consumer_group", "consumer"):
             if not _NAME.match(getattr(request, name)):
                 v.add(name, "must be 1-64 letters, digits, '.', '-' or '_'")
-        timeout_s = DEFAULT_ACK_TIMEOUT_S
+        timeout_s: float | None = DEFAULT_ACK_TIMEOUT_S
         if request.HasField("ack_timeout"):
-            timeout_s = request.ack_timeout.seconds + request.ack_timeout.nanos / 1e9
-            if not 1 <= timeout_s <= 3600:
-                v.add("ack_timeout", "must be between 1 s and 1 h")
+            timeout_s = times.duration(
+                v, "ack_timeout", request.ack_timeout, minimum=1, maximum=3600
+            )
         v.raise_if_any()
+        assert timeout_s is not None
         group, consumer = request.consumer_group, request.consumer
         with required():
             await self._ensure_group(group)
@@ -340,16 +342,17 @@ class AlertDelivery(Background):
         v = errors.Violations()
         if not _NAME.match(request.consumer_group):
             v.add("consumer_group", "must be 1-64 letters, digits, '.', '-' or '_'")
-        ids = list(request.delivery_ids)
-        if not 1 <= len(ids) <= 1000:
+        delivery_ids = list(request.delivery_ids)
+        if not delivery_ids:
             v.add("delivery_ids", "must hold 1 to 1000 ids")
-        for i, d in enumerate(ids):
-            if not re.match(r"^\d+-\d+$", d):
-                v.add(f"delivery_ids[{i}]", "is not a delivery id")
+        elif lists.within(v, "delivery_ids", delivery_ids, 1000, noun="ids"):
+            for i, d in enumerate(delivery_ids):
+                if not _DELIVERY_ID.match(d):
+                    v.add(f"delivery_ids[{i}]", "is not a delivery id")
         v.raise_if_any()
         with required():
             async with self.redis.pipeline(transaction=False) as pipe:
-                for d in ids:
+                for d in delivery_ids:
                     pipe.xrange(self.stream, d, d)
                 entries = await pipe.execute()
         trigger_ids = [int(e[0][1][b"trigger_id"]) for e in entries if e]
@@ -357,4 +360,4 @@ class AlertDelivery(Background):
         # (at least once), never a loss.
         await self.db.fetch(Q.mark_delivered, trigger_ids)
         with required():
-            return int(await self.redis.xack(self.stream, request.consumer_group, *ids))
+            return int(await self.redis.xack(self.stream, request.consumer_group, *delivery_ids))

@@ -16,17 +16,21 @@ from vitrine_server.catalog.products import ProductService
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
+from vitrine_server.validation import refs, times
 
 Q = load_queries(__package__, "drops.sql")
 
 DEFAULT_MIN_DROP_BPS = 500
 DEFAULT_WINDOW = timedelta(days=7)
+# The cursor of the deals feed: the drop in basis points, then the product id.
+_CURSOR = (paging.INT32, paging.INT64)
 
 
 class DropService:
-    def __init__(self, db: Database, products: ProductService):
+    def __init__(self, db: Database, products: ProductService, tokens: paging.PageTokens):
         self.db = db
         self.products = products
+        self.tokens = tokens
 
     async def list_drops(self, request: api.ListPriceDropsRequest) -> api.ListPriceDropsResponse:
         v = errors.Violations()
@@ -39,29 +43,15 @@ class DropService:
             api.DROP_BASIS_RECENT_AVERAGE,
         ):
             v.add("basis", "is not a known basis")
-        if request.category_id < 0:
-            v.add("category_id", "must be a positive id")
-        if len(request.store_ids) > 50:
-            v.add("store_ids", "may name at most 50 stores")
-        for i, store_id in enumerate(request.store_ids):
-            if store_id <= 0:
-                v.add(f"store_ids[{i}]", "must be a positive id")
+        refs.optional_id(v, "category_id", request.category_id, "every category")
+        refs.id_list(v, "store_ids", request.store_ids, 50, required=False)
+        since = datetime.now(UTC) - DEFAULT_WINDOW
+        if request.HasField("changed_after"):
+            since = times.timestamp(v, "changed_after", request.changed_after) or since
         v.raise_if_any()
         size = paging.page_size(request.page_size)
-        cursor = paging.decode(request, request.page_token)
-        after_drop = after_id = None
-        if cursor is not None:
-            try:
-                after_drop, after_id = int(cursor[0]), int(cursor[1])
-            except (TypeError, ValueError, IndexError):
-                raise errors.InvalidArgument(
-                    [errors.FieldViolation("page_token", "is not a token this service issued")]
-                ) from None
-        since = (
-            request.changed_after.ToDatetime(tzinfo=UTC)
-            if request.HasField("changed_after")
-            else datetime.now(UTC) - DEFAULT_WINDOW
-        )
+        cursor = await self.tokens.decode(request, _CURSOR)
+        after_drop, after_id = cursor if cursor is not None else (None, None)
         query = (
             Q.list_drops_vs_average
             if request.basis == api.DROP_BASIS_RECENT_AVERAGE
@@ -93,7 +83,9 @@ class DropService:
             )
         if len(rows) > size:
             last = page[-1]
-            response.next_page_token = paging.encode(request, [last["drop_bps"], last["id"]])
+            response.next_page_token = await self.tokens.encode(
+                request, [last["drop_bps"], last["id"]]
+            )
         return response
 
 

@@ -16,6 +16,14 @@ Context = Any  # grpc.aio.ServicerContext
 
 
 class PricingHandlers:
+    # A bad observation is rejected on its own (ObservationResult REJECTED,
+    # with a reason) while the rest of its batch is recorded: the RPC
+    # boundary bounds these lists but leaves their items to ingestion.py.
+    items_checked_by_service = (
+        "vitrine.pricing.v1.RecordPriceBatchRequest.observations",
+        "vitrine.pricing.v1.RecordPricesRequest.observations",
+    )
+
     def __init__(
         self,
         ingestion: IngestionService,

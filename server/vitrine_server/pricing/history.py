@@ -20,10 +20,13 @@ from vitrine_server.catalog.convert import timestamp
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing import series as s
+from vitrine_server.validation import refs, times
 
 Q = load_queries(__package__, "history.sql")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EARLIEST = _EPOCH
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 MAX_RANGE = timedelta(days=731)
 MAX_BUCKETS = 10_000
@@ -36,8 +39,35 @@ _UNITS = {
 }
 
 
-def _when(ts: Timestamp) -> datetime:
-    return ts.ToDatetime(tzinfo=UTC)
+def _range(v: errors.Violations, request: api.GetPriceHistoryRequest) -> tuple[datetime, datetime]:
+    """(start, end): as asked, by default the last DEFAULT_RANGE."""
+    end = start = None
+    if request.HasField("end_time"):
+        end = _when(v, "end_time", request.end_time)
+    if request.HasField("start_time"):
+        start = _when(v, "start_time", request.start_time)
+    bounds_valid = not (request.HasField("end_time") and end is None) and not (
+        request.HasField("start_time") and start is None
+    )
+    end = end or datetime.now(UTC)
+    start = start or end - DEFAULT_RANGE
+    if not bounds_valid:
+        return start, end  # the violations say why; nothing to compare
+    if end <= start:
+        v.add("end_time", "must be after start_time")
+    elif end - start > MAX_RANGE:
+        v.add("start_time", f"the range may span at most {MAX_RANGE.days} days")
+    return start, end
+
+
+def _when(v: errors.Violations, path: str, ts: Timestamp) -> datetime | None:
+    """A bound of a history range: a valid time from 1970 on, before year 9999
+    (so that ranges and bucket edges around it are datetimes too)."""
+    at = times.timestamp(v, path, ts)
+    if at is not None and not _EARLIEST <= at < _LATEST:
+        v.add(path, "must lie between 1970-01-01 and 9999-01-01")
+        return None
+    return at
 
 
 class HistoryService:
@@ -114,12 +144,7 @@ class HistoryService:
             or request.product_id < 0
         ):
             v.add("offer_id", "give exactly one of offer_id or product_id, a positive id")
-        end = _when(request.end_time) if request.HasField("end_time") else datetime.now(UTC)
-        start = _when(request.start_time) if request.HasField("start_time") else end - DEFAULT_RANGE
-        if end <= start:
-            v.add("end_time", "must be after start_time")
-        elif end - start > MAX_RANGE:
-            v.add("start_time", f"the range may span at most {MAX_RANGE.days} days")
+        start, end = _range(v, request)
         unit = _UNITS.get(request.granularity)
         if request.granularity not in (*_UNITS, hist.GRANULARITY_UNSPECIFIED, hist.GRANULARITY_RAW):
             v.add("granularity", "is not a known granularity")
@@ -162,10 +187,9 @@ class HistoryService:
         return response
 
     async def stats(self, request: api.GetPriceStatsRequest) -> api.GetPriceStatsResponse:
-        if request.product_id <= 0:
-            raise errors.InvalidArgument(
-                [errors.FieldViolation("product_id", "must be a positive id")]
-            )
+        v = errors.Violations()
+        refs.positive_id(v, "product_id", request.product_id)
+        v.raise_if_any()
         product = await self.db.fetchrow(Q.product, request.product_id)
         if product is None:
             raise errors.NotFound("product", str(request.product_id))

@@ -25,14 +25,15 @@ from vitrine_server.cache.aside import CacheAside
 from vitrine_server.catalog.offers import Q as OFFERS
 from vitrine_server.db.database import Connection, Database
 from vitrine_server.db.sql import load_queries
+from vitrine_server.pricing import horizon
 from vitrine_server.pricing.alerts import AlertDelivery, evaluate
+from vitrine_server.validation import money, text, times
 
 Q = load_queries(__package__, "ingest.sql")
 
 MAX_OBSERVATIONS = 10_000
-MAX_MINOR = 10**10  # ten billion centavos: anything above is a scraper bug
 MAX_AGE = timedelta(days=365)
-CLOCK_SKEW = timedelta(seconds=60)
+MAX_EXTERNAL_ID = 200  # as UpsertOffers takes it
 
 CHANGED = obs.OBSERVATION_OUTCOME_CHANGED
 UNCHANGED = obs.OBSERVATION_OUTCOME_UNCHANGED
@@ -57,8 +58,18 @@ def _reject(result: obs.ObservationResult, reason: str, detail: str) -> None:
     result.detail = detail
 
 
-def _check_shape(o: obs.PriceObservation, result: obs.ObservationResult, now: datetime) -> bool:
-    """Checks that need no database; False (with the reason set) if rejected."""
+def _check_shape(
+    o: obs.PriceObservation, result: obs.ObservationResult, now: datetime, max_age: timedelta
+) -> bool:
+    """Checks that need no database; False (with the reason set) if rejected.
+
+    The RPC boundary leaves observations to this function (see
+    PricingHandlers.items_checked_by_service): whatever an observation
+    holds, it is judged here, with the same helpers every RPC uses."""
+    external_problem = text.text_problem(o.external_id, MAX_EXTERNAL_ID)
+    if external_problem is not None:
+        _reject(result, "INVALID_EXTERNAL_ID", f"external_id {external_problem}")
+        return False
     if o.offer_id < 0 or (o.offer_id == 0 and (o.store_id <= 0 or not o.external_id)):
         _reject(
             result, "UNKNOWN_OFFER", "name the offer by offer_id, or by store_id and external_id"
@@ -67,22 +78,21 @@ def _check_shape(o: obs.PriceObservation, result: obs.ObservationResult, now: da
     if not o.HasField("observed_time"):
         _reject(result, "MISSING_TIMESTAMP", "observed_time is required")
         return False
-    at = o.observed_time.ToDatetime(tzinfo=UTC)
-    if at > now + CLOCK_SKEW:
-        _reject(result, "FUTURE_TIMESTAMP", f"observed_time {at.isoformat()} is in the future")
+    time_problem = times.past_problem(o.observed_time, max_age=max_age, now=now)
+    if time_problem is not None:
+        reason, detail = time_problem
+        _reject(result, reason, f"observed_time {detail}")
         return False
-    if at < now - MAX_AGE:
-        _reject(result, "TOO_OLD", f"observed_time may be at most {MAX_AGE.days} days ago")
-        return False
-    if not 0 < o.price.amount_minor < MAX_MINOR:
-        _reject(result, "INVALID_PRICE", f"price must be > 0 and < {MAX_MINOR} minor units")
+    price_problem = money.amount_problem(o.price.amount_minor)
+    if price_problem is not None:
+        _reject(result, "INVALID_PRICE", f"price {price_problem}")
         return False
     if o.HasField("original_price"):
-        if o.original_price.currency_code != o.price.currency_code:
-            _reject(result, "CURRENCY_MISMATCH", "original_price must be in the price's currency")
-            return False
-        if not 0 < o.original_price.amount_minor < MAX_MINOR:
-            _reject(result, "INVALID_ORIGINAL_PRICE", "original_price is out of range")
+        original_problem = money.original_price_problem(o.price, o.original_price)
+        if original_problem is not None:
+            what, detail = original_problem
+            reason = "CURRENCY_MISMATCH" if what == "currency" else "INVALID_ORIGINAL_PRICE"
+            _reject(result, reason, f"original_price {detail}")
             return False
     return True
 
@@ -144,7 +154,10 @@ class IngestionService:
         now = datetime.now(UTC)
         response = api.RecordPriceBatchResponse(batch_id=batch_id)
         results = [response.results.add() for _ in observations]
-        shaped = [i for i, o in enumerate(observations) if _check_shape(o, results[i], now)]
+        max_age = await horizon.max_age(self.db, now, MAX_AGE)
+        shaped = [
+            i for i, o in enumerate(observations) if _check_shape(o, results[i], now, max_age)
+        ]
 
         async with self.db.transaction() as tx:
             if not await tx.fetchval(Q.claim_batch, batch_id):
@@ -182,7 +195,7 @@ class IngestionService:
                         offer["id"],
                         offer["product_id"],
                         offer["currency_code"],
-                        o.observed_time.ToDatetime(tzinfo=UTC),
+                        times.to_datetime(o.observed_time),
                         o.price.amount_minor,
                         o.original_price.amount_minor if o.HasField("original_price") else None,
                         o.in_stock,

@@ -2,10 +2,12 @@
 
 Every RPC of every service goes through `_guard`: it publishes the caller's
 deadline to the stores (rpc/deadline.py), runs the server's call hooks
-(authentication, rate limits, metrics: see `CallHook`), turns domain errors
-into statuses with google.rpc details (rpc/status.py), and turns anything
-unexpected into a bare INTERNAL that is logged once with its trace and shown
-to nobody.
+(authentication, rate limits, metrics: see `CallHook`), checks the request
+at the boundary (rpc/decoding.py, rpc/guard.py: malformed bytes, invalid
+timestamps, NUL in text, oversized lists... in any field of any method),
+turns domain errors into statuses with google.rpc details (rpc/status.py),
+and turns anything unexpected into a bare INTERNAL that is logged once with
+its trace and shown to nobody.
 
 This wraps each method when the service is registered instead of running as
 a grpc.aio ServerInterceptor: an aio interceptor is awaited on every call to
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import grpc
@@ -29,6 +31,8 @@ from opentelemetry import trace
 
 from vitrine_server import errors
 from vitrine_server.rpc import deadline
+from vitrine_server.rpc.decoding import decoder
+from vitrine_server.rpc.guard import RequestGuard
 from vitrine_server.rpc.status import internal_status, new_request_id, to_status
 from vitrine_server.tracing.rpc import server_spans
 
@@ -101,10 +105,21 @@ async def _abort_for(err: BaseException, context: grpc.aio.ServicerContext, meth
     await context.abort_with_status(internal_status(request_id))
 
 
+async def _checked_stream(requests: AsyncIterator[Any], check: RequestGuard) -> AsyncIterator[Any]:
+    """A client stream whose every message passes the boundary checks."""
+    async for request in requests:
+        check(request)
+        yield request
+
+
 def _guard_unary(
-    fn: Callable[..., Any], method: MethodDescriptor, hooks: Sequence[CallHook]
+    fn: Callable[..., Any],
+    method: MethodDescriptor,
+    hooks: Sequence[CallHook],
+    check: RequestGuard,
 ) -> Callable[..., Any]:
     name = f"/{method.containing_service.full_name}/{method.name}"
+    streaming = method.client_streaming
 
     befores = tuple(h.before for h in hooks if getattr(h, "checks_calls", True))
     afters = tuple(h.after for h in hooks if getattr(h, "observes_calls", True))
@@ -114,6 +129,10 @@ def _guard_unary(
         async def bare(request: Any, context: grpc.aio.ServicerContext) -> Any:
             deadline.set_remaining(context.time_remaining())
             try:
+                if streaming:
+                    request = _checked_stream(request, check)
+                else:
+                    check(request)
                 return await fn(request, context)
             except grpc.aio.AbortError:
                 raise
@@ -129,6 +148,10 @@ def _guard_unary(
         try:
             for before in befores:
                 await before(method, context)
+            if streaming:
+                request = _checked_stream(request, check)
+            else:
+                check(request)
             return await fn(request, context)
         except BaseException as err:
             code = _code_of(err, context)
@@ -146,7 +169,10 @@ def _guard_unary(
 
 
 def _guard_stream(
-    fn: Callable[..., Any], method: MethodDescriptor, hooks: Sequence[CallHook]
+    fn: Callable[..., Any],
+    method: MethodDescriptor,
+    hooks: Sequence[CallHook],
+    check: RequestGuard,
 ) -> Callable[..., Any]:
     name = f"/{method.containing_service.full_name}/{method.name}"
     befores = tuple(h.before for h in hooks if getattr(h, "checks_calls", True))
@@ -159,6 +185,10 @@ def _guard_stream(
         try:
             for before in befores:
                 await before(method, context)
+            if method.client_streaming:
+                request = _checked_stream(request, check)
+            else:
+                check(request)
             async for response in fn(request, context):
                 yield response
         except BaseException as err:
@@ -184,18 +214,25 @@ def register_service(
     tracer: Tracer | None = None,
 ) -> None:
     """Register `servicer`'s methods (named as in the proto) for `service`,
-    each guarded by the error policy and the call `hooks` (read now: a hook
-    added to the list later does not run), and with a `tracer`, each call in
-    a server span (tracing/rpc.py)."""
+    each guarded by the error policy, the boundary checks and the call
+    `hooks` (read now: a hook added to the list later does not run), and with
+    a `tracer`, each call in a server span (tracing/rpc.py).
+
+    A servicer class may name, in `items_checked_by_service`, the full names of
+    list fields whose items it judges one by one (see rpc/guard.py)."""
+    exempt: Collection[str] = getattr(type(servicer), "items_checked_by_service", ())
     handlers = {}
     for method in service.methods:
         fn = getattr(servicer, method.name)
+        name = f"/{service.full_name}/{method.name}"
+        check = RequestGuard(method.input_type, name, exempt)
         request_type = message_factory.GetMessageClass(method.input_type)
         kwargs: dict[str, Any] = {
-            "request_deserializer": request_type.FromString,
+            "request_deserializer": decoder(request_type),
             "response_serializer": serialize,
         }
-        guarded = (_guard_stream if method.server_streaming else _guard_unary)(fn, method, hooks)
+        guard = _guard_stream if method.server_streaming else _guard_unary
+        guarded = guard(fn, method, hooks, check)
         if tracer is not None:
             guarded = server_spans(tracer, method)(guarded)
         h: grpc.RpcMethodHandler

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 
 from google.protobuf import any_pb2, duration_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -34,56 +35,78 @@ def _request_info(request_id: str) -> any_pb2.Any:
     return _pack(error_details_pb2.RequestInfo(request_id=request_id))
 
 
-def to_status(err: errors.VitrineError, request_id: str):  # type: ignore[no-untyped-def]
-    """A grpc.Status for `context.abort_with_status`."""
-    details = [
-        _pack(
-            error_details_pb2.ErrorInfo(
-                reason=err.reason, domain=errors.DOMAIN, metadata=err.metadata
-            )
+# Every error stays a few KiB whatever the request held: text that may echo
+# the caller's input is clipped (in UTF-8 bytes), and field violations stop
+# at a byte budget (errors.MAX_VIOLATIONS caps their number before that).
+MAX_MESSAGE_BYTES = 512
+MAX_FIELD_BYTES = 120
+MAX_DESCRIPTION_BYTES = 200
+MAX_NAME_BYTES = 200
+VIOLATIONS_BUDGET_BYTES = 2000
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` in at most `limit` UTF-8 bytes, marked with "…" when cut."""
+    data = text.encode("utf-8", "replace")
+    if len(data) <= limit:
+        return text
+    return data[: limit - 3].decode("utf-8", "ignore") + "…"
+
+
+def _bad_request(err: errors.InvalidArgument) -> error_details_pb2.BadRequest:
+    out = error_details_pb2.BadRequest()
+    spent = 0
+    for v in err.violations:
+        violation = error_details_pb2.BadRequest.FieldViolation(
+            field=_clip(v.field, MAX_FIELD_BYTES),
+            description=_clip(v.description, MAX_DESCRIPTION_BYTES),
         )
-    ]
+        spent += violation.ByteSize()
+        if spent > VIOLATIONS_BUDGET_BYTES and out.field_violations:
+            break
+        out.field_violations.append(violation)
+    return out
+
+
+def _specific(err: errors.VitrineError, metadata: dict[str, str]) -> list[Message]:
+    """The details beside ErrorInfo that this kind of error carries."""
     if isinstance(err, errors.InvalidArgument):
-        details.append(
-            _pack(
-                error_details_pb2.BadRequest(
-                    field_violations=[
-                        error_details_pb2.BadRequest.FieldViolation(
-                            field=v.field, description=v.description
-                        )
-                        for v in err.violations
-                    ]
-                )
+        bad_request = _bad_request(err)
+        if err.total > len(bad_request.field_violations):
+            # Only the first violations travel: say how many there were.
+            metadata["violations"] = str(err.total)
+        return [bad_request]
+    if isinstance(err, (errors.NotFound, errors.AlreadyExists)):
+        return [
+            error_details_pb2.ResourceInfo(
+                resource_type=err.resource_type,
+                resource_name=_clip(err.resource_name, MAX_NAME_BYTES),
+                description=_clip(err.message, MAX_MESSAGE_BYTES),
             )
-        )
-    elif isinstance(err, (errors.NotFound, errors.AlreadyExists)):
-        details.append(
-            _pack(
-                error_details_pb2.ResourceInfo(
-                    resource_type=err.resource_type,
-                    resource_name=err.resource_name,
-                    description=err.message,
-                )
-            )
-        )
-    elif isinstance(err, errors.ResourceExhausted):
+        ]
+    if isinstance(err, errors.ResourceExhausted):
         delay = duration_pb2.Duration()
         delay.FromNanoseconds(max(1_000_000, int(err.retry_after * 1e9)))
-        details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
-        details.append(
-            _pack(
-                error_details_pb2.QuotaFailure(
-                    violations=[
-                        error_details_pb2.QuotaFailure.Violation(
-                            subject=err.subject, description=err.message
-                        )
-                    ]
-                )
-            )
+        violation = error_details_pb2.QuotaFailure.Violation(
+            subject=err.subject, description=_clip(err.message, MAX_MESSAGE_BYTES)
         )
-    details.append(_request_info(request_id))
-    code = err.code.value[0]
-    status = status_pb2.Status(code=code, message=err.message, details=details)
+        return [
+            error_details_pb2.RetryInfo(retry_delay=delay),
+            error_details_pb2.QuotaFailure(violations=[violation]),
+        ]
+    return []
+
+
+def to_status(err: errors.VitrineError, request_id: str):  # type: ignore[no-untyped-def]
+    """A grpc.Status for `context.abort_with_status`."""
+    metadata = {k: _clip(v, MAX_NAME_BYTES) for k, v in err.metadata.items()}
+    specific = _specific(err, metadata)
+    info = error_details_pb2.ErrorInfo(reason=err.reason, domain=errors.DOMAIN, metadata=metadata)
+    status = status_pb2.Status(
+        code=err.code.value[0],
+        message=_clip(err.message, MAX_MESSAGE_BYTES),
+        details=[*(_pack(d) for d in (info, *specific)), _request_info(request_id)],
+    )
     return rpc_status.to_status(status)
 
 

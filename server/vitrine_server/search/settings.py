@@ -66,8 +66,19 @@ def normalize(
     """Check and normalize settings a caller sent; violations go to `v`."""
     prefix = f"{path}." if path else ""
     checked_groups: list[list[str]] = []
+    groups, stop_words = list(groups), list(stop_words)
+    # Over a limit, one violation says so and the items are not looked at.
+    if len(groups) > MAX_GROUPS:
+        v.add(f"{prefix}synonym_groups", f"must have at most {MAX_GROUPS} groups")
+        groups = []
+    if len(stop_words) > MAX_STOP_WORDS:
+        v.add(f"{prefix}stop_words", f"must have at most {MAX_STOP_WORDS} words")
+        stop_words = []
     for i, group in enumerate(groups):
         terms: list[str] = []
+        group = list(group)
+        if len(group) > MAX_GROUP_TERMS:
+            group = []  # the check below reports it
         for j, term in enumerate(group):
             term_words = words(term)
             if not term_words or len(term_words) > MAX_TERM_WORDS or len(term) > 100:
@@ -85,8 +96,6 @@ def normalize(
                 f"must have 2 to {MAX_GROUP_TERMS} different terms",
             )
         checked_groups.append(terms)
-    if len(checked_groups) > MAX_GROUPS:
-        v.add(f"{prefix}synonym_groups", f"must have at most {MAX_GROUPS} groups")
     checked_stops: list[str] = []
     for i, word in enumerate(stop_words):
         folded = words(word)
@@ -94,8 +103,6 @@ def normalize(
             v.add(f"{prefix}stop_words[{i}]", "must be one word of letters or digits")
         elif folded[0] not in checked_stops:
             checked_stops.append(folded[0])
-    if len(checked_stops) > MAX_STOP_WORDS:
-        v.add(f"{prefix}stop_words", f"must have at most {MAX_STOP_WORDS} words")
     return SearchSettings.build(checked_groups, checked_stops)
 
 

@@ -19,6 +19,7 @@ from vitrine_server.search.model import (
     SuggestQuery,
 )
 from vitrine_server.search.text import words
+from vitrine_server.validation import lists, money, refs
 
 MAX_QUERY_CHARS = 200
 MAX_QUERY_WORDS = 16
@@ -33,7 +34,6 @@ MAX_TAG_CHARS = 64
 DEFAULT_SNIPPET_WORDS = 20
 DEFAULT_SUGGESTIONS = 8
 MAX_SUGGESTIONS = 20
-MAX_MINOR = 10**12
 
 FACET_FIELDS = {
     api.FacetRequest.FIELD_BRAND: FacetField.BRAND,
@@ -62,24 +62,17 @@ def _query_text(v: Violations, path: str, text: str, max_chars: int) -> None:
 
 
 def _ids(v: Violations, path: str, ids: Any) -> tuple[int, ...]:
-    if len(ids) > MAX_FILTER_VALUES:
-        v.add(path, f"must have at most {MAX_FILTER_VALUES} values")
-    for i, value in enumerate(ids):
-        if value <= 0:
-            v.add(f"{path}[{i}]", "must be a positive id")
+    refs.id_list(v, path, ids, MAX_FILTER_VALUES, required=False)
     return tuple(dict.fromkeys(ids))
 
 
 def _filters(v: Violations, f: api.SearchFilter) -> Filters:
-    if len(f.brands) > MAX_FILTER_VALUES:
-        v.add("filter.brands", f"must have at most {MAX_FILTER_VALUES} values")
-    for i, brand in enumerate(f.brands):
-        if not brand.strip() or len(brand) > 100:
-            v.add(f"filter.brands[{i}]", "must be 1 to 100 characters")
+    if lists.within(v, "filter.brands", f.brands, MAX_FILTER_VALUES, noun="brands"):
+        for i, brand in enumerate(f.brands):
+            if not brand.strip() or len(brand) > 100:
+                v.add(f"filter.brands[{i}]", "must be 1 to 100 characters")
     for name in ("min_price_minor", "max_price_minor"):
-        value = getattr(f, name)
-        if not 0 <= value <= MAX_MINOR:
-            v.add(f"filter.{name}", f"must be between 0 and {MAX_MINOR}")
+        money.bound(v, f"filter.{name}", getattr(f, name))
     if f.min_price_minor and f.max_price_minor and f.min_price_minor > f.max_price_minor:
         v.add("filter.max_price_minor", "must not be below min_price_minor")
     if not 0 <= f.min_rating <= 5:  # NaN fails both comparisons
@@ -97,6 +90,8 @@ def _filters(v: Violations, f: api.SearchFilter) -> Filters:
 
 def _facets(v: Violations, facets: Any) -> tuple[FacetSpec, ...]:
     specs: list[FacetSpec] = []
+    if not lists.within(v, "facets", facets, len(FACET_FIELDS), noun="facets"):
+        return ()
     for i, facet in enumerate(facets):
         path = f"facets[{i}]"
         field = FACET_FIELDS.get(facet.field)
@@ -113,12 +108,12 @@ def _facets(v: Violations, facets: Any) -> tuple[FacetSpec, ...]:
         if field is FacetField.PRICE:
             if not 1 <= len(edges) <= MAX_PRICE_EDGES:
                 v.add(f"{path}.price_edges_minor", f"must have 1 to {MAX_PRICE_EDGES} edges")
-            elif any(e < 0 or e > MAX_MINOR for e in edges) or any(
+            elif any(e < 0 or e > money.MAX_MINOR for e in edges) or any(
                 a >= b for a, b in itertools.pairwise(edges)
             ):
                 v.add(
                     f"{path}.price_edges_minor",
-                    f"must be strictly ascending amounts between 0 and {MAX_MINOR}",
+                    f"must be strictly ascending amounts between 0 and {money.MAX_MINOR}",
                 )
         elif edges:
             v.add(f"{path}.price_edges_minor", "is only for FIELD_PRICE")

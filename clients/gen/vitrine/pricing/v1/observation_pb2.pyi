@@ -73,20 +73,26 @@ class PriceObservation(_message.Message):
     store_id: _builtins.int
     """The store selling it (with external_id, when offer_id is 0)."""
     external_id: _builtins.str
-    """The store's own identifier of the item (with store_id, when offer_id is 0)."""
+    """The store's own identifier of the item (with store_id, when offer_id is
+    0): at most 200 characters, no NUL.
+    """
     in_stock: _builtins.bool
     """Whether the store had it in stock."""
     @_builtins.property
     def price(self) -> _money_pb2.Money:
-        """The price seen: > 0 and < 10^10 minor units, in the offer's currency."""
+        """The price seen: > 0 and < 10^12 minor units, in the offer's currency."""
 
     @_builtins.property
     def original_price(self) -> _money_pb2.Money:
-        """The price before discount, if the store showed one (same currency)."""
+        """The price before discount, if the store showed one: same currency, and
+        not below `price` (the rule UpsertOffers applies too).
+        """
 
     @_builtins.property
     def observed_time(self) -> _timestamp_pb2.Timestamp:
-        """When it was seen. Required; not in the future, at most 365 days ago."""
+        """When it was seen. Required; a valid Timestamp, not in the future, at
+        most 365 days ago.
+        """
 
     def __init__(
         self,
@@ -122,8 +128,10 @@ class ObservationResult(_message.Message):
     offer_id: _builtins.int
     """The offer it was recorded on (0 when rejected for an unknown offer)."""
     reason: _builtins.str
-    """Why it was rejected: UNKNOWN_OFFER, INVALID_PRICE, CURRENCY_MISMATCH,
-    FUTURE_TIMESTAMP, TOO_OLD, MISSING_TIMESTAMP, INVALID_ORIGINAL_PRICE.
+    """Why it was rejected: UNKNOWN_OFFER, INVALID_EXTERNAL_ID, INVALID_PRICE,
+    CURRENCY_MISMATCH, INVALID_TIMESTAMP, FUTURE_TIMESTAMP, TOO_OLD,
+    MISSING_TIMESTAMP, INVALID_ORIGINAL_PRICE (out of range, or below the
+    price).
     """
     detail: _builtins.str
     """A sentence for humans about the rejection."""
