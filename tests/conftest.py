@@ -118,6 +118,23 @@ async def demo_env(template_db: str) -> AsyncIterator[Env]:
     await admin.close()
 
 
+@pytest_asyncio.fixture
+async def own_database(template_db: str) -> AsyncIterator[str]:
+    """A database of the test's own, cloned from the template: for tests that
+    count what one server does in PostgreSQL (its backends) or change the
+    schema (partitions), apart from the session's server."""
+    name = f"vitrine_test_own_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    await admin.close()
+    try:
+        yield dsn_for(BASE_URL, name)
+    finally:
+        admin = await asyncpg.connect(admin_dsn(BASE_URL))
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
 @pytest.fixture
 def catalog(env: Env) -> catalog_service_pb2_grpc.CatalogServiceStub:
     return env.catalog

@@ -16,17 +16,14 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest_asyncio
 from vitrine.admin.v1 import admin_service_pb2 as admin
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine_client import aio_connect
 from vitrine_server.pricing.partitions import PartitionMaintainer, months_before
 
-from tests.conftest import BASE_URL
-from tests.support import admin_dsn, dsn_for, make_category, make_offer, make_product, make_store
+from tests.support import make_category, make_offer, make_product, make_store
 
 ATTACHED = """
 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -48,21 +45,8 @@ async def _drop_furthest_partition(conn: asyncpg.Connection) -> str:
     return str(furthest)
 
 
-@pytest_asyncio.fixture
-async def rollover_db(template_db: str) -> AsyncIterator[str]:
-    name = f"{template_db}_rollover"
-    admin_conn = await asyncpg.connect(admin_dsn(BASE_URL))
-    await admin_conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
-    await admin_conn.close()
-    try:
-        yield dsn_for(BASE_URL, name)
-    finally:
-        admin_conn = await asyncpg.connect(admin_dsn(BASE_URL))
-        await admin_conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin_conn.close()
-
-
-async def test_the_server_starts_across_a_month_boundary(env, rollover_db):
+async def test_the_server_starts_across_a_month_boundary(env, own_database):
+    rollover_db = own_database
     old = months_before(dt.date.today().replace(day=1), 120)
     conn = await asyncpg.connect(rollover_db)
     try:

@@ -5,6 +5,14 @@ Stores call `db.fetch(Q.name, ...)` with a constant statement text from a
 .sql file; asyncpg prepares it once per connection and reuses it. The pool
 starts empty and connects on demand, so the service starts (and answers
 UNAVAILABLE) while PostgreSQL is down, and recovers on its own when it is back.
+
+A deadline cancels the statement (asyncpg sends PostgreSQL a cancel request)
+and the caller gets its answer at once; the connection goes back to the pool
+only once PostgreSQL acknowledged the cancel, which a background task waits
+for (RELEASE_S), never the caller's remaining milliseconds. If PostgreSQL
+does not acknowledge it in time, the connection is ended, and its slot
+waits until its backend is surely gone (db/backends.py): the process never
+has more backends than VITRINE_PG_POOL_MAX.
 """
 
 from __future__ import annotations
@@ -20,9 +28,17 @@ import asyncpg
 
 from vitrine_server import errors
 from vitrine_server.config import Settings
+from vitrine_server.db.backends import BackendSlots
 from vitrine_server.rpc import deadline
 
 log = logging.getLogger("vitrine.db")
+
+# How long a connection whose block was cancelled or timed out may take to
+# have its statement's cancel acknowledged (and roll back) before it is ended.
+RELEASE_S = 5.0
+# Every pooled statement ends within the default statement timeout plus this
+# (server side, so a backend whose client gave up cannot run on for ever).
+BACKSTOP_MARGIN_S = 1.0
 
 # Errors that mean "PostgreSQL is not there", not "this query is wrong".
 _CONNECTION_ERRORS = (
@@ -44,15 +60,6 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def _reset_connection(conn: asyncpg.Connection) -> None:
-    """Nothing to undo when a connection goes back to the pool.
-
-    asyncpg's default reset costs a round trip per release (advisory unlock,
-    CLOSE ALL, UNLISTEN, RESET ALL). The service leaves no session state
-    behind: no LISTEN, no session advisory locks, no SET, and transactions
-    are always closed by their context manager (asyncpg still rolls back a
-    dangling one before calling this).
-    """
 
 
 def translate(err: BaseException) -> errors.VitrineError | None:
@@ -83,12 +90,28 @@ def translated() -> Any:
 
 
 class Database:
-    def __init__(self, pool: asyncpg.Pool, settings: Settings):
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, backends: BackendSlots):
         self.pool = pool
         self.default_timeout = settings.default_statement_timeout
+        self.backends = backends
+        # Connections being given back after a cancelled or timed-out block.
+        self._releasing: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def connect(cls, settings: Settings) -> Database:
+        backstop = settings.default_statement_timeout + BACKSTOP_MARGIN_S
+        backends = BackendSlots(settings.pool_max_size, linger=backstop + BACKSTOP_MARGIN_S)
+
+        async def reset(conn: asyncpg.Connection) -> None:
+            """Nothing to undo when a connection goes back to the pool.
+
+            asyncpg's default reset costs a round trip per release (advisory
+            unlock, CLOSE ALL, UNLISTEN, RESET ALL). The service leaves no
+            session state behind: no LISTEN, no session advisory locks, no
+            SET, and transactions are always closed by their context manager
+            (asyncpg still rolls back a dangling one before calling this)."""
+            backends.checked_in(conn)
+
         pool = asyncpg.create_pool(
             settings.database_url,
             min_size=0,
@@ -96,9 +119,13 @@ class Database:
             max_queries=settings.pool_max_queries,
             max_inactive_connection_lifetime=settings.pool_max_inactive_lifetime,
             timeout=settings.pool_connect_timeout,
+            connect=backends.connect,
+            setup=backends.checked_out,
             init=_init_connection,
-            reset=_reset_connection,
+            reset=reset,
             server_settings={
+                # The backstop of every statement's client-side timeout.
+                "statement_timeout": str(int(backstop * 1000)),
                 "application_name": "vitrine",
                 # Short OLTP statements: JIT compilation only adds latency.
                 "jit": "off",
@@ -109,36 +136,74 @@ class Database:
             },
         )
         await pool  # min_size=0: no connection is made yet
-        return cls(pool, settings)
+        return cls(pool, settings, backends)
 
     def timeout(self) -> float:
         return deadline.timeout(self.default_timeout)
 
+    @contextlib.asynccontextmanager
+    async def acquire(self, within: float | None = None) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection for the block (waited for `within` seconds, by
+        default the caller's time left). A block that ends by cancellation or
+        a timeout hands the connection to a background release (see above)."""
+        conn = await self.pool.acquire(timeout=self.timeout() if within is None else within)
+        try:
+            yield conn
+        except (asyncio.CancelledError, TimeoutError, errors.DeadlineExceeded):
+            self._release_later(conn)
+            raise
+        except BaseException:
+            await self.pool.release(conn)
+            raise
+        await self.pool.release(conn)
+
+    def _release_later(self, conn: asyncpg.Connection) -> None:
+        task = deadline.detached(self._release(conn), name="pg-release")
+        self._releasing.add(task)
+        task.add_done_callback(self._releasing.discard)
+
+    async def _release(self, conn: asyncpg.Connection) -> None:
+        """Wait for the cancel of the block's statement, roll back, return the
+        connection; past RELEASE_S, end it (asyncpg does, in release)."""
+        try:
+            await self.pool.release(conn, timeout=RELEASE_S)
+        except Exception as err:  # ended instead: its slot waits (db/backends.py)
+            log.info("a connection was ended instead of returned: %s", type(err).__name__)
+
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         with translated():
-            t = self.timeout()
-            async with self.pool.acquire(timeout=t) as conn:
+            async with self.acquire() as conn:
                 return await conn.fetch(query, *args, timeout=self.timeout())
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         with translated():
-            t = self.timeout()
-            async with self.pool.acquire(timeout=t) as conn:
+            async with self.acquire() as conn:
                 return await conn.fetchrow(query, *args, timeout=self.timeout())
 
     async def fetchval(self, query: str, *args: Any) -> Any:
         with translated():
-            t = self.timeout()
-            async with self.pool.acquire(timeout=t) as conn:
+            async with self.acquire() as conn:
                 return await conn.fetchval(query, *args, timeout=self.timeout())
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
-        """A connection inside a transaction; commits when the block exits cleanly."""
+        """A connection inside a transaction; commits when the block exits
+        cleanly. A block cut short by a deadline or cancellation is rolled
+        back by the background release (asyncpg rolls back a connection
+        returned inside a transaction)."""
         with translated():
-            async with self.pool.acquire(timeout=self.timeout()) as conn:
-                async with conn.transaction():
+            async with self.acquire() as conn:
+                tx = conn.transaction()
+                await tx.start()
+                try:
                     yield Connection(conn, self)
+                except (asyncio.CancelledError, TimeoutError, errors.DeadlineExceeded):
+                    raise  # the release rolls back, in the background
+                except BaseException:
+                    with contextlib.suppress(Exception):  # the error to report is the block's
+                        await tx.rollback()
+                    raise
+                await tx.commit()
 
     async def ping(self, within: float = 1.0) -> bool:
         try:
@@ -150,9 +215,14 @@ class Database:
                 raise
             return False
 
-    async def close(self) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.pool.close(), timeout=5)
+    async def close(self, within: float = 5.0) -> None:
+        """Close the pool gracefully within `within` seconds, else end every connection."""
+        try:
+            await asyncio.wait_for(self.pool.close(), timeout=within)
+        except (Exception, asyncio.CancelledError) as err:
+            self.pool.terminate()
+            if isinstance(err, asyncio.CancelledError):
+                raise
 
 
 class Connection:

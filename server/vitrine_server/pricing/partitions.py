@@ -73,6 +73,9 @@ async def maintain(
     async with conn.transaction():
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", LOCK_ID):
             return None
+        # Retiring a month rebuilds its offers' history rows, which can take
+        # longer than the pool's statement_timeout on a big month.
+        await conn.execute("SET LOCAL statement_timeout = 0")
         created = await conn.fetchval(
             "SELECT ensure_price_point_partitions($1::date, $2::date)",
             today.replace(day=1),
