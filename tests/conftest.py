@@ -74,6 +74,7 @@ def server_settings(database_url: str, redis_prefix: str, **overrides: Any) -> S
         workers=1,
         log_format="text",
         shutdown_grace=1.0,
+        shutdown_drain=0.0,
         # Access control on, as in production; the limit is high enough never
         # to refuse the suite's calls, so every call still runs the limiter.
         auth_enabled=True,

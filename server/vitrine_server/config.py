@@ -51,6 +51,10 @@ class Settings:
     default_statement_timeout: float = 10.0
     # Redis calls are fast or failing: past this, the cache is treated as down.
     redis_timeout: float = 0.25
+    # On SIGTERM: seconds of serving as usual after reporting NOT_SERVING (so
+    # balancers and clients move away), then at most shutdown_grace seconds
+    # for the calls running to finish and everything to close.
+    shutdown_drain: float = 2.0
     shutdown_grace: float = 10.0
     log_level: str = "INFO"
     log_format: str = "json"
@@ -125,6 +129,7 @@ class Settings:
                 get("VITRINE_STATEMENT_TIMEOUT", str(d.default_statement_timeout))
             ),
             redis_timeout=float(get("VITRINE_REDIS_TIMEOUT", str(d.redis_timeout))),
+            shutdown_drain=float(get("VITRINE_SHUTDOWN_DRAIN", str(d.shutdown_drain))),
             shutdown_grace=float(get("VITRINE_SHUTDOWN_GRACE", str(d.shutdown_grace))),
             log_level=get("VITRINE_LOG_LEVEL", d.log_level).upper(),
             log_format=get("VITRINE_LOG_FORMAT", d.log_format).lower(),

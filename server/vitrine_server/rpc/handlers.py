@@ -27,7 +27,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 
 from vitrine_server import errors
-from vitrine_server.rpc import deadline
+from vitrine_server.rpc import deadline, drain
 from vitrine_server.rpc.status import internal_status, to_status
 
 log = logging.getLogger("vitrine.rpc")
@@ -69,8 +69,12 @@ def _code_of(err: BaseException, context: grpc.aio.ServicerContext) -> grpc.Stat
 
 
 async def _abort_for(err: BaseException, context: grpc.aio.ServicerContext, method: str) -> None:
+    if isinstance(err, asyncio.CancelledError):  # cut short by a stopping server (rpc/drain.py)
+        err = errors.ShuttingDown()
     if isinstance(err, errors.VitrineError):
-        if err.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        slow = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+        # A stopping server refuses many calls: it logs one line, not one per call.
+        if err.code in slow and not isinstance(err, errors.ShuttingDown):
             log.warning("%s: %s", method, err.message, extra={"reason": err.reason})
         await context.abort_with_status(to_status(err))
     log.error("unexpected error in %s", method, exc_info=err)
@@ -108,9 +112,13 @@ def _guard_unary(
             return await fn(request, context)
         except BaseException as err:
             code = _code_of(err, context)
-            if isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError)):
+            if isinstance(err, asyncio.CancelledError) and drain.interrupted(
+                asyncio.current_task()
+            ):
+                code = grpc.StatusCode.UNAVAILABLE
+            elif isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError)):
                 raise
-            if not isinstance(err, Exception):
+            elif not isinstance(err, Exception):
                 raise
             await _abort_for(err, context, name)
         finally:
@@ -139,9 +147,13 @@ def _guard_stream(
                 yield response
         except BaseException as err:
             code = _code_of(err, context)
-            if isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError, GeneratorExit)):
+            if isinstance(err, asyncio.CancelledError) and drain.interrupted(
+                asyncio.current_task()
+            ):
+                code = grpc.StatusCode.UNAVAILABLE
+            elif isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError, GeneratorExit)):
                 raise
-            if not isinstance(err, Exception):
+            elif not isinstance(err, Exception):
                 raise
             await _abort_for(err, context, name)
         finally:
