@@ -61,7 +61,7 @@ from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
 from vitrine_server.metrics.endpoint import MetricsEndpoint
 from vitrine_server.metrics.process import ProcessMetrics, Refresher
-from vitrine_server.pricing.alerts import AlertDelivery, AlertService
+from vitrine_server.pricing.alerts import BLOCK_MS, AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.handlers import PricingHandlers
 from vitrine_server.pricing.history import HistoryService
@@ -182,8 +182,9 @@ class VitrineServer:
         self.catalog = catalog
         server = grpc.aio.server(options=SERVER_OPTIONS)
         register_service(server, CATALOG, catalog, self.hooks)
+        self.stream_redis = redis_client.connect_blocking(s, BLOCK_MS / 1000)
         self.alert_delivery = AlertDelivery(
-            self.db, self.redis, self.listener_redis, Keys(s.redis_prefix)
+            self.db, self.redis, self.stream_redis, Keys(s.redis_prefix)
         )
         pricing = PricingHandlers(
             IngestionService(self.db, self.cache, self.alert_delivery),
@@ -474,9 +475,9 @@ class VitrineServer:
             await self.search_indexer.close()
         await self.cache.close()
         await self.db.close()
-        with contextlib.suppress(Exception):
-            await self.redis.aclose()
-            await self.listener_redis.aclose()
+        for client in (self.redis, self.listener_redis, self.stream_redis):
+            with contextlib.suppress(Exception):
+                await client.aclose()
 
     async def wait(self) -> None:
         assert self._server is not None

@@ -65,7 +65,13 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 def translate(err: BaseException) -> errors.VitrineError | None:
     """The domain error for a driver error, or None if it is a bug."""
     if isinstance(err, asyncpg.QueryCanceledError | TimeoutError):
-        return errors.DeadlineExceeded()
+        if deadline.expired():
+            return errors.DeadlineExceeded()
+        # The service's own bound passed first (the default statement timeout,
+        # connecting): PostgreSQL is not answering, which is retryable.
+        return errors.Unavailable(
+            "PostgreSQL did not answer in time", reason="POSTGRES_UNAVAILABLE"
+        )
     if isinstance(err, asyncpg.SerializationError | asyncpg.DeadlockDetectedError):
         return errors.Aborted(
             "a concurrent transaction conflicted with this one; retry", reason="CONCURRENT_UPDATE"

@@ -44,6 +44,13 @@ def remaining() -> float | None:
     return left
 
 
+def expired(margin: float = 0.05) -> bool:
+    """Whether the caller's deadline has passed (within `margin` seconds): a
+    timeout that fires then is the caller's, any earlier one the service's own."""
+    deadline = _deadline.get()
+    return deadline is not None and deadline - time.monotonic() <= margin
+
+
 def timeout(default: float) -> float:
     """Seconds the next store call may take: the time the caller has left,
     capped by `default`. Raises DeadlineExceeded when none is left."""
