@@ -21,7 +21,7 @@ BENCH_ARGS  ?=
 BACKUP      ?=
 
 .PHONY: help setup venv tools tools-buf services-up services-down services-status \
-        proto proto-check lint protoset run test migrate seed bench backup restore \
+        proto proto-check lint protoset run test test-faults migrate seed bench backup restore \
         clean distclean
 
 help: ## list the targets
@@ -92,8 +92,13 @@ run: setup ## migrate, seed demo data and serve (RUN_ARGS=...)
 	VITRINE_BOOTSTRAP_ADMIN_KEY="$${VITRINE_BOOTSTRAP_ADMIN_KEY:-$(DEV_ADMIN_KEY)}" \
 	  $(PY) -m vitrine_server run --migrate --seed-demo $(RUN_ARGS)
 
-test: setup ## run the test suite (PYTEST_ARGS=...)
+test: setup ## run the test suite, fault suite included (PYTEST_ARGS=...)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Also part of `make test`. Starts its own PostgreSQL and Redis on free ports
+# and kills, hangs, flushes and locks them (tests/faults/).
+test-faults: venv ## only the fault suite (PYTEST_ARGS=...)
+	$(PY) -m pytest -m faults $(PYTEST_ARGS)
 
 migrate: venv services-up ## apply pending migrations
 	$(PY) -m vitrine_server migrate up

@@ -16,6 +16,7 @@ import sys
 import time
 
 import grpc
+import pytest
 from google.protobuf.duration_pb2 import Duration
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from vitrine.catalog.v1 import catalog_service_pb2 as api
@@ -26,6 +27,8 @@ from vitrine_client.auth import aio_interceptors
 from tests.support import Env, details, eventually, unique
 
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
+# Part of the fault suite (make test-faults): stopping under calls.
+pytestmark = pytest.mark.faults
 
 
 def _free_port() -> int:

@@ -163,17 +163,27 @@ class Database:
             raise
         await self.pool.release(conn)
 
-    def _release_later(self, conn: asyncpg.Connection) -> None:
-        task = deadline.detached(self._release(conn), name="pg-release")
+    def _release_later(
+        self, conn: asyncpg.Connection, tx: asyncpg.transaction.Transaction | None = None
+    ) -> None:
+        task = deadline.detached(self._release(conn, tx), name="pg-release")
         self._releasing.add(task)
         task.add_done_callback(self._releasing.discard)
 
-    async def _release(self, conn: asyncpg.Connection) -> None:
+    async def _release(
+        self, conn: asyncpg.Connection, tx: asyncpg.transaction.Transaction | None
+    ) -> None:
         """Wait for the cancel of the block's statement, roll back, return the
         connection; past RELEASE_S, end it (asyncpg does, in release)."""
         try:
+            if tx is not None and conn.is_in_transaction():
+                try:
+                    async with asyncio.timeout(RELEASE_S):
+                        await tx.rollback()
+                except Exception:  # no answer: end it (its slot waits, db/backends.py)
+                    conn.terminate()
             await self.pool.release(conn, timeout=RELEASE_S)
-        except Exception as err:  # ended instead: its slot waits (db/backends.py)
+        except Exception as err:  # asyncpg ended it instead (same)
             log.info("a connection was ended instead of returned: %s", type(err).__name__)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
@@ -195,21 +205,23 @@ class Database:
     async def transaction(self) -> AsyncIterator[Connection]:
         """A connection inside a transaction; commits when the block exits
         cleanly. A block cut short by a deadline or cancellation is rolled
-        back by the background release (asyncpg rolls back a connection
-        returned inside a transaction)."""
+        back, and its connection returned, in the background (see above)."""
         with translated():
-            async with self.acquire() as conn:
-                tx = conn.transaction()
+            conn = await self.pool.acquire(timeout=self.timeout())
+            tx = conn.transaction()
+            try:
                 await tx.start()
-                try:
-                    yield Connection(conn, self)
-                except (asyncio.CancelledError, TimeoutError, errors.DeadlineExceeded):
-                    raise  # the release rolls back, in the background
-                except BaseException:
-                    with contextlib.suppress(Exception):  # the error to report is the block's
-                        await tx.rollback()
-                    raise
+                yield Connection(conn, self)
                 await tx.commit()
+            except (asyncio.CancelledError, TimeoutError, errors.DeadlineExceeded):
+                self._release_later(conn, tx)
+                raise
+            except BaseException:
+                with contextlib.suppress(Exception):  # the error to report is the block's
+                    await tx.rollback()
+                await self.pool.release(conn)
+                raise
+            await self.pool.release(conn)
 
     async def ping(self, within: float = 1.0) -> bool:
         try:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
-from urllib.parse import urlsplit
 
 import grpc
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 
+from tests.faults.conftest import fault_settings
 from tests.proxy import TcpProxy
-from tests.support import Env, dsn_for
+from tests.support import Env
 
 POOL = 8
 # How long the table stays locked under calls.
@@ -30,17 +29,13 @@ BACKENDS = (
 )
 
 
-async def test_a_locked_table_never_takes_more_backends_than_the_pool(env, own_database):
-    target = urlsplit(own_database)
-    proxy = TcpProxy(target.hostname or "127.0.0.1", target.port or 5432)
+async def test_a_locked_table_never_takes_more_backends_than_the_pool(own_pg, own_redis):
+    proxy = TcpProxy("127.0.0.1", own_pg.port)
     await proxy.start()
     # Without TLS negotiation, a cancel request is the first thing sent.
-    through_proxy = (
-        dsn_for(f"postgresql://postgres@127.0.0.1:{proxy.port}/x", target.path[1:])
-        + "?sslmode=disable"
-    )
-    settings = dataclasses.replace(
-        env.settings, database_url=through_proxy, pool_max_size=POOL, cache_enabled=False
+    through_proxy = f"postgresql://postgres@127.0.0.1:{proxy.port}/vitrine?sslmode=disable"
+    settings = fault_settings(
+        own_pg, own_redis, database_url=through_proxy, pool_max_size=POOL, cache_enabled=False
     )
     try:
         async with Env.started(settings) as e:
