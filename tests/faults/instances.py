@@ -17,18 +17,13 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import tempfile
 from pathlib import Path
 
 import asyncpg
 import redis.asyncio as aioredis
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support import free_port
 
 
 def why_not_available() -> str | None:

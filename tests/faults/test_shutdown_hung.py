@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
-import signal
-import sys
-import time
 
 import grpc
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
 
-from tests.faults.instances import OwnPostgres, OwnRedis, free_port
-from tests.support import ADMIN_KEY
+from tests.faults.instances import OwnPostgres, OwnRedis
+from tests.support import ADMIN_KEY, start_command, stop_command
 
 DRAIN_S, GRACE_S = 0.5, 3.0
 
@@ -24,25 +20,14 @@ DRAIN_S, GRACE_S = 0.5, 3.0
 async def test_sigterm_with_postgres_and_redis_hung_stops_within_the_grace(
     own_pg: OwnPostgres, own_redis: OwnRedis, fenv
 ):
-    port = free_port()
-    environ = {
-        **os.environ,
-        "DATABASE_URL": own_pg.dsn("vitrine"),
-        "REDIS_URL": own_redis.url,
-        "VITRINE_REDIS_PREFIX": "faults-stop",
-        "VITRINE_LOG_FORMAT": "json",
-        "VITRINE_METRICS_PORT": "off",
-        "VITRINE_CACHE": "off",
-        "VITRINE_SHUTDOWN_DRAIN": str(DRAIN_S),
-        "VITRINE_SHUTDOWN_GRACE": str(GRACE_S),
-        "VITRINE_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "vitrine_server", "run", "--host", "127.0.0.1", "--port", str(port)),
-        *("--workers", "2"),
-        env=environ,
-        stderr=asyncio.subprocess.PIPE,
+    proc, port = await start_command(
+        own_pg.dsn("vitrine"),
+        own_redis.url,
+        "faults-stop",
+        workers=2,
+        VITRINE_CACHE="off",
+        VITRINE_SHUTDOWN_DRAIN=str(DRAIN_S),
+        VITRINE_SHUTDOWN_GRACE=str(GRACE_S),
     )
     metadata = (("authorization", f"Bearer {ADMIN_KEY}"),)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
@@ -69,10 +54,7 @@ async def test_sigterm_with_postgres_and_redis_hung_stops_within_the_grace(
         own_redis.pause()
         calls = [asyncio.ensure_future(stuck(n)) for n in range(1, 6)]
         await asyncio.sleep(0.5)
-        proc.send_signal(signal.SIGTERM)
-        signalled = time.monotonic()
-        _, stderr = await asyncio.wait_for(proc.communicate(), timeout=60)
-        took = time.monotonic() - signalled
+        took, log = await stop_command(proc)
         await asyncio.gather(*calls)
     finally:
         await own_pg.resume()
@@ -81,7 +63,7 @@ async def test_sigterm_with_postgres_and_redis_hung_stops_within_the_grace(
             proc.kill()
             await proc.wait()
         await channel.close()
-    assert proc.returncode == 0, stderr.decode()[-2000:]
+    assert proc.returncode == 0, log[-2000:]
     print(f"\nSIGTERM with PostgreSQL and Redis hung: exit after {took:.2f} s, {dict(codes)}")
     assert took < DRAIN_S + GRACE_S + 1.5, f"stopped {took:.2f} s after SIGTERM"
     assert codes == {"UNAVAILABLE": 5}, codes

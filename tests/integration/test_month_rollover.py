@@ -12,10 +12,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import os
-import signal
-import socket
-import sys
 
 import asyncpg
 from vitrine.admin.v1 import admin_service_pb2 as admin
@@ -23,18 +19,19 @@ from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine_client import aio_connect
 from vitrine_server.pricing.partitions import PartitionMaintainer, months_before
 
-from tests.support import make_category, make_offer, make_product, make_store
+from tests.support import (
+    make_category,
+    make_offer,
+    make_product,
+    make_store,
+    start_command,
+    stop_command,
+)
 
 ATTACHED = """
 SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
  WHERE i.inhparent = 'price_points'::regclass ORDER BY c.relname
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _drop_furthest_partition(conn: asyncpg.Connection) -> str:
@@ -55,25 +52,14 @@ async def test_the_server_starts_across_a_month_boundary(env, own_database):
         await conn.execute("SELECT ensure_price_point_partitions($1::date, $1::date)", old)
     finally:
         await conn.close()
-    port = _free_port()
-    environ = {
-        **os.environ,
-        "DATABASE_URL": rollover_db,
-        "REDIS_URL": env.settings.redis_url,
-        "VITRINE_REDIS_PREFIX": env.settings.redis_prefix + "-rollover",
-        "VITRINE_LOG_FORMAT": "json",
-        "VITRINE_LOG_LEVEL": "INFO",
-        "VITRINE_METRICS_PORT": "off",
-        "VITRINE_SHUTDOWN_DRAIN": "0",
-        "VITRINE_PRICE_RETENTION_MONTHS": "60",
-        "VITRINE_BOOTSTRAP_ADMIN_KEY": env.settings.bootstrap_admin_key,
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "vitrine_server", "run", "--migrate", "--host", "127.0.0.1"),
-        *("--port", str(port), "--workers", "1"),
-        env=environ,
-        stderr=asyncio.subprocess.PIPE,
+    proc, port = await start_command(
+        rollover_db,
+        env.settings.redis_url,
+        env.settings.redis_prefix + "-rollover",
+        "--migrate",
+        VITRINE_LOG_LEVEL="INFO",
+        VITRINE_SHUTDOWN_DRAIN="0",
+        VITRINE_PRICE_RETENTION_MONTHS="60",
     )
     served = False
     try:
@@ -90,10 +76,7 @@ async def test_the_server_starts_across_a_month_boundary(env, own_database):
                 except Exception:
                     await asyncio.sleep(0.1)
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
-    log = stderr.decode()
+        _, log = await stop_command(proc, within=30)
     assert served and proc.returncode == 0, log[-3000:]
     entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     maintained = [e for e in entries if e["msg"] == "price_points partitions"]

@@ -9,10 +9,6 @@ import asyncio
 import collections
 import dataclasses
 import json
-import os
-import signal
-import socket
-import sys
 import time
 
 import grpc
@@ -24,17 +20,11 @@ from vitrine.catalog.v1 import catalog_service_pb2_grpc
 from vitrine.pricing.v1 import pricing_service_pb2 as pricing
 from vitrine_client.auth import aio_interceptors
 
-from tests.support import Env, details, eventually, unique
+from tests.support import Env, details, eventually, start_command, stop_command, unique
 
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
 # Part of the fault suite (make test-faults): stopping under calls.
 pytestmark = pytest.mark.faults
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _health(channel: grpc.aio.Channel) -> int:
@@ -141,25 +131,14 @@ async def _sigterm_under_calls(
     """The real command (two workers): calls sent at once, or kept going by
     closed-loop callers, and SIGTERM 50 ms after they start; their statuses,
     the seconds from SIGTERM to exit, and the log."""
-    port = _free_port()
-    environ = {
-        **os.environ,
-        "DATABASE_URL": env.settings.database_url,
-        "REDIS_URL": env.settings.redis_url,
-        "VITRINE_REDIS_PREFIX": env.settings.redis_prefix,
-        "VITRINE_LOG_FORMAT": "json",
-        "VITRINE_METRICS_PORT": "off",
-        "VITRINE_SHUTDOWN_DRAIN": str(drain),
-        "VITRINE_SHUTDOWN_GRACE": str(grace),
-        "VITRINE_RATE_LIMIT_PER_MINUTE": "0",
-        "VITRINE_BOOTSTRAP_ADMIN_KEY": env.settings.bootstrap_admin_key,
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "vitrine_server", "run", "--host", "127.0.0.1", "--port", str(port)),
-        *("--workers", "2"),
-        env=environ,
-        stderr=asyncio.subprocess.PIPE,
+    proc, port = await start_command(
+        env.settings.database_url,
+        env.settings.redis_url,
+        env.settings.redis_prefix,
+        workers=2,
+        VITRINE_SHUTDOWN_DRAIN=str(drain),
+        VITRINE_SHUTDOWN_GRACE=str(grace),
+        VITRINE_RATE_LIMIT_PER_MINUTE="0",
     )
     codes: collections.Counter[str] = collections.Counter()
     # Plain channels, no retries: the statuses the server itself gives.
@@ -201,10 +180,7 @@ async def _sigterm_under_calls(
         else:
             sending = [asyncio.ensure_future(one(stubs[i % 4])) for i in range(calls)]
         await asyncio.sleep(0.05)
-        proc.send_signal(signal.SIGTERM)
-        signalled = time.monotonic()
-        _, stderr = await asyncio.wait_for(proc.communicate(), timeout=drain + grace + 20)
-        took = time.monotonic() - signalled
+        took, log = await stop_command(proc, within=drain + grace + 20)
         stop_sending = loop.time()
         await asyncio.gather(*sending)
     finally:
@@ -213,8 +189,8 @@ async def _sigterm_under_calls(
             await proc.wait()
         for c in channels:
             await c.close()
-    assert proc.returncode == 0, stderr.decode()[-2000:]
-    return codes, took, stderr.decode()
+    assert proc.returncode == 0, log[-2000:]
+    return codes, took, log
 
 
 async def test_sigterm_after_a_burst_of_calls_loses_none(env):
