@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
 import datetime as dt
 import logging
 import time
@@ -21,7 +20,7 @@ from vitrine.pricing.v1 import pricing_service_pb2 as pricing
 
 from tests.faults.conftest import fault_settings
 from tests.faults.instances import OwnPostgres, OwnRedis
-from tests.integration.test_pricing_ingestion import seen
+from tests.integration.test_pricing_ingestion import seen, ts
 from tests.support import Env, eventually, make_category, make_offer, make_product, make_store
 
 NAME_ONLY = field_mask_pb2.FieldMask(paths=["name"])
@@ -48,7 +47,7 @@ async def test_a_crash_loses_no_acknowledged_write_and_retries_do_not_duplicate(
     product = await make_product(e.catalog, category.id)
     base = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=6)
     offer = await make_offer(
-        e.catalog, product.id, store.id, 50_000, observed=_ts(base - dt.timedelta(minutes=1))
+        e.catalog, product.id, store.id, 50_000, observed=ts(base - dt.timedelta(minutes=1))
     )
     created: list[int] = []
     batches_acked = 0
@@ -120,12 +119,6 @@ async def test_a_crash_loses_no_acknowledged_write_and_retries_do_not_duplicate(
     )
     assert points == batches_acked, "each batch recorded once, retries included"
     assert recovered < 20
-
-
-def _ts(when: dt.datetime):
-    from tests.integration.test_pricing_ingestion import ts
-
-    return ts(when)
 
 
 async def _health(channel: grpc.aio.Channel) -> int:
@@ -256,6 +249,3 @@ async def test_every_call_is_answered_while_postgres_is_down_then_served_again(
         return await _code(e.catalog.ListStores(api.ListStoresRequest())) == OK
 
     await eventually(answered, within=10)
-
-
-__all__ = ["dataclasses"]

@@ -36,7 +36,9 @@ async def test_sigterm_with_postgres_and_redis_hung_stops_within_the_grace(
     try:
         for _ in range(300):  # spawn + imports: slow on a busy machine
             try:
-                await stub.ListStores(api.ListStoresRequest(page_size=1), metadata=metadata)
+                await stub.ListStores(
+                    api.ListStoresRequest(page_size=1), metadata=metadata, timeout=2
+                )
                 break
             except grpc.aio.AioRpcError:
                 await asyncio.sleep(0.1)
