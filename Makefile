@@ -30,7 +30,7 @@ BACKUP      ?=
 
 .PHONY: help setup venv tools tools-buf tools-uv tools-grpcurl services-up services-down \
         services-status lock lock-check proto proto-check proto-breaking lint protoset run test \
-        fuzz migrate seed bench backup restore client-floors wheel-check clean distclean
+        test-faults fuzz migrate seed bench backup restore client-floors wheel-check clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -128,7 +128,7 @@ run: setup ## migrate, seed demo data and serve (RUN_ARGS=...)
 	VITRINE_BOOTSTRAP_ADMIN_KEY="$${VITRINE_BOOTSTRAP_ADMIN_KEY:-$(DEV_ADMIN_KEY)}" \
 	  $(PY) -m vitrine_server run --migrate --seed-demo $(RUN_ARGS)
 
-test: setup ## run the test suite (PYTEST_ARGS=...)
+test: setup ## run the test suite, fault suite included (PYTEST_ARGS=...)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 fuzz: setup ## a long fuzz run of every RPC (FUZZ_CALLS, FUZZ_SEED; make test runs a short one)
@@ -136,6 +136,11 @@ fuzz: setup ## a long fuzz run of every RPC (FUZZ_CALLS, FUZZ_SEED; make test ru
 	echo "fuzz: $(FUZZ_CALLS) calls, seed $$seed (replay: make fuzz FUZZ_SEED=$$seed)"; \
 	VITRINE_FUZZ_CALLS=$(FUZZ_CALLS) VITRINE_FUZZ_SEED=$$seed \
 	  $(PY) -m pytest tests/fuzz -q -s -p no:cacheprovider $(PYTEST_ARGS)
+
+# Also part of `make test`. Starts its own PostgreSQL and Redis on free ports
+# and kills, hangs, flushes and locks them (tests/faults/).
+test-faults: venv ## only the fault suite (PYTEST_ARGS=...)
+	$(PY) -m pytest -m faults $(PYTEST_ARGS)
 
 migrate: venv services-up ## apply pending migrations
 	$(PY) -m vitrine_server migrate up

@@ -264,6 +264,8 @@ def vitrine_env(
         VITRINE_BOOTSTRAP_ADMIN_KEY=API_KEY,
         VITRINE_RATE_LIMIT_PER_MINUTE=str(RATE_LIMIT_PER_MINUTE),
         VITRINE_RATE_LIMIT_BURST=str(RATE_LIMIT_PER_MINUTE),
+        # No balancer in front to move away: stop without a drain period.
+        VITRINE_SHUTDOWN_DRAIN="0",
     )
     if cache:
         env.pop("VITRINE_CACHE", None)

@@ -74,6 +74,7 @@ def server_settings(database_url: str, redis_prefix: str, **overrides: Any) -> S
         workers=1,
         log_format="text",
         shutdown_grace=1.0,
+        shutdown_drain=0.0,
         # Access control on, as in production; the limit is high enough never
         # to refuse the suite's calls, so every call still runs the limiter.
         auth_enabled=True,
@@ -116,6 +117,23 @@ async def demo_env(template_db: str) -> AsyncIterator[Env]:
     admin = await asyncpg.connect(admin_dsn(BASE_URL))
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
+
+
+@pytest_asyncio.fixture
+async def own_database(template_db: str) -> AsyncIterator[str]:
+    """A database of the test's own, cloned from the template: for tests that
+    count what one server does in PostgreSQL (its backends) or change the
+    schema (partitions), apart from the session's server."""
+    name = f"vitrine_test_own_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_dsn(BASE_URL))
+    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"')
+    await admin.close()
+    try:
+        yield dsn_for(BASE_URL, name)
+    finally:
+        admin = await asyncpg.connect(admin_dsn(BASE_URL))
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 @pytest.fixture

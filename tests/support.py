@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import socket
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -85,6 +90,69 @@ class Env:
             await bare.close()
             await pool.close()
             await server.stop(grace=1.0)
+
+
+# -- the real command ---------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def start_command(
+    database_url: str,
+    redis_url: str,
+    redis_prefix: str,
+    *args: str,
+    workers: int = 1,
+    **variables: str,
+) -> tuple[asyncio.subprocess.Process, int]:
+    """`python -m vitrine_server run` on a free port, as an operator starts it:
+    over this database and Redis, with the test's admin key, JSON logs on its
+    (piped) stderr, no metrics; `variables` are more settings (VITRINE_...)
+    and `args` more options. Returns the process and its port."""
+    port = free_port()
+    environ = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "VITRINE_REDIS_PREFIX": redis_prefix,
+        "VITRINE_LOG_FORMAT": "json",
+        "VITRINE_METRICS_PORT": "off",
+        "VITRINE_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
+        **variables,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "vitrine_server", "run", "--host", "127.0.0.1", "--port", str(port)),
+        *("--workers", str(workers), *args),
+        env=environ,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    return proc, port
+
+
+async def stop_command(
+    proc: asyncio.subprocess.Process, sig: int = signal.SIGTERM, within: float = 60.0
+) -> tuple[float, str]:
+    """Signal the command; (seconds until it exited, its log). The log is read
+    meanwhile, and the time is the process's own: multiprocessing's helper
+    process holds the log pipe open a while longer, on a busy machine."""
+    log = asyncio.ensure_future(proc.stderr.read()) if proc.stderr else None
+    if proc.returncode is None:
+        proc.send_signal(sig)
+    signalled = time.monotonic()
+    try:
+        await asyncio.wait_for(proc.wait(), timeout=within)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    took = time.monotonic() - signalled
+    text = (await asyncio.wait_for(log, timeout=within)).decode() if log else ""
+    return took, text
 
 
 # -- building a small catalog through the API -------------------------------

@@ -2,9 +2,12 @@
 
 Start: connect the pool (lazily) and Redis, build the services, register
 them with health and reflection, bind (TLS when configured), then mark every
-service SERVING. Stop: mark NOT_SERVING first (load balancers stop sending),
-let in-flight calls finish within the grace period, then close the pool and
-Redis.
+service SERVING. Stop: mark NOT_SERVING first, keep serving for the drain
+period (balancers and clients watching health move away), then take no new
+call and let the running ones finish within the grace period, ending those
+that cannot with UNAVAILABLE (rpc/drain.py), then close the loops, the pool
+and Redis. Everything after the drain period ends within the grace period,
+whatever PostgreSQL and Redis do.
 
 Metrics (metrics/): when `metrics_port` is set, a call hook records every
 call, and this process serves /metrics itself, or, as a worker under the
@@ -60,7 +63,7 @@ from vitrine_server.config import DEFAULT_MIN_CLIENT_PING_INTERVAL_MS, Settings
 from vitrine_server.db.database import Database
 from vitrine_server.metrics.endpoint import MetricsEndpoint
 from vitrine_server.metrics.process import ProcessMetrics, Refresher
-from vitrine_server.pricing.alerts import AlertDelivery, AlertService
+from vitrine_server.pricing.alerts import BLOCK_MS, AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.handlers import PricingHandlers
 from vitrine_server.pricing.history import HistoryService
@@ -68,6 +71,7 @@ from vitrine_server.pricing.ingestion import IngestionService
 from vitrine_server.pricing.partitions import PartitionMaintainer
 from vitrine_server.rpc import paging_secret
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
+from vitrine_server.rpc.drain import CallGate
 from vitrine_server.rpc.handlers import CallHook, register_service
 from vitrine_server.rpc.paging import PageTokens
 from vitrine_server.search.handlers import SearchHandlers
@@ -118,6 +122,9 @@ def server_options(settings: Settings) -> list[tuple[str, int]]:
 
 
 HEALTH_PROBE_S = 2.0
+# Of the grace period, what closing the loops, the pool and Redis may use at
+# most (the calls get the rest).
+CLOSE_RESERVE_S = 1.0
 
 
 class VitrineServer:
@@ -146,8 +153,11 @@ class VitrineServer:
         self._server: grpc.aio.Server | None = None
         self._health = health.aio.HealthServicer()
         self._tasks: list[asyncio.Task[None]] = []
+        # Admits calls until the server stops, and knows the ones running.
+        self.gate = CallGate()
         # Run around every call of every Vitrine service, in order (rpc/handlers.py).
-        self.hooks: list[CallHook] = []
+        self.hooks: list[CallHook] = [self.gate]
+        self._stopped = False
 
     async def start(self) -> int:
         s = self.settings
@@ -208,8 +218,9 @@ class VitrineServer:
         self.catalog = catalog
         server = grpc.aio.server(options=server_options(s))
         register_service(server, CATALOG, catalog, self.hooks, tracer)
+        self.stream_redis = redis_client.connect_blocking(s, BLOCK_MS / 1000)
         self.alert_delivery = AlertDelivery(
-            self.db, self.redis, self.listener_redis, Keys(s.redis_prefix)
+            self.db, self.redis, self.stream_redis, Keys(s.redis_prefix)
         )
         pricing = PricingHandlers(
             IngestionService(self.db, self.cache, self.alert_delivery),
@@ -435,11 +446,52 @@ class VitrineServer:
             self.postgres_up = now_up
             self.redis_up = await self._redis_ping()
 
-    async def stop(self, grace: float | None = None) -> None:
+    async def stop(
+        self,
+        grace: float | None = None,
+        *,
+        drain: float | None = None,
+        hurry: asyncio.Event | None = None,
+        keep_transport: bool = False,
+    ) -> None:
+        """NOT_SERVING; serve `drain` seconds more (cut short once `hurry` is
+        set); then take no new call and give the running ones the rest of
+        `grace`; then close everything, all within `grace` of the drain's end.
+
+        `keep_transport` leaves grpcio's server up: a worker process exits
+        instead, so the calls arriving to the last are answered (rpc/drain.py).
+        """
+        if self._stopped:
+            return
+        self._stopped = True
         grace = self.settings.shutdown_grace if grace is None else grace
+        drain = self.settings.shutdown_drain if drain is None else drain
         await self._health.enter_graceful_shutdown()
-        if self._server is not None:
-            await self._server.stop(grace)
+        if drain > 0:
+            log.info("NOT_SERVING; serving while balancers move away", extra={"drain_s": drain})
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(drain):
+                    await (hurry or asyncio.Event()).wait()
+        loop = asyncio.get_running_loop()
+        until = loop.time() + grace
+        interrupted = await self.gate.close(max(grace - min(CLOSE_RESERVE_S, grace / 4), 0.0))
+        log.info(
+            "taking no more calls",
+            extra={"interrupted": interrupted, "refused": self.gate.refused},
+        )
+        if self._server is not None and not keep_transport:
+            await self._server.stop(max(min(until - loop.time(), 0.5), 0.0))
+        try:
+            async with asyncio.timeout(max(until - loop.time(), 0.05)):
+                await self._close()
+        except TimeoutError:
+            log.warning("PostgreSQL or Redis did not let go within the grace period: cut off")
+        finally:
+            self.db.pool.terminate()  # whatever is left (a no-op after a clean close)
+        log.info("stopped")
+
+    async def _close(self) -> None:
+        """The loops, the pool and Redis, in reverse order of start."""
         if self._metrics_refresher is not None:
             await self._metrics_refresher.close()
         if self._metrics_endpoint is not None:
@@ -459,12 +511,11 @@ class VitrineServer:
             await self.search_indexer.close()
         await self.cache.close()
         await self.db.close()
-        with contextlib.suppress(Exception):
-            await self.redis.aclose()
-            await self.listener_redis.aclose()
+        for client in (self.redis, self.listener_redis, self.stream_redis):
+            with contextlib.suppress(Exception):
+                await client.aclose()
         if self.tracing is not None:
             await self.tracing.close()
-        log.info("stopped")
 
     async def wait(self) -> None:
         assert self._server is not None

@@ -58,6 +58,10 @@ class Settings:
     default_statement_timeout: float = 10.0
     # Redis calls are fast or failing: past this, the cache is treated as down.
     redis_timeout: float = 0.25
+    # On SIGTERM: seconds of serving as usual after reporting NOT_SERVING (so
+    # balancers and clients move away), then at most shutdown_grace seconds
+    # for the calls running to finish and everything to close.
+    shutdown_drain: float = 2.0
     shutdown_grace: float = 10.0
     # The shortest interval between client keepalive pings the server accepts
     # (faster pingers get GOAWAY "too_many_pings"); at most the client's 30 s.
@@ -146,6 +150,7 @@ class Settings:
                 get("VITRINE_STATEMENT_TIMEOUT", str(d.default_statement_timeout))
             ),
             redis_timeout=float(get("VITRINE_REDIS_TIMEOUT", str(d.redis_timeout))),
+            shutdown_drain=float(get("VITRINE_SHUTDOWN_DRAIN", str(d.shutdown_drain))),
             shutdown_grace=float(get("VITRINE_SHUTDOWN_GRACE", str(d.shutdown_grace))),
             min_client_ping_interval_ms=int(
                 get("VITRINE_MIN_CLIENT_PING_INTERVAL_MS", str(d.min_client_ping_interval_ms))

@@ -100,6 +100,16 @@ class Unavailable(VitrineError):
     code = grpc.StatusCode.UNAVAILABLE
 
 
+class ShuttingDown(Unavailable):
+    """This server process is stopping: retry, another one will answer."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this server is shutting down; retry (another server will answer)",
+            reason="SHUTTING_DOWN",
+        )
+
+
 class Unauthenticated(VitrineError):
     """No API key, or one that is unknown, malformed, expired or revoked."""
 

@@ -3,9 +3,15 @@ service uses every core by running one asyncio server per core.
 
 The parent only supervises: it spawns the workers (spawn, not fork: gRPC's
 core does not survive a fork), forwards SIGTERM/SIGINT to them, restarts a
-worker that dies unexpectedly, and exits when all have drained. With
-metrics on, it also serves /metrics for all workers (metrics/multiprocess.py):
-workers record, the supervisor adds up.
+worker that dies unexpectedly, and exits when all have drained (one that
+overstays its drain and grace periods is killed). With metrics on, it also
+serves /metrics for all workers (metrics/multiprocess.py): workers record,
+the supervisor adds up.
+
+A worker stops as app.py describes: SIGTERM drains first (the drain
+period); SIGINT (Ctrl-C at a terminal, where no balancer needs the time)
+and a second signal skip what is left of it. Then the worker exits without
+grpcio's own stop (rpc/drain.py says why).
 """
 
 from __future__ import annotations
@@ -26,9 +32,13 @@ from vitrine_server.metrics.multiprocess import Aggregator
 
 log = logging.getLogger("vitrine.workers")
 
+# A stopping worker still alive this long after its drain and grace periods is killed.
+KILL_AFTER_S = 5.0
+
 
 def run_worker(settings: Settings, index: int = 0, serve_metrics: bool = True) -> None:
-    """One server process until SIGTERM/SIGINT, then a graceful drain.
+    """One server process until SIGTERM/SIGINT, then a graceful drain; the
+    process ends there (it never returns).
 
     `serve_metrics`: False under the supervisor, which serves /metrics itself.
     """
@@ -49,14 +59,32 @@ async def _serve(settings: Settings, index: int, serve_metrics: bool) -> None:
     # process: keep it out of every future garbage collection.
     gc.collect()
     gc.freeze()
-    stop = asyncio.Event()
+    stop, hurry = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal(sig: signal.Signals) -> None:
+        if stop.is_set() or sig == signal.SIGINT:
+            hurry.set()  # no (more) drain period
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal, sig)
     log.info("worker ready", extra={"worker": index, "port": server.port})
     await stop.wait()
-    log.info("draining", extra={"worker": index, "grace_s": settings.shutdown_grace})
-    await server.stop()
+    log.info(
+        "stopping",
+        extra={
+            "worker": index,
+            "drain_s": 0.0 if hurry.is_set() else settings.shutdown_drain,
+            "grace_s": settings.shutdown_grace,
+        },
+    )
+    await server.stop(hurry=hurry, keep_transport=True)
+    # Leave now, with grpcio's server still up: calls still arriving see their
+    # connection reset (UNAVAILABLE) rather than cancelled (rpc/drain.py), and
+    # nothing in the interpreter's own teardown can stretch the stop.
+    logging.shutdown()
+    os._exit(0)
 
 
 def run_supervisor(settings: Settings) -> None:
@@ -87,12 +115,19 @@ def _supervise(settings: Settings, aggregator: Aggregator | None) -> None:
         p.start()
         workers[i] = p
 
+    # Past this, a worker that has not exited is killed (set at the first signal).
+    give_up_at: float | None = None
+
     def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stopping
+        nonlocal stopping, give_up_at
         stopping = True
+        if give_up_at is None:
+            give_up_at = (
+                time.monotonic() + settings.shutdown_drain + settings.shutdown_grace + KILL_AFTER_S
+            )
         for p in workers.values():
             if p.is_alive() and p.pid:
-                os.kill(p.pid, signal.SIGTERM)
+                os.kill(p.pid, signum)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -108,6 +143,12 @@ def _supervise(settings: Settings, aggregator: Aggregator | None) -> None:
         },
     )
     while workers:
+        if give_up_at is not None and time.monotonic() > give_up_at:
+            for p in workers.values():
+                if p.is_alive() and p.pid:
+                    log.error("worker pid %d overstayed its grace period: killed", p.pid)
+                    os.kill(p.pid, signal.SIGKILL)
+            give_up_at = float("inf")
         for i, p in list(workers.items()):
             p.join(timeout=0.2)
             if p.is_alive():

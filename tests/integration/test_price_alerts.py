@@ -283,6 +283,57 @@ async def test_nothing_is_lost_when_redis_loses_the_stream(env):
     assert [a.trigger.id for a in got] == [trigger_id]
 
 
+async def test_a_lost_stream_is_found_although_redis_recreated_it(env, db):
+    """A consumer reconnects, and a new trigger is published, before the
+    delivery loop looks: the stream exists again, but without the entries
+    PostgreSQL says were published and not delivered. Those come again."""
+    group = unique("group")
+    (lost,) = await _triggered(env, 1)
+    first = await _receive(env, group, "c1", {lost})  # received, never acknowledged
+    stream = env.server.cache.keys.alerts_stream()
+    await env.server.cache.redis.delete(stream)  # as a flush or a restart would
+    (fresh,) = await _triggered(env, 1)  # its XADD makes the stream exist again
+    assert await env.server.cache.redis.exists(stream)
+    # The delivery loop does this every 2 s (or this call, whichever first).
+    await env.server.alert_delivery.republish()
+    again = await _receive(env, group, "c1", {lost, fresh})
+    assert {a.trigger.id for a in again} >= {lost, fresh}
+    redelivered = next(a for a in again if a.trigger.id == lost)
+    assert redelivered.delivery_id != first[0].delivery_id
+    # Acknowledged now: PostgreSQL says delivered, and nothing comes again.
+    await env.pricing.AckAlerts(
+        api.AckAlertsRequest(consumer_group=group, delivery_ids=[a.delivery_id for a in again])
+    )
+    undelivered = (
+        "SELECT count(*) FROM price_alert_triggers WHERE id = ANY($1) AND delivered_at IS NULL"
+    )
+    assert await db.fetchval(undelivered, [lost, fresh]) == 0
+    assert await env.server.alert_delivery.republish() == 0
+
+
+async def test_a_consumer_keeps_streaming_when_its_stream_is_deleted(env):
+    """Redis is up: a stream deleted under a waiting consumer is created
+    again, and what it held is published again, to the same open call."""
+    group = unique("group")
+    (before,) = await _triggered(env, 1)
+    call = env.pricing.StreamTriggeredAlerts(
+        api.StreamTriggeredAlertsRequest(consumer_group=group, consumer="c1"), timeout=15
+    )
+    seen_ids = []
+    async for message in call:
+        seen_ids.append(message.alert.trigger.id)
+        if before in seen_ids:
+            break
+    stream = env.server.cache.keys.alerts_stream()
+    await env.server.cache.redis.delete(stream)  # while the consumer waits in XREADGROUP
+    await asyncio.sleep(0.3)
+    await env.server.alert_delivery.republish()
+    async for message in call:
+        if message.alert.trigger.id == before:
+            break
+    call.cancel()
+
+
 async def test_streaming_and_delete_bad_input(env):
     await expect_error(env.pricing.DeletePriceAlert(api.DeletePriceAlertRequest(id=0)), INVALID)
     for bad in (

@@ -146,13 +146,18 @@ async def test_two_workers_over_tls_with_metrics_from_the_supervisor(env, tmp_pa
             calls += 1
             await c.close()
 
-        # Workers hand their records over once a second: poll until all arrived.
+        # Workers hand their records over once a second: poll until all arrived
+        # (and both workers' gauges: one may have started a second later).
         handled = dict(
             grpc_type="unary", grpc_service=CATALOG, grpc_method="ListStores", grpc_code="OK"
         )
+        pool_max = Settings.from_env(environ).pool_max_size
         for _ in range(100):
             samples = await asyncio.to_thread(scrape, metrics_port)
-            if value(samples, "grpc_server_handled_total", **handled) == calls:
+            if (
+                value(samples, "grpc_server_handled_total", **handled) == calls
+                and value(samples, "vitrine_pg_pool_max") == 2 * pool_max
+            ):
                 break
             await asyncio.sleep(0.1)
         assert value(samples, "grpc_server_handled_total", **handled) == calls
@@ -167,7 +172,6 @@ async def test_two_workers_over_tls_with_metrics_from_the_supervisor(env, tmp_pa
             == calls
         )
         # Gauges of both live workers, added up (pool) or combined (up).
-        pool_max = Settings.from_env(environ).pool_max_size
         assert value(samples, "vitrine_pg_pool_max") == 2 * pool_max
         assert value(samples, "vitrine_postgres_up") == 1
 

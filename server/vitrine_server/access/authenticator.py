@@ -23,6 +23,7 @@ from vitrine_server import errors
 from vitrine_server.access import scopes, tokens
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
+from vitrine_server.rpc import deadline
 
 log = logging.getLogger("vitrine.access")
 
@@ -64,7 +65,7 @@ class Authenticator:
         self.ttl = ttl
         # token digest -> (monotonic time the entry expires, Principal or refusal reason)
         self._entries: dict[bytes, tuple[float, Principal | str]] = {}
-        self._pending: dict[bytes, asyncio.Future[Principal | str]] = {}
+        self._pending: dict[bytes, asyncio.Task[Principal | str]] = {}
         # Comparing digests, not tokens: timing says nothing about the key.
         self._bootstrap_digest = tokens.digest(bootstrap_key) if bootstrap_key else None
         self._bootstrap = Principal(BOOTSTRAP_ID, scopes.ADMIN)
@@ -88,10 +89,11 @@ class Authenticator:
         """Ask PostgreSQL (one query shared by concurrent callers)."""
         pending = self._pending.get(d)
         if pending is None:
-            pending = asyncio.ensure_future(self._load(token, d))
+            # Shared by every caller of this token: none's deadline applies.
+            pending = deadline.detached(self._load(token, d), name="verify-key")
             self._pending[d] = pending
             pending.add_done_callback(lambda _: self._pending.pop(d, None))
-        return self._checked(await asyncio.shield(pending))
+        return self._checked(await deadline.shared(pending))
 
     @staticmethod
     def _checked(found: Principal | str) -> Principal:

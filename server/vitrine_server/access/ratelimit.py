@@ -47,6 +47,7 @@ from vitrine_server.access.authenticator import Principal
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.pipeline import RedisPipeline
 from vitrine_server.cache.redis import REDIS_DOWN
+from vitrine_server.rpc import deadline
 
 log = logging.getLogger("vitrine.ratelimit")
 
@@ -219,7 +220,8 @@ class RateLimiter:
             self._refuse(principal, limit, wait)
 
     def _start_ask(self, state: _KeyState) -> None:
-        task = asyncio.get_running_loop().create_task(self._ask(state))
+        # The ask decides for every waiting call: none's deadline applies.
+        task = deadline.detached(self._ask(state), name="rate-limit-ask")
         self._asks.add(task)
         task.add_done_callback(self._asks.discard)
 

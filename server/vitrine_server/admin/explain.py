@@ -141,7 +141,7 @@ class Explainer:
         if statement is None:
             raise errors.NotFound("statement", request.statement)
         with translated():
-            async with self.db.pool.acquire(timeout=self.db.timeout()) as conn:
+            async with self.db.acquire() as conn:
                 tx = conn.transaction()
                 await tx.start()
                 try:

@@ -72,7 +72,7 @@ class Maintenance:
             api.RETENTION_MODE_DROP: True,
         }.get(request.mode, self.settings.price_retention_drop)
         with translated():
-            async with self.db.pool.acquire(timeout=self.db.timeout()) as conn:
+            async with self.db.acquire() as conn:
                 report = await maintain(conn, retention_months=months, drop=drop)
         if report is None:
             raise errors.Aborted(

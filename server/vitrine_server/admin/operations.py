@@ -27,6 +27,7 @@ from vitrine.admin.v1 import operation_pb2
 from vitrine_server import errors
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
+from vitrine_server.rpc import deadline
 
 log = logging.getLogger("vitrine.operations")
 
@@ -36,6 +37,9 @@ HEARTBEAT_S = 5.0
 STALE_S = 60.0
 # Progress reaches the row at most this often (and always at the end).
 PROGRESS_EVERY_S = 0.5
+# Waits between attempts to record an operation's end (then it is left for
+# close_abandoned, which only runs once its heartbeat is STALE_S old).
+RECORD_RETRIES_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 _NAME = re.compile(r"^operations/([0-9a-f]{16})$")
 
 Progress = Callable[[int, int], Awaitable[None]]
@@ -84,22 +88,25 @@ class Operations:
     def __init__(self, db: Database):
         self.db = db
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._closing = False
 
     async def start(self, kind: str, work: Work) -> operation_pb2.Operation:
-        """Start `work` as an operation of `kind`. ALREADY_EXISTS while one runs."""
-        await self.db.fetchval(Q.close_abandoned, kind, STALE_S)
+        """Start `work` as an operation of `kind`. ALREADY_EXISTS while one runs.
+
+        The operation runs outside the caller's context: neither its deadline
+        nor its going away stops it (a caller that gives up before the row is
+        written gets DEADLINE_EXCEEDED; the operation starts regardless, and a
+        retry names it in ALREADY_EXISTS)."""
         op_id = secrets.token_hex(8)
-        row = await self.db.fetchrow(Q.start_operation, op_id, kind)
-        if row is None:
-            running = await self.db.fetchval(Q.running_operation, kind)
-            raise errors.AlreadyExists(
-                "operation",
-                f"operations/{running}",
-                f"a {kind} operation is already running: operations/{running}",
-            )
-        self._running[op_id] = asyncio.create_task(self._run(op_id, work), name=f"op-{kind}")
-        log.info("operation started", extra={"operation": op_id, "kind": kind})
-        return to_proto(row)
+        created: asyncio.Future[operation_pb2.Operation] = (
+            asyncio.get_running_loop().create_future()
+        )
+        # Retrieved even when no caller is left to see it.
+        created.add_done_callback(lambda f: f.cancelled() or f.exception())
+        task = deadline.detached(self._run(op_id, kind, work, created), name=f"op-{kind}")
+        self._running[op_id] = task
+        task.add_done_callback(lambda _: self._running.pop(op_id, None))
+        return await deadline.shared(created)
 
     async def get(self, name: str) -> operation_pb2.Operation:
         m = _NAME.match(name)
@@ -112,7 +119,34 @@ class Operations:
             raise errors.NotFound("operation", name)
         return to_proto(row)
 
-    async def _run(self, op_id: str, work: Work) -> None:
+    async def _run(
+        self,
+        op_id: str,
+        kind: str,
+        work: Work,
+        created: asyncio.Future[operation_pb2.Operation],
+    ) -> None:
+        try:
+            await self.db.fetchval(Q.close_abandoned, kind, STALE_S)
+            row = await self.db.fetchrow(Q.start_operation, op_id, kind)
+            if row is None:
+                running = await self.db.fetchval(Q.running_operation, kind)
+                raise errors.AlreadyExists(
+                    "operation",
+                    f"operations/{running}",
+                    f"a {kind} operation is already running: operations/{running}",
+                )
+        except Exception as err:
+            created.set_exception(err)
+            return
+        except asyncio.CancelledError:
+            created.set_exception(
+                errors.Unavailable("the server is shutting down", reason="SHUTTING_DOWN")
+            )
+            raise
+        created.set_result(to_proto(row))
+        log.info("operation started", extra={"operation": op_id, "kind": kind})
+
         state = {"processed": 0, "total": 0, "written": 0.0}
 
         async def progress(processed: int, total: int) -> None:
@@ -135,19 +169,48 @@ class Operations:
             code, text = grpc.StatusCode.INTERNAL, "internal error (see the server's log)"
         finally:
             heartbeat.cancel()
-            self._running.pop(op_id, None)
-        try:
-            await self.db.fetchval(
-                Q.finish_operation,
-                op_id,
-                int(state["processed"]),
-                result,
-                code.value[0] if code else None,
-                text,
-            )
-        except Exception:
-            log.exception("could not record the end of operation %s", op_id)
-        log.info("operation finished", extra={"operation": op_id, "error": text})
+        await self._record_end(op_id, state, result, code, text)
+
+    async def _record_end(
+        self,
+        op_id: str,
+        state: dict[str, Any],
+        result: dict[str, Any] | None,
+        code: grpc.StatusCode | None,
+        text: str | None,
+    ) -> None:
+        """Close the row; while PostgreSQL cannot take it, keep trying (the
+        row is what every caller sees). A server stopping meanwhile leaves it
+        to the next start of its kind, which closes it as abandoned."""
+        for wait in RECORD_RETRIES_S:
+            try:
+                await self.db.fetchval(
+                    Q.finish_operation,
+                    op_id,
+                    int(state["processed"]),
+                    result,
+                    code.value[0] if code else None,
+                    text,
+                )
+            except errors.VitrineError as err:
+                if self._closing:
+                    break
+                log.warning(
+                    "could not record the end of operation %s (%s); retrying in %.1f s",
+                    op_id,
+                    err.message,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+            else:
+                log.info("operation finished", extra={"operation": op_id, "error": text})
+                return
+        log.error(
+            "could not record the end of operation %s: it is closed as abandoned "
+            "once its heartbeat is %.0f s old",
+            op_id,
+            STALE_S,
+        )
 
     async def _write_progress(self, op_id: str, state: dict[str, Any]) -> None:
         state["written"] = time.monotonic()
@@ -162,7 +225,9 @@ class Operations:
             await self._write_progress(op_id, state)
 
     async def close(self) -> None:
-        """Stop this process's operations; each records itself as aborted."""
+        """Stop this process's operations; each records itself as aborted
+        (when PostgreSQL takes it: a stop is bounded, see app.py)."""
+        self._closing = True
         tasks = list(self._running.values())
         for task in tasks:
             task.cancel()

@@ -96,7 +96,7 @@ class StatusService:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(PROBE_S):
-                async with self.db.pool.acquire(timeout=PROBE_S) as conn:
+                async with self.db.acquire(PROBE_S) as conn:
                     version = await conn.fetchval("SHOW server_version")
                     latency = time.perf_counter() - started
                     try:

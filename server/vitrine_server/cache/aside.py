@@ -45,6 +45,8 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
+from vitrine_server import errors
+from vitrine_server.background import Outage
 from vitrine_server.cache.keys import LEASE_MS, Keys
 from vitrine_server.cache.local import LocalTier
 from vitrine_server.cache.pipeline import RedisPipeline
@@ -168,6 +170,9 @@ class CacheAside:
         self._tokens = itertools.count()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._reconcile_outage = Outage(
+            log, "cache reconcile (reads stay on PostgreSQL)", (errors.VitrineError,)
+        )
 
     # -- lifecycle ------------------------------------------------------
 
@@ -221,9 +226,10 @@ class CacheAside:
                 )
         except REDIS_DOWN:
             return
-        except Exception:
-            log.warning("cache reconcile failed; reads stay on PostgreSQL", exc_info=True)
+        except Exception as err:  # PostgreSQL away or hung: retried every poll, logged once
+            self._reconcile_outage.failed(err)
             return
+        self._reconcile_outage.succeeded()
         if owed:
             log.info("cache reconciled: deleted %d owed keys", len(owed))
         self.generation = max(self.generation or 0, generation)

@@ -32,6 +32,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from vitrine_server.rpc import deadline
 from vitrine_server.tracing.redis import command_span
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class RedisPipeline:
     async def _connect(self) -> _Protocol:
         # One connect at a time; concurrent callers wait for the same one.
         if self._connecting is None:
-            self._connecting = asyncio.ensure_future(self._open())
+            self._connecting = deadline.detached(self._open(), name="redis-pipeline-connect")
         connecting = self._connecting
         try:
             return await asyncio.shield(connecting)

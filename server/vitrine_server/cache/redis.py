@@ -49,6 +49,19 @@ def connect_listener(settings: Settings) -> aioredis.Redis:
     )
 
 
+def connect_blocking(settings: Settings, block_s: float) -> aioredis.Redis:
+    """For blocking reads (XREADGROUP ... BLOCK): a read may wait `block_s`
+    for data, and not much longer, so a hung Redis fails it (UNAVAILABLE)
+    instead of holding its caller for ever."""
+    return aioredis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=block_s + max(settings.redis_timeout, 1.0),
+        socket_connect_timeout=settings.redis_timeout,
+        retry=Retry(NoBackoff(), 0),
+        decode_responses=False,
+    )
+
+
 @contextlib.contextmanager
 def required() -> Iterator[None]:
     """For data that lives only in Redis: unreachable Redis is UNAVAILABLE."""

@@ -97,7 +97,8 @@ class Coalescer:
             batch = {key: self._waiting.pop(key) for key in keys}
             self._last_batch_reads = sum(len(futures) for futures in batch.values())
             self._in_flight += 1
-            task = asyncio.ensure_future(self._run(batch))
+            # The batch serves many callers: no one caller's deadline applies.
+            task = deadline.detached(self._run(batch), name="coalesced-read")
             task.add_done_callback(self._done)
 
     def _done(self, _task: asyncio.Task[None]) -> None:
@@ -108,8 +109,6 @@ class Coalescer:
         self.stats["queries"] += 1
         self.stats["keys"] += len(batch)
         try:
-            # The batch serves many callers: no one caller's deadline applies.
-            deadline.set_remaining(None)
             rows = await self._fetch_many(list(batch))
         except BaseException as err:
             for futures in batch.values():

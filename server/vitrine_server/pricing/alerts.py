@@ -4,11 +4,15 @@ delivery through a Redis Stream consumer group.
 Evaluation runs in the ingestion transaction, for the products whose best
 price or stock changed, as two statements over all their alerts at once
 (rearm, then fire: alerts.sql). A trigger is a row in PostgreSQL first;
-after the commit it is published to the stream. PostgreSQL stays the record
-of what was delivered (acknowledged): a trigger that could not be published
-(Redis down), or that Redis lost (flushed, restarted without persistence),
-is published again by the delivery loop, so nothing is lost; consumers see
-each at least once and can tell repeats by trigger id.
+after the commit it is published to the stream, and the row records the
+stream entry it became. PostgreSQL stays the record of what was delivered
+(acknowledged): a trigger that could not be published (Redis down) is
+published by the delivery loop, and so is one whose entry the stream no
+longer holds (Redis flushed, restarted without persistence or from an
+older snapshot, the stream deleted or trimmed). Loss is decided by looking
+the recorded entries up, never by the stream merely existing: a consumer
+reconnecting, or a new trigger, recreates it at once. Consumers see each
+trigger at least once and can tell repeats by trigger id.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from vitrine.pricing.v1 import alert_pb2
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
-from vitrine_server.background import Background
+from vitrine_server.background import Background, Outage
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.redis import REDIS_DOWN, required
 from vitrine_server.catalog.convert import timestamp
@@ -56,6 +60,11 @@ READ_COUNT = 100
 BLOCK_MS = 1000
 REPUBLISH_INTERVAL_S = 2.0
 PUBLISH_LOCK_ID = 0x616C657274707562  # "alertpub"
+# Stream entries looked up per pipelined round trip when checking for loss.
+CHECK_CHUNK = 1000
+# Replies of a stream whose key or group vanished under a reader (deleted,
+# flushed): the group is created again, Redis being up.
+_GROUP_GONE = ("NOGROUP", "UNBLOCKED")
 
 
 def trigger_message(row: Any) -> alert_pb2.AlertTrigger:
@@ -228,35 +237,65 @@ class AlertDelivery(Background):
                     self.stream,
                     {"trigger_id": row["id"], "trigger": trigger_message(row).SerializeToString()},
                 )
-            await pipe.execute()
-        await self.db.fetch(Q.mark_published, [r["id"] for r in rows])
+            entries = await pipe.execute()
+        await self.db.fetch(
+            Q.mark_published, [r["id"] for r in rows], [e.decode() for e in entries]
+        )
 
     async def _run(self) -> None:
+        outage = Outage(log, "alert delivery", (*REDIS_DOWN, errors.VitrineError))
         while True:
             await asyncio.sleep(REPUBLISH_INTERVAL_S)
             try:
                 await self.republish()
-            except (*REDIS_DOWN, errors.Unavailable):
-                pass
-            except Exception:
-                log.exception("alert delivery loop failed")
+            except Exception as err:
+                outage.failed(err)
+            else:
+                outage.succeeded()
 
     async def republish(self) -> int:
-        """Publish what was never published, and, if Redis lost the stream,
-        everything not yet delivered. One instance at a time."""
+        """Publish what was never published, and again what the stream lost.
+        One instance at a time."""
         async with self.db.transaction() as tx:
             if not await tx.fetchval("SELECT pg_try_advisory_xact_lock($1)", PUBLISH_LOCK_ID):
                 return 0
             rows = list(await tx.fetch(Q.unpublished_triggers))
-            if not await self.redis.exists(self.stream):
-                lost = await tx.fetch(Q.lost_triggers)
-                if lost:
-                    log.warning(
-                        "alert stream lost in Redis: publishing %d triggers again", len(lost)
-                    )
-                rows += lost
-            await self._publish_rows(rows)
-        return len(rows)
+            lost = await self._lost(tx)
+            if lost:
+                log.warning(
+                    "the alert stream in Redis lost %d undelivered triggers: publishing them again",
+                    len(lost),
+                )
+            await self._publish_rows(rows + lost)
+        return len(rows) + len(lost)
+
+    async def _lost(self, tx: Connection) -> list[Any]:
+        """Undelivered triggers whose stream entry Redis no longer holds. The
+        first and last published are looked up every round (one query, one
+        round trip); only when one is missing is every one looked up."""
+        ends = await tx.fetch(Q.undelivered_ends)
+        if all(await self._held(ends)):
+            return []
+        rows = await tx.fetch(Q.undelivered_published)
+        held: list[bool] = []
+        for i in range(0, len(rows), CHECK_CHUNK):
+            held += await self._held(rows[i : i + CHECK_CHUNK])
+        return [row for row, there in zip(rows, held, strict=True) if not there]
+
+    async def _held(self, rows: list[Any]) -> list[bool]:
+        """Whether the stream holds each row's entry (rows published before
+        entries were recorded have none: they count as lost, once)."""
+        if not rows:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for row in rows:
+                entry = row["delivery_id"] or "0-0"
+                pipe.xrange(self.stream, entry, entry)
+            found = await pipe.execute()
+        return [
+            bool(f) and row["delivery_id"] is not None and int(f[0][1][b"trigger_id"]) == row["id"]
+            for row, f in zip(rows, found, strict=True)
+        ]
 
     # -- consuming ------------------------------------------------------
 
@@ -282,16 +321,37 @@ class AlertDelivery(Background):
         v.raise_if_any()
         assert timeout_s is not None
         group, consumer = request.consumer_group, request.consumer
-        with required():
-            await self._ensure_group(group)
-            # A consumer that comes back first gets what it had not acknowledged.
-            pending = await self.blocking.xreadgroup(
-                group, consumer, {self.stream: "0"}, count=READ_COUNT
-            )
+        # A consumer that comes back first gets what it had not acknowledged.
+        pending = await self._read(group, consumer, "0")
         for message in await self._messages(group, pending, redelivered=True):
             yield message
         while True:
-            with required():
+            claimed, fresh = await self._next(group, consumer, timeout_s)
+            for message in await self._messages(group, claimed, redelivered=True):
+                yield message
+            for message in await self._messages(group, fresh, redelivered=False):
+                yield message
+
+    async def _read(self, group: str, consumer: str, since: str) -> Any:
+        """This consumer's entries after `since` ("0": its unacknowledged ones)."""
+        with required():
+            while True:
+                await self._ensure_group(group)
+                try:
+                    return await self.blocking.xreadgroup(
+                        group, consumer, {self.stream: since}, count=READ_COUNT
+                    )
+                except ResponseError as err:
+                    if not str(err).startswith(_GROUP_GONE):
+                        raise
+
+    async def _next(self, group: str, consumer: str, timeout_s: float) -> tuple[Any, Any]:
+        """Entries other consumers left unacknowledged past `timeout_s`, then
+        new ones (waiting up to BLOCK_MS). A stream or group that vanished
+        meanwhile (deleted, flushed) is created again: Redis is up, and what
+        it lost is published again from PostgreSQL."""
+        with required():
+            while True:
                 try:
                     claimed = await self.blocking.xautoclaim(
                         self.stream, group, consumer, int(timeout_s * 1000), "0-0", count=READ_COUNT
@@ -300,15 +360,12 @@ class AlertDelivery(Background):
                         group, consumer, {self.stream: ">"}, count=READ_COUNT, block=BLOCK_MS
                     )
                 except ResponseError as err:
-                    if "NOGROUP" not in str(err):
+                    if not str(err).startswith(_GROUP_GONE):
                         raise
-                    await self._ensure_group(group)  # Redis lost it: start again
+                    await self._ensure_group(group)
                     continue
-            entries = [[self.stream, claimed[1]]] if claimed and claimed[1] else []
-            for message in await self._messages(group, entries, redelivered=True):
-                yield message
-            for message in await self._messages(group, fresh, redelivered=False):
-                yield message
+                entries = [[self.stream, claimed[1]]] if claimed and claimed[1] else []
+                return entries, fresh
 
     async def _messages(
         self, group: str, streams: Any, *, redelivered: bool

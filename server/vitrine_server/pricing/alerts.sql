@@ -96,18 +96,33 @@ SELECT t.id, t.alert_id, t.product_id, a.user_id, t.cause, t.price_minor, t.trig
  ORDER BY t.id
  LIMIT 10000;
 
--- name: lost_triggers
--- Undelivered triggers that were published: if Redis lost its stream, they
--- must be published again.
-SELECT t.id, t.alert_id, t.product_id, a.user_id, t.cause, t.price_minor, t.triggered_at
+-- name: undelivered_ends
+-- The undelivered published triggers published first and last, with the
+-- stream entries they were published as. If the stream still holds both,
+-- Redis lost nothing: a flush or a deleted stream loses every entry, a
+-- restart from an older snapshot the newest, a trimmed stream the oldest.
+(SELECT id, delivery_id FROM price_alert_triggers
+  WHERE delivered_at IS NULL AND published_at IS NOT NULL
+  ORDER BY published_at LIMIT 1)
+UNION ALL
+(SELECT id, delivery_id FROM price_alert_triggers
+  WHERE delivered_at IS NULL AND published_at IS NOT NULL
+  ORDER BY published_at DESC LIMIT 1);
+
+-- name: undelivered_published
+-- Every undelivered published trigger, to find the ones the stream lost.
+SELECT t.id, t.alert_id, t.product_id, a.user_id, t.cause, t.price_minor, t.triggered_at,
+       t.delivery_id
   FROM price_alert_triggers t JOIN price_alerts a ON a.id = t.alert_id
  WHERE t.delivered_at IS NULL AND t.published_at IS NOT NULL
  ORDER BY t.id
  LIMIT 10000;
 
 -- name: mark_published
--- These triggers are in the Redis Stream.
-UPDATE price_alert_triggers SET published_at = now() WHERE id = ANY($1::bigint[]);
+-- These triggers ($1) are in the Redis Stream, as entries $2.
+UPDATE price_alert_triggers t SET published_at = now(), delivery_id = x.delivery_id
+  FROM unnest($1::bigint[], $2::text[]) AS x (id, delivery_id)
+ WHERE t.id = x.id;
 
 -- name: mark_delivered
 -- A consumer group acknowledged these triggers.

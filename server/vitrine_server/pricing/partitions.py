@@ -73,6 +73,9 @@ async def maintain(
     async with conn.transaction():
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", LOCK_ID):
             return None
+        # Retiring a month rebuilds its offers' history rows, which can take
+        # longer than the pool's statement_timeout on a big month.
+        await conn.execute("SET LOCAL statement_timeout = 0")
         created = await conn.fetchval(
             "SELECT ensure_price_point_partitions($1::date, $2::date)",
             today.replace(day=1),
@@ -95,7 +98,7 @@ async def maintain(
                     await conn.execute(f"DROP TABLE {ident}")
                 retired.append(row["relname"])
     if created or retired:
-        log.info("price_points partitions", extra={"created": created, "retired": retired})
+        log.info("price_points partitions", extra={"created_count": created, "retired": retired})
     return MaintenanceReport(created, retired)
 
 
@@ -113,11 +116,24 @@ class PartitionMaintainer(Background):
 
     async def _run(self) -> None:
         while True:
-            try:
-                async with self.pool.acquire(timeout=5) as conn:
-                    if await maintain(conn, retention_months=self.retention_months, drop=self.drop):
-                        # The same one instance (it held the lock) refreshes averages.
-                        await refresh_averages(conn)
-            except Exception:  # PostgreSQL away or busy: try again next round
-                log.warning("partition maintenance failed; retrying later", exc_info=True)
+            await self.round()
             await asyncio.sleep(INTERVAL_S)
+
+    async def round(self) -> None:
+        """Partitions, then 30-day averages. Averages are refreshed by the one
+        instance that held the partitions' lock, and also when maintenance
+        failed (a failed DDL must not leave prices' averages behind)."""
+        try:
+            async with self.pool.acquire(timeout=5) as conn:
+                report = await maintain(
+                    conn, retention_months=self.retention_months, drop=self.drop
+                )
+            if report is None:
+                return  # another instance holds the lock and refreshes the averages
+        except Exception:  # PostgreSQL away or busy: try again next round
+            log.warning("partition maintenance failed; retrying later", exc_info=True)
+        try:
+            async with self.pool.acquire(timeout=5) as conn:
+                await refresh_averages(conn)
+        except Exception:
+            log.warning("refreshing 30-day average prices failed; retrying later", exc_info=True)

@@ -30,7 +30,7 @@ from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from opentelemetry import trace
 
 from vitrine_server import errors
-from vitrine_server.rpc import deadline
+from vitrine_server.rpc import deadline, drain
 from vitrine_server.rpc.decoding import decoder
 from vitrine_server.rpc.guard import RequestGuard
 from vitrine_server.rpc.status import internal_status, new_request_id, to_status
@@ -85,23 +85,37 @@ async def _abort_for(err: BaseException, context: grpc.aio.ServicerContext, meth
     """Answer the error with its status; one log line, with the request id the
     caller finds in the error's RequestInfo (AIP-193). Callers' mistakes log
     at INFO, so VITRINE_LOG_LEVEL=WARNING silences them."""
+    if isinstance(err, asyncio.CancelledError):  # cut short by a stopping server (rpc/drain.py)
+        err = errors.ShuttingDown()
     request_id = new_request_id()
-    extra: dict[str, str] = {"request_id": request_id}
+    trace_id = None
     span = trace.get_current_span()  # tracing off: a no-op span
     if span.get_span_context().is_valid:
         span.set_attribute("vitrine.request_id", request_id)
-        extra["trace_id"] = format(span.get_span_context().trace_id, "032x")
+        trace_id = format(span.get_span_context().trace_id, "032x")
     if isinstance(err, errors.VitrineError):
-        log.log(
-            logging.WARNING if err.code in _SERVER_SIDE else logging.INFO,
-            "%s: %s %s",
-            method,
-            err.code.name,
-            err.message,
-            extra={**extra, "code": err.code.name, "reason": err.reason},
-        )
+        # A stopping server refuses many calls: it logs one line, not one per call.
+        if not isinstance(err, errors.ShuttingDown):
+            log.log(
+                logging.WARNING if err.code in _SERVER_SIDE else logging.INFO,
+                "%s: %s %s",
+                method,
+                err.code.name,
+                err.message,
+                extra={
+                    "request_id": request_id,
+                    "trace_id": trace_id,
+                    "code": err.code.name,
+                    "reason": err.reason,
+                },
+            )
         await context.abort_with_status(to_status(err, request_id))
-    log.error("unexpected error in %s", method, exc_info=err, extra={**extra, "code": "INTERNAL"})
+    log.error(
+        "unexpected error in %s",
+        method,
+        exc_info=err,
+        extra={"request_id": request_id, "trace_id": trace_id, "code": "INTERNAL"},
+    )
     await context.abort_with_status(internal_status(request_id))
 
 
@@ -155,9 +169,13 @@ def _guard_unary(
             return await fn(request, context)
         except BaseException as err:
             code = _code_of(err, context)
-            if isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError)):
+            if isinstance(err, asyncio.CancelledError) and drain.interrupted(
+                asyncio.current_task()
+            ):
+                code = grpc.StatusCode.UNAVAILABLE
+            elif isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError)):
                 raise
-            if not isinstance(err, Exception):
+            elif not isinstance(err, Exception):
                 raise
             await _abort_for(err, context, name)
         finally:
@@ -193,9 +211,13 @@ def _guard_stream(
                 yield response
         except BaseException as err:
             code = _code_of(err, context)
-            if isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError, GeneratorExit)):
+            if isinstance(err, asyncio.CancelledError) and drain.interrupted(
+                asyncio.current_task()
+            ):
+                code = grpc.StatusCode.UNAVAILABLE
+            elif isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError, GeneratorExit)):
                 raise
-            if not isinstance(err, Exception):
+            elif not isinstance(err, Exception):
                 raise
             await _abort_for(err, context, name)
         finally:
