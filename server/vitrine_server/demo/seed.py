@@ -111,7 +111,6 @@ async def seed_demo(
             list(product_ids.values()),
             [datetime.min.replace(tzinfo=UTC)] * len(product_ids),
         )
-        await conn.execute(_Q.rebuild_search_dictionary)
         await conn.execute(_Q.analyze_catalog)
 
     return {

@@ -64,11 +64,7 @@ RETURNING id, slug;
 -- Ids of the offers of the given products, with the key they were planned by.
 SELECT id, store_id, external_id FROM offers WHERE product_id = ANY($1::bigint[]);
 
--- name: rebuild_search_dictionary
--- Word counts rank typo corrections; a bulk load refreshes them at once.
-SELECT search_rebuild_dictionary();
-
 -- name: analyze_catalog
 -- Fresh statistics, so the first demo queries are planned on real row counts
 -- rather than waiting for autovacuum.
-ANALYZE stores, categories, products, offers, price_points, search_words;
+ANALYZE stores, categories, products, offers, price_points;

@@ -68,6 +68,10 @@ def to_status(err: errors.VitrineError):  # type: ignore[no-untyped-def]
                 )
             )
         )
+    elif isinstance(err, errors.Unavailable) and err.retry_after is not None:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(max(1_000_000, int(err.retry_after * 1e9)))
+        details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
     code = err.code.value[0]
     status = status_pb2.Status(code=code, message=err.message, details=details)
     return rpc_status.to_status(status)

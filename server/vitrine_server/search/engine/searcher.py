@@ -1,0 +1,449 @@
+"""Searches answered by the embedded index.
+
+Every query is built from terms, never parsed from text: the typed text is
+folded into [a-z0-9] words (text.words), corrected, expanded with synonyms
+and stop words (query.plan), and each word becomes Tantivy term, phrase and
+prefix queries over the fields, so nothing a caller types can be syntax.
+
+Ranking: BM25 over the fields with their weights (name > brand > category
+> description), a word matching as itself, or by its Portuguese or English
+stem; a bonus when the words stand together in the name; then rating, as a
+factor just above 1 (rank_weight), so equally relevant products come
+better rated first. Totals are exact counts. Facets are aggregations over
+the hits, each run with every filter but its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import tantivy
+from tantivy import FieldType, Occur, Order, Query
+
+from vitrine_server import errors
+from vitrine_server.search.engine import SearchEngine
+from vitrine_server.search.engine.highlight import Highlighter
+from vitrine_server.search.engine.reader import View
+from vitrine_server.search.engine.schema import SCHEMA, TEXT_FIELDS, read_data
+from vitrine_server.search.model import (
+    Facet,
+    FacetCount,
+    FacetField,
+    FacetSpec,
+    Filters,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    Sort,
+    Suggestion,
+    SuggestQuery,
+    price_range_label,
+)
+from vitrine_server.search.query import Candidate, Group, Lookup, QueryPlan, plan
+from vitrine_server.search.settings import SearchSettings, SettingsStore
+from vitrine_server.search.text import edit_distance, typo_budget, words
+
+# Stems match a little less than the word itself.
+STEM_WEIGHT = 0.8
+# A prefix ("gelad") matches every word starting with it, with this weight
+# (a constant score, times the field's weight).
+PREFIX_WEIGHT = 0.5
+# The bonus of a name holding the query's words side by side.
+PROXIMITY_WEIGHT = 2.0
+# The best field counts whole, the others this much.
+TIE_BREAKER = 0.1
+# Facet values shown per facet.
+MAX_FACET_VALUES = 100
+# Documents looked at to find what a misspelled word was meant to be.
+CANDIDATE_DOCS = 30
+RETRY_AFTER_S = 1.0
+
+SORTS: dict[Sort, tuple[str, Order]] = {
+    Sort.PRICE_ASC: ("price_asc", Order.Asc),
+    Sort.PRICE_DESC: ("price_desc", Order.Asc),
+    Sort.RATING: ("rating", Order.Desc),
+    Sort.NEWEST: ("created", Order.Desc),
+    Sort.DISCOUNT: ("discount_bps", Order.Desc),
+}
+FACET_FIELDS = {FacetField.BRAND: "brand_facet", FacetField.CATEGORY: "category_id"}
+FACET_FIELDS[FacetField.STORE] = "store_ids"
+SEARCH_FIELDS = TEXT_FIELDS
+SUGGEST_NAME = (TEXT_FIELDS[0],)
+SUGGEST_FIELDS = TEXT_FIELDS[:3]
+
+
+class EmbeddedSearch:
+    name = "tantivy"
+
+    def __init__(self, engine: SearchEngine, settings: SettingsStore):
+        self._engine = engine
+        self._settings = settings
+        self._analyzers = engine.analyzers
+
+    async def _view(self) -> View:
+        engine = self._engine
+        if engine.read_your_writes and engine.ready and not await engine.catch_up():
+            raise errors.Unavailable(
+                "the search index did not catch up with the latest writes in time",
+                reason="SEARCH_INDEX_BEHIND",
+                retry_after=RETRY_AFTER_S,
+            )
+        view = engine.reader.view if engine.reader is not None else None
+        if view is None:
+            raise errors.Unavailable(
+                f"search is not ready: {engine.problem}",
+                reason="SEARCH_INDEX_NOT_READY",
+                retry_after=RETRY_AFTER_S,
+            )
+        return view
+
+    # -- SearchProducts ----------------------------------------------------------
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        view = await self._view()
+        settings = await self._settings.current()
+        try:
+            return self._search(view, query, settings)
+        except ValueError as err:  # Tantivy could not read its files
+            raise _index_error(err) from None
+
+    def _search(self, view: View, query: SearchQuery, settings: SearchSettings) -> SearchResult:
+        searcher = view.searcher
+        planned = self.plan(searcher, query.text, settings)
+        if planned.empty:
+            return SearchResult((), _empty_facets(query), 0, planned.corrected_query)
+        groups = planned.groups
+        filters = _filters(query.filters)
+        partial = False
+        while True:
+            matched = self._match(groups, SEARCH_FIELDS)
+            hits_query = _all_of([matched, *filters.values()], _proximity(groups))
+            result = self._top(searcher, hits_query, query)
+            # Nothing has every word: drop words from the end until something
+            # matches (the first words of a query are the ones people mean most).
+            if result.count or len(groups) == 1:
+                break
+            groups = groups[:-1]
+            partial = True
+        highlighter = Highlighter(groups, self._analyzers)
+        hits = tuple(
+            _hit(read_data(searcher.doc(address)), highlighter, query.snippet_words)
+            for _, address in result.hits
+        )
+        facets = self._facets(view, query, matched, filters, hits_query) if query.facets else ()
+        return SearchResult(
+            hits=hits,
+            facets=facets,
+            total=result.count or 0,
+            corrected_query=planned.corrected_query,
+            partial_match=partial and bool(result.count),
+        )
+
+    def _top(self, searcher: tantivy.Searcher, q: Query, query: SearchQuery) -> Any:
+        offset = (query.page - 1) * query.page_size
+        if query.sort is Sort.RELEVANCE:
+            return searcher.search(q, query.page_size, offset=offset, weight_by_field="rank_weight")
+        field, order = SORTS[query.sort]
+        return searcher.search(q, query.page_size, offset=offset, order_by_field=field, order=order)
+
+    # -- planning: what the typed words mean -------------------------------------
+
+    def plan(self, searcher: tantivy.Searcher, text: str, settings: SearchSettings) -> QueryPlan:
+        typed = words(text)
+        known = settings.known_words()
+        lookups = {w: self._lookup(searcher, w) for w in set(typed) if w not in known}
+        return plan(typed, lookups, settings)
+
+    def _lookup(self, searcher: tantivy.Searcher, word: str) -> Lookup:
+        if searcher.doc_freq("vocab", word) > 0:
+            return Lookup(True, True)
+        extends = bool(searcher.terms_with_prefix("vocab", word, limit=1))
+        return Lookup(False, extends, self._candidates(searcher, word))
+
+    def _candidates(self, searcher: tantivy.Searcher, word: str) -> tuple[Candidate, ...]:
+        """The dictionary words closest to a misspelled one: the fewest typos
+        first (a Levenshtein automaton over the vocabulary finds documents
+        holding some; their words are then measured here)."""
+        budget = typo_budget(word)
+        for distance in range(1, budget + 1):
+            fuzzy = Query.fuzzy_term_query(SCHEMA, "vocab", word, distance, True)
+            found: dict[str, int] = {}
+            for _, address in searcher.search(fuzzy, CANDIDATE_DOCS, count=False).hits:
+                data = read_data(searcher.doc(address))
+                text = f"{data.get('name', '')} {data.get('brand', '')} "
+                text += data.get("category_names", "")
+                for w in words(text):
+                    if w not in found and edit_distance(word, w) <= distance:
+                        found[w] = searcher.doc_freq("vocab", w)
+            if found:
+                return tuple(Candidate(w, n) for w, n in found.items())
+        return ()
+
+    # -- queries -----------------------------------------------------------------
+
+    def _match(self, groups: tuple[Group, ...], fields: tuple[tuple[str, float], ...]) -> Query:
+        return Query.boolean_query([(Occur.Must, self._group(g, fields)) for g in groups])
+
+    def _group(self, group: Group, fields: tuple[tuple[str, float], ...]) -> Query:
+        """Any alternative of a position of the query, in any of the fields."""
+        options: list[Query] = []
+        for alternative in group.alternatives:
+            terms = alternative.split()
+            options.append(
+                self._word(terms[0], fields) if len(terms) == 1 else _phrase(terms, fields)
+            )
+        if group.prefix:
+            options.append(_prefix(group.prefix, fields))
+        return options[0] if len(options) == 1 else Query.disjunction_max_query(options)
+
+    def _word(self, word: str, fields: tuple[tuple[str, float], ...]) -> Query:
+        pt, en = self._analyzers.stems(word)
+        per_field = []
+        for name, weight in fields:
+            per_field.append(
+                Query.disjunction_max_query(
+                    [
+                        Query.boost_query(Query.term_query(SCHEMA, name, word), weight),
+                        Query.boost_query(
+                            Query.term_query(SCHEMA, f"{name}_pt", pt), weight * STEM_WEIGHT
+                        ),
+                        Query.boost_query(
+                            Query.term_query(SCHEMA, f"{name}_en", en), weight * STEM_WEIGHT
+                        ),
+                    ]
+                )
+            )
+        return Query.disjunction_max_query(per_field, TIE_BREAKER)
+
+    # -- facets ------------------------------------------------------------------
+
+    def _facets(
+        self,
+        view: View,
+        query: SearchQuery,
+        matched: Query,
+        filters: dict[FacetField | None, Query],
+        hits_query: Query,
+    ) -> tuple[Facet, ...]:
+        """Each facet counts the hits of every filter but its own: facets whose
+        field is not filtered share one aggregation over the hits."""
+        by_query: dict[FacetField | None, list[FacetSpec]] = {}
+        for spec in query.facets:
+            by_query.setdefault(spec.field if spec.field in filters else None, []).append(spec)
+        counted: dict[FacetField, Facet] = {}
+        for own, specs in by_query.items():
+            q = hits_query
+            if own is not None:
+                q = _all_of([matched, *(f for k, f in filters.items() if k is not own)])
+            aggs = {spec.field.value: _aggregation(spec) for spec in specs}
+            answer = view.searcher.aggregate(q, aggs)
+            for spec in specs:
+                counted[spec.field] = _facet(view, spec, answer.get(spec.field.value) or {})
+        return tuple(counted[s.field] for s in query.facets)
+
+    # -- SuggestProducts -----------------------------------------------------------
+
+    async def suggest(self, query: SuggestQuery) -> tuple[Suggestion, ...]:
+        view = await self._view()
+        settings = await self._settings.current()
+        try:
+            return self._suggest(view, query, settings)
+        except ValueError as err:
+            raise _index_error(err) from None
+
+    def _suggest(
+        self, view: View, query: SuggestQuery, settings: SearchSettings
+    ) -> tuple[Suggestion, ...]:
+        """Products whose words start with the typed words: those matching in
+        the name first, then in brand or category; within each, the most
+        reviewed first."""
+        searcher = view.searcher
+        planned = self.plan(searcher, query.text, settings)
+        if planned.empty:
+            return ()
+        scope = (
+            [Query.term_set_query(SCHEMA, "category_path", list(query.category_ids))]
+            if query.category_ids
+            else []
+        )
+        in_name = _all_of([self._match(planned.groups, SUGGEST_NAME), *scope])
+        elsewhere = Query.boolean_query(
+            [
+                (Occur.Must, _all_of([self._match(planned.groups, SUGGEST_FIELDS), *scope])),
+                (Occur.MustNot, in_name),
+            ]
+        )
+        highlighter = Highlighter(planned.groups, self._analyzers)
+        out: list[Suggestion] = []
+        for tier in (in_name, elsewhere):
+            want = query.limit - len(out)
+            if want <= 0:
+                break
+            found = searcher.search(
+                tier, want, count=False, order_by_field="review_count", order=Order.Desc
+            )
+            for _, address in found.hits:
+                data = read_data(searcher.doc(address))
+                out.append(Suggestion(data["name"], highlighter.mark(data["name"]), data["id"]))
+        return tuple(out)
+
+
+# -- query pieces -------------------------------------------------------------------
+
+
+def _phrase(terms: list[str], fields: tuple[tuple[str, float], ...]) -> Query:
+    return Query.disjunction_max_query(
+        [
+            Query.boost_query(Query.phrase_query(SCHEMA, name, list(terms)), weight)
+            for name, weight in fields
+        ],
+        TIE_BREAKER,
+    )
+
+
+def _prefix(prefix: str, fields: tuple[tuple[str, float], ...]) -> Query:
+    return Query.disjunction_max_query(
+        [
+            Query.boost_query(
+                Query.fuzzy_term_query(SCHEMA, name, prefix, 0, True, True),
+                weight * PREFIX_WEIGHT,
+            )
+            for name, weight in fields
+        ],
+        TIE_BREAKER,
+    )
+
+
+def _proximity(groups: tuple[Group, ...]) -> Query | None:
+    """A name holding the words in the order typed, side by side."""
+    if len(groups) < 2 or any(len(g.alternatives[0].split()) != 1 for g in groups):
+        return None
+    terms = [g.alternatives[0] for g in groups]
+    name, weight = TEXT_FIELDS[0]
+    if groups[-1].prefix:
+        terms[-1] = groups[-1].prefix or terms[-1]
+        phrase = Query.phrase_prefix_query(SCHEMA, name, terms)
+    else:
+        phrase = Query.phrase_query(SCHEMA, name, terms)
+    return Query.boost_query(phrase, weight * PROXIMITY_WEIGHT)
+
+
+def _all_of(must: list[Query], bonus: Query | None = None) -> Query:
+    clauses = [(Occur.Must, q) for q in must]
+    if bonus is not None:
+        clauses.append((Occur.Should, bonus))
+    return Query.boolean_query(clauses)
+
+
+def _filters(f: Filters) -> dict[FacetField | None, Query]:
+    """The filters as queries that score nothing, keyed by the facet each
+    belongs to (None: filters no facet leaves out)."""
+    out: dict[FacetField | None, Query] = {}
+    if f.category_ids:
+        out[FacetField.CATEGORY] = Query.term_set_query(
+            SCHEMA, "category_path", list(f.category_ids)
+        )
+    if f.brands:
+        out[FacetField.BRAND] = Query.term_set_query(SCHEMA, "brand_key", list(f.brands))
+    if f.store_ids:
+        out[FacetField.STORE] = Query.term_set_query(SCHEMA, "store_ids", list(f.store_ids))
+    if f.min_price_minor is not None or f.max_price_minor is not None:
+        out[FacetField.PRICE] = Query.range_query(
+            SCHEMA, "price", FieldType.Integer, f.min_price_minor, f.max_price_minor
+        )
+    rest: list[Query] = []
+    if f.min_rating is not None:
+        rest.append(
+            Query.range_query(SCHEMA, "rating", FieldType.Integer, round(f.min_rating * 10), None)
+        )
+    if f.in_stock_only:
+        rest.append(Query.term_query(SCHEMA, "in_stock", 1))
+    if rest:
+        out[None] = rest[0] if len(rest) == 1 else _all_of(rest)
+    return {k: Query.const_score_query(q, 0.0) for k, q in out.items()}
+
+
+def _aggregation(spec: FacetSpec) -> dict[str, Any]:
+    if spec.field is FacetField.PRICE:
+        edges = spec.price_edges
+        ranges: list[dict[str, float]] = [{"to": edges[0]}]
+        ranges += [{"from": a, "to": b} for a, b in itertools.pairwise(edges)]
+        ranges.append({"from": edges[-1]})
+        return {"range": {"field": "price", "ranges": ranges}}
+    # Brands are counted case by case, then merged: ask for more than shown.
+    size = MAX_FACET_VALUES * (2 if spec.field is FacetField.BRAND else 1)
+    return {"terms": {"field": FACET_FIELDS[spec.field], "size": size, "segment_size": size * 10}}
+
+
+def _facet(view: View, spec: FacetSpec, answer: dict[str, Any]) -> Facet:
+    buckets = answer.get("buckets") or []
+    if spec.field is FacetField.PRICE:
+        counts = tuple(
+            FacetCount(label := price_range_label(spec.price_edges, i), label, int(b["doc_count"]))
+            for i, b in enumerate(buckets)
+        )
+        return Facet(spec.field, counts)
+    if spec.field is FacetField.BRAND:
+        merged: dict[str, tuple[str, int]] = {}
+        for b in buckets:
+            brand = str(b["key"])
+            shown, n = merged.get(brand.lower(), (brand, 0))
+            merged[brand.lower()] = (min(shown, brand), n + int(b["doc_count"]))
+        ranked = sorted(merged.values(), key=lambda v: (-v[1], v[0]))[:MAX_FACET_VALUES]
+        return Facet(spec.field, tuple(FacetCount(v, v, n) for v, n in ranked))
+    kind = "category" if spec.field is FacetField.CATEGORY else "store"
+    pairs = sorted(
+        ((int(b["key"]), int(b["doc_count"])) for b in buckets), key=lambda p: (-p[1], p[0])
+    )
+    return Facet(
+        spec.field,
+        tuple(
+            FacetCount(str(id_), view.label(kind, id_) or str(id_), n)
+            for id_, n in pairs[:MAX_FACET_VALUES]
+        ),
+    )
+
+
+def _empty_facets(query: SearchQuery) -> tuple[Facet, ...]:
+    return tuple(
+        Facet(
+            s.field,
+            tuple(
+                FacetCount(label := price_range_label(s.price_edges, b), label, 0)
+                for b in range(len(s.price_edges) + 1)
+            )
+            if s.field is FacetField.PRICE
+            else (),
+        )
+        for s in query.facets
+    )
+
+
+def _hit(data: dict[str, Any], highlighter: Highlighter, crop_words: int) -> Hit:
+    return Hit(
+        id=data["id"],
+        slug=data["slug"],
+        name=data["name"],
+        brand=data["brand"],
+        category_id=data["category_id"],
+        image_url=data["image_url"],
+        rating=float(data["rating"]),
+        review_count=data["review_count"],
+        currency_code=data["currency_code"],
+        price_minor=data["price"],
+        store_id=data["store_id"],
+        in_stock=data["in_stock"],
+        discount_bps=data["discount_bps"],
+        name_marked=highlighter.mark(data["name"]),
+        brand_marked=highlighter.mark(data["brand"]),
+        snippet_marked=highlighter.snippet(data["description"], crop_words),
+    )
+
+
+def _index_error(err: Exception) -> errors.Unavailable:
+    return errors.Unavailable(
+        f"the search index could not be read: {err}",
+        reason="SEARCH_INDEX_UNREADABLE",
+        retry_after=RETRY_AFTER_S,
+    )
