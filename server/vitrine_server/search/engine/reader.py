@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,7 +64,7 @@ class IndexReader(Background):
         self._analyzers = analyzers
         self._index: tantivy.Index | None = None
         self._folder: Path | None = None
-        self._meta_stamp: tuple[int, int] | None = None
+        self._meta_stamp: bytes | None = None
         self._view: View | None = None
         # The log position the index must reach before its first answer.
         self.required: Position | None = None
@@ -134,7 +133,7 @@ class IndexReader(Background):
                 return
             self._index, self._folder, self._meta_stamp = index, folder, None
         assert self._index is not None
-        stamp = _mtime(folder / "meta.json")
+        stamp = _commit_stamp(folder / "meta.json")
         if stamp == self._meta_stamp and self._view is not None:
             return
         self._index.reload()
@@ -157,10 +156,11 @@ class IndexReader(Background):
         self._changed.set()
 
 
-def _mtime(path: Path) -> tuple[int, int] | None:
-    """Which meta.json this is: Tantivy replaces it (a new inode) on commit."""
+def _commit_stamp(path: Path) -> bytes | None:
+    """Which commit the index is at: meta.json's content (a few KB) changes
+    with every commit, where its mtime may not (timestamps are coarser than
+    commits can be)."""
     try:
-        st = os.stat(path)
+        return path.read_bytes()
     except OSError:
         return None
-    return (st.st_ino, st.st_mtime_ns)

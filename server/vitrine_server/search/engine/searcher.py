@@ -5,11 +5,12 @@ folded into [a-z0-9] words (text.words), corrected, expanded with synonyms
 and stop words (query.plan), and each word becomes Tantivy term, phrase and
 prefix queries over the fields, so nothing a caller types can be syntax.
 
-Ranking: BM25 over the fields with their weights (name > brand > category
-> description), a word matching as itself, or by its Portuguese or English
-stem; a bonus when the words stand together in the name; then rating, as a
-factor just above 1 (rank_weight), so equally relevant products come
-better rated first. Totals are exact counts. Facets are aggregations over
+Ranking, as MeiliSearch's rules do it: each word scores the weight of the
+best field it matches in (name > brand > category > description), a
+little less when it matches only by its Portuguese or English stem, half
+as a prefix; words side by side in the name score a bonus; a small BM25
+of the name orders equal matches (shorter, more specific names first); and
+rating, as a factor just above 1 (rank_weight), orders what is still tied. Totals are exact counts. Facets are aggregations over
 the hits, each run with every filter but its own.
 """
 
@@ -45,12 +46,15 @@ from vitrine_server.search.settings import SearchSettings, SettingsStore
 from vitrine_server.search.text import edit_distance, typo_budget, words
 
 # Stems match a little less than the word itself.
-STEM_WEIGHT = 0.8
+STEM_WEIGHT = 0.9
+# BM25 of a word in the name, scaled to stay below a field's weight: it
+# only orders products that match in the same fields.
+BM25_WEIGHT = 0.05
 # A prefix ("gelad") matches every word starting with it, with this weight
 # (a constant score, times the field's weight).
 PREFIX_WEIGHT = 0.5
 # The bonus of a name holding the query's words side by side.
-PROXIMITY_WEIGHT = 2.0
+PROXIMITY_WEIGHT = 1.0
 # The best field counts whole, the others this much.
 TIE_BREAKER = 0.1
 # Facet values shown per facet.
@@ -198,23 +202,37 @@ class EmbeddedSearch:
         return options[0] if len(options) == 1 else Query.disjunction_max_query(options)
 
     def _word(self, word: str, fields: tuple[tuple[str, float], ...]) -> Query:
+        """A word in any field: the best field's weight (the word itself, or a
+        little less by its stem), plus a little BM25 of the name, so that
+        among equal matches the shorter, more specific name comes first."""
         pt, en = self._analyzers.stems(word)
         per_field = []
         for name, weight in fields:
+            stems = Query.boolean_query(
+                [
+                    (Occur.Should, Query.term_query(SCHEMA, f"{name}_pt", pt)),
+                    (Occur.Should, Query.term_query(SCHEMA, f"{name}_en", en)),
+                ]
+            )
             per_field.append(
                 Query.disjunction_max_query(
                     [
-                        Query.boost_query(Query.term_query(SCHEMA, name, word), weight),
-                        Query.boost_query(
-                            Query.term_query(SCHEMA, f"{name}_pt", pt), weight * STEM_WEIGHT
-                        ),
-                        Query.boost_query(
-                            Query.term_query(SCHEMA, f"{name}_en", en), weight * STEM_WEIGHT
-                        ),
+                        Query.const_score_query(Query.term_query(SCHEMA, name, word), weight),
+                        Query.const_score_query(stems, weight * STEM_WEIGHT),
                     ]
                 )
             )
-        return Query.disjunction_max_query(per_field, TIE_BREAKER)
+        best = Query.disjunction_max_query(per_field, TIE_BREAKER)
+        name, _ = fields[0]
+        return Query.boolean_query(
+            [
+                (Occur.Should, best),
+                (
+                    Occur.Should,
+                    Query.boost_query(Query.term_query(SCHEMA, name, word), BM25_WEIGHT),
+                ),
+            ]
+        )
 
     # -- facets ------------------------------------------------------------------
 
@@ -295,7 +313,7 @@ class EmbeddedSearch:
 def _phrase(terms: list[str], fields: tuple[tuple[str, float], ...]) -> Query:
     return Query.disjunction_max_query(
         [
-            Query.boost_query(Query.phrase_query(SCHEMA, name, list(terms)), weight)
+            Query.const_score_query(Query.phrase_query(SCHEMA, name, list(terms)), weight)
             for name, weight in fields
         ],
         TIE_BREAKER,
@@ -305,7 +323,7 @@ def _phrase(terms: list[str], fields: tuple[tuple[str, float], ...]) -> Query:
 def _prefix(prefix: str, fields: tuple[tuple[str, float], ...]) -> Query:
     return Query.disjunction_max_query(
         [
-            Query.boost_query(
+            Query.const_score_query(
                 Query.fuzzy_term_query(SCHEMA, name, prefix, 0, True, True),
                 weight * PREFIX_WEIGHT,
             )
@@ -326,7 +344,7 @@ def _proximity(groups: tuple[Group, ...]) -> Query | None:
         phrase = Query.phrase_prefix_query(SCHEMA, name, terms)
     else:
         phrase = Query.phrase_query(SCHEMA, name, terms)
-    return Query.boost_query(phrase, weight * PROXIMITY_WEIGHT)
+    return Query.const_score_query(phrase, weight * PROXIMITY_WEIGHT)
 
 
 def _all_of(must: list[Query], bonus: Query | None = None) -> Query:
