@@ -456,7 +456,5 @@ class VitrineServer:
 
 def _serving(up: bool) -> health_pb2.HealthCheckResponse.ServingStatus.ValueType:
     return (
-        health_pb2.HealthCheckResponse.SERVING
-        if up
-        else health_pb2.HealthCheckResponse.NOT_SERVING
+        health_pb2.HealthCheckResponse.SERVING if up else health_pb2.HealthCheckResponse.NOT_SERVING
     )

@@ -148,9 +148,7 @@ class Settings:
             search_read_your_writes=_bool(
                 get("VITRINE_SEARCH_READ_YOUR_WRITES", str(d.search_read_your_writes))
             ),
-            outbox_retention_s=float(
-                get("VITRINE_OUTBOX_RETENTION", str(d.outbox_retention_s))
-            ),
+            outbox_retention_s=float(get("VITRINE_OUTBOX_RETENTION", str(d.outbox_retention_s))),
             meili_url=get("MEILI_URL", d.meili_url),
             meili_api_key=get("MEILI_API_KEY", get("MEILI_MASTER_KEY", d.meili_api_key)),
             meili_index=get("VITRINE_MEILI_INDEX", d.meili_index),

@@ -48,6 +48,7 @@ class SearchEngine:
         self.pruner = feed.Pruner(self.feed, settings.outbox_retention_s)
         self.read_your_writes = settings.search_read_your_writes
         self._starting: asyncio.Task[None] | None = None
+        self._problem = "the search index is starting"
 
     @property
     def ready(self) -> bool:
@@ -56,7 +57,7 @@ class SearchEngine:
     @property
     def problem(self) -> str:
         if self.reader is None:
-            return "the search index is starting (PostgreSQL not reached yet)"
+            return self._problem
         return self.reader.problem
 
     def loops(self) -> list[Background]:
@@ -70,16 +71,20 @@ class SearchEngine:
     async def _start(self) -> None:
         """Find this database's folder, then read and write it. Needs
         PostgreSQL (the database's identity, the log's head): retried."""
+        failures = 0
         while True:
             try:
                 identity = str(await self._db.fetchval(DOCS.database_identity))
                 head = await self.feed.head()
+                directory = IndexDirectory(self._settings.search_dir, identity)
+                directory.ensure()
                 break
-            except Exception as err:
-                log.warning("search cannot start yet: %s", err)
+            except Exception as err:  # PostgreSQL away, the folder not writable: retry
+                self._problem = f"the search index cannot start yet: {err}"
+                if failures == 0:
+                    log.warning("%s", self._problem)
+                failures += 1
                 await asyncio.sleep(START_RETRY_S)
-        directory = IndexDirectory(self._settings.search_dir, identity)
-        directory.ensure()
         self.directory = directory
         reader = IndexReader(directory, self.analyzers)
         reader.required = head

@@ -10,8 +10,9 @@ best field it matches in (name > brand > category > description), a
 little less when it matches only by its Portuguese or English stem, half
 as a prefix; words side by side in the name score a bonus; a small BM25
 of the name orders equal matches (shorter, more specific names first); and
-rating, as a factor just above 1 (rank_weight), orders what is still tied. Totals are exact counts. Facets are aggregations over
-the hits, each run with every filter but its own.
+rating, as a factor just above 1 (rank_weight), orders what is still tied.
+Totals are exact counts. Facets are aggregations over the hits, each run
+with every filter but its own.
 """
 
 from __future__ import annotations
