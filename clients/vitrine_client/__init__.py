@@ -29,6 +29,7 @@ import grpc
 from vitrine.admin.v1 import admin_service_pb2_grpc
 from vitrine.catalog.v1 import catalog_service_pb2_grpc
 from vitrine.pricing.v1 import pricing_service_pb2_grpc
+from vitrine.search.v1 import search_service_pb2_grpc
 
 from vitrine_client.auth import ApiKeyInterceptor, aio_interceptors
 
@@ -53,6 +54,7 @@ class Vitrine:
     def __post_init__(self) -> None:
         self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(self.channel)
         self.pricing = pricing_service_pb2_grpc.PricingServiceStub(self.channel)
+        self.search = search_service_pb2_grpc.SearchServiceStub(self.channel)
         self.admin = admin_service_pb2_grpc.AdminServiceStub(self.channel)
 
     def close(self) -> Any:
