@@ -39,7 +39,7 @@ from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
 from vitrine_server.db.migrate import Migrator
 from vitrine_server.search import validate
-from vitrine_server.search.postgres import PostgresSearch
+
 from vitrine_server.search.settings import SettingsStore
 
 from bench import dataset

@@ -1,7 +1,7 @@
 """Matched words marked in a hit's text, and the description cropped around
 them, computed from the planned query (not from the index): a word of the
 text is a match when it is one of the searched words, has the same
-Portuguese or English stem as one, or starts with the prefix being typed.
+stem as one, or starts with the prefix being typed.
 
 The text comes back with text.MARK_START / MARK_END around matches; the
 caller's tags (HTML-escaped text or not) are put in at the very end
@@ -27,9 +27,7 @@ class Highlighter:
         for group in groups:
             for alternative in group.alternatives:
                 self._exact.update(alternative.split())
-        stems = [analyzers.stems(w) for w in self._exact]
-        self._pt = {pt for pt, _ in stems}
-        self._en = {en for _, en in stems}
+        self._stems = {analyzers.stem(w) for w in self._exact}
         self._prefixes = tuple(g.prefix for g in groups if g.prefix)
         self._seen: dict[str, bool] = {}
 
@@ -44,8 +42,7 @@ class Highlighter:
     def _word_matches(self, word: str) -> bool:
         if word in self._exact or word.startswith(self._prefixes):
             return True
-        pt, en = self._analyzers.stems(word)
-        return pt in self._pt or en in self._en
+        return self._analyzers.stem(word) in self._stems
 
     def mark(self, text: str) -> str:
         """The whole text, with every matched word marked."""

@@ -2,8 +2,8 @@
 documents built from PostgreSQL rows.
 
 Three kinds of document live in one index:
-- a product: its text, once as plain words and once per language as stems
-  (Portuguese, English), every word lower case without accents; `vocab`,
+- a product: its text, once as plain words and once as stems (Portuguese
+  and English), every word lower case without accents; `vocab`,
   the words of its name, brand and categories (the typo dictionary); the numbers
   searches filter, sort and facet on (fast fields); and `data`, the JSON a
   hit shows, so a hit costs one stored field;
@@ -27,33 +27,33 @@ import tantivy
 
 from vitrine_server.search.text import strip_marks
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
-PLAIN, PORTUGUESE, ENGLISH = "vitrine_plain", "vitrine_pt", "vitrine_en"
+PLAIN, STEMMED = "vitrine_plain", "vitrine_stem"
 # Longer "words" are noise (hashes, urls) and would bloat the dictionary.
 MAX_WORD = 40
 
-# The searchable text fields, most important first, and their weight.
+# The text fields that rank, most important first, and their weight. The
+# description only decides whether a product matches (through `all`), as
+# it did in the PostgreSQL backend: a word found only there ranks last.
 TEXT_FIELDS: tuple[tuple[str, float], ...] = (
     ("name", 8.0),
     ("brand", 4.0),
     ("category", 2.0),
-    ("description", 1.0),
 )
-STEMMED = ("pt", "en")
 # Sort keys of products without a price (they sort last both ways).
 NO_PRICE = 2**62
 STATE_KEY = "state"
 
 
-def _analyzer(stemmer: str | None = None) -> tantivy.TextAnalyzer:
+def _analyzer(*stemmers: str) -> tantivy.TextAnalyzer:
     builder = (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(MAX_WORD))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
     )
-    if stemmer:
+    for stemmer in stemmers:
         builder = builder.filter(tantivy.Filter.stemmer(stemmer))
     return builder.build()
 
@@ -64,8 +64,12 @@ def build_schema() -> tantivy.Schema:
     b.add_integer_field("id", indexed=True, fast=True)
     for name, _ in TEXT_FIELDS:
         b.add_text_field(name, tokenizer_name=PLAIN)
-        b.add_text_field(f"{name}_pt", tokenizer_name=PORTUGUESE)
-        b.add_text_field(f"{name}_en", tokenizer_name=ENGLISH)
+        b.add_text_field(f"{name}_stem", tokenizer_name=STEMMED, index_option="freq")
+    # Everything a query must match, description included: one posting list
+    # per word (and per stem) decides the hits, count and facets; the
+    # per-field ones above are only read to rank them.
+    b.add_text_field("all", tokenizer_name=PLAIN)
+    b.add_text_field("all_stem", tokenizer_name=STEMMED, index_option="freq")
     # The words of names, brands and category names: the vocabulary typed
     # words are checked and corrected against (no positions: never a phrase).
     b.add_text_field("vocab", tokenizer_name=PLAIN, index_option="freq")
@@ -94,28 +98,31 @@ SCHEMA = build_schema()
 
 class Analyzers:
     """The analyzers every index registers, and the same applied to the
-    words of a query, with the stems of words seen before remembered."""
+    words of a query, with the stems of words seen before remembered.
+
+    One stem per word serves both languages: the Portuguese stemmer, then
+    the English one on its result ("geladeiras" -> "geladeir", "earbuds" ->
+    "earbud", "phones" -> "phon"). Index and query use the same chain, so a
+    word matches every form either language folds together, with one
+    field per text instead of two."""
 
     CACHE = 200_000
 
     def __init__(self) -> None:
         self.plain = _analyzer()
-        self.pt = _analyzer("portuguese")
-        self.en = _analyzer("english")
-        self._stems: dict[str, tuple[str, str]] = {}
+        self.stemmed = _analyzer("portuguese", "english")
+        self._stems: dict[str, str] = {}
 
     def register(self, index: tantivy.Index) -> None:
         index.register_tokenizer(PLAIN, self.plain)
-        index.register_tokenizer(PORTUGUESE, self.pt)
-        index.register_tokenizer(ENGLISH, self.en)
+        index.register_tokenizer(STEMMED, self.stemmed)
 
-    def stems(self, word: str) -> tuple[str, str]:
-        """(Portuguese stem, English stem) of a folded word."""
+    def stem(self, word: str) -> str:
+        """The stem of a folded word."""
         found = self._stems.get(word)
         if found is None:
-            pt = self.pt.analyze(word)
-            en = self.en.analyze(word)
-            found = (pt[0] if pt else word, en[0] if en else word)
+            stems = self.stemmed.analyze(word)
+            found = stems[0] if stems else word
             if len(self._stems) >= self.CACHE:
                 self._stems.clear()
             self._stems[word] = found
@@ -140,15 +147,12 @@ def product_document(row: Mapping[str, Any]) -> tantivy.Document:
     category = strip_marks(row["category_names"])
     doc = tantivy.Document()
     doc.add_integer("id", row["id"])
-    for field, text in (
-        ("name", name),
-        ("brand", brand),
-        ("category", category),
-        ("description", description),
-    ):
+    for field, text in (("name", name), ("brand", brand), ("category", category)):
         doc.add_text(field, text)
-        doc.add_text(f"{field}_pt", text)
-        doc.add_text(f"{field}_en", text)
+        doc.add_text(f"{field}_stem", text)
+    for text in (name, brand, category, description):
+        doc.add_text("all", text)
+        doc.add_text("all_stem", text)
     doc.add_text("vocab", f"{name} {brand} {category}")
     key = brand.strip().lower()
     if key:

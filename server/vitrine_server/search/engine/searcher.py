@@ -5,11 +5,11 @@ folded into [a-z0-9] words (text.words), corrected, expanded with synonyms
 and stop words (query.plan), and each word becomes Tantivy term, phrase and
 prefix queries over the fields, so nothing a caller types can be syntax.
 
-Ranking, as MeiliSearch's rules do it: each word scores the weight of the
-best field it matches in (name > brand > category > description), a
-little less when it matches only by its Portuguese or English stem, half
-as a prefix; words side by side in the name score a bonus; a small BM25
-of the name orders equal matches (shorter, more specific names first); and
+Ranking, close to MeiliSearch's rules: each word scores the weights of the
+fields it matches in (name > brand > category > description), less when
+only its stem (Portuguese, then English) matches, half as a prefix; words
+side by side in the name score a bonus; a small BM25 of the name orders
+equal matches (shorter, more specific names first); and
 rating, as a factor just above 1 (rank_weight), orders what is still tied.
 Totals are exact counts. Facets are aggregations over the hits, each run
 with every filter but its own.
@@ -56,13 +56,13 @@ BM25_WEIGHT = 0.05
 PREFIX_WEIGHT = 0.5
 # The bonus of a name holding the query's words side by side.
 PROXIMITY_WEIGHT = 1.0
-# The best field counts whole, the others this much.
-TIE_BREAKER = 0.1
 # Facet values shown per facet.
 MAX_FACET_VALUES = 100
 # Documents looked at to find what a misspelled word was meant to be.
 CANDIDATE_DOCS = 30
 RETRY_AFTER_S = 1.0
+# A prefix is expanded into its words up to this many (beyond: an automaton).
+MAX_PREFIX_TERMS = 16
 
 SORTS: dict[Sort, tuple[str, Order]] = {
     Sort.PRICE_ASC: ("price_asc", Order.Asc),
@@ -73,9 +73,6 @@ SORTS: dict[Sort, tuple[str, Order]] = {
 }
 FACET_FIELDS = {FacetField.BRAND: "brand_facet", FacetField.CATEGORY: "category_id"}
 FACET_FIELDS[FacetField.STORE] = "store_ids"
-SEARCH_FIELDS = TEXT_FIELDS
-SUGGEST_NAME = (TEXT_FIELDS[0],)
-SUGGEST_FIELDS = TEXT_FIELDS[:3]
 
 
 class EmbeddedSearch:
@@ -122,8 +119,12 @@ class EmbeddedSearch:
         filters = _filters(query.filters)
         partial = False
         while True:
-            matched = self._match(groups, SEARCH_FIELDS)
-            hits_query = _all_of([matched, *filters.values()], _proximity(groups))
+            matched = self._matches(searcher, groups)
+            scores = self._scores(searcher, groups, frozenset(planned.searched))
+            proximity = _proximity(groups)
+            hits_query = _all_of(
+                [*matched, *filters.values()], [*scores, *([proximity] if proximity else [])]
+            )
             result = self._top(searcher, hits_query, query)
             # Nothing has every word: drop words from the end until something
             # matches (the first words of a query are the ones people mean most).
@@ -136,7 +137,7 @@ class EmbeddedSearch:
             _hit(read_data(searcher.doc(address)), highlighter, query.snippet_words)
             for _, address in result.hits
         )
-        facets = self._facets(view, query, matched, filters, hits_query) if query.facets else ()
+        facets = self._facets(view, query, matched, filters) if query.facets else ()
         return SearchResult(
             hits=hits,
             facets=facets,
@@ -173,67 +174,102 @@ class EmbeddedSearch:
         budget = typo_budget(word)
         for distance in range(1, budget + 1):
             fuzzy = Query.fuzzy_term_query(SCHEMA, "vocab", word, distance, True)
-            found: dict[str, int] = {}
+            seen: set[str] = set()
             for _, address in searcher.search(fuzzy, CANDIDATE_DOCS, count=False).hits:
                 data = read_data(searcher.doc(address))
-                text = f"{data.get('name', '')} {data.get('brand', '')} "
-                text += data.get("category_names", "")
-                for w in words(text):
-                    if w not in found and edit_distance(word, w) <= distance:
-                        found[w] = searcher.doc_freq("vocab", w)
+                seen.update(words(f"{data['name']} {data['brand']} {data['category_names']}"))
+            found = [
+                w
+                for w in seen
+                if abs(len(w) - len(word)) <= distance and edit_distance(word, w) <= distance
+            ]
             if found:
-                return tuple(Candidate(w, n) for w, n in found.items())
+                return tuple(Candidate(w, searcher.doc_freq("vocab", w)) for w in found)
         return ()
 
     # -- queries -----------------------------------------------------------------
+    #
+    # A search is Must(every group matches in `all`) + Should(every group's
+    # score in the ranking fields): the hits, count and facets come from one
+    # posting list per word and stem; the ranking fields are only read for
+    # the documents that matched.
 
-    def _match(self, groups: tuple[Group, ...], fields: tuple[tuple[str, float], ...]) -> Query:
-        return Query.boolean_query([(Occur.Must, self._group(g, fields)) for g in groups])
+    def _matches(self, searcher: tantivy.Searcher, groups: tuple[Group, ...]) -> list[Query]:
+        return [self._group_match(searcher, g) for g in groups]
 
-    def _group(self, group: Group, fields: tuple[tuple[str, float], ...]) -> Query:
-        """Any alternative of a position of the query, in any of the fields."""
+    def _group_match(self, searcher: tantivy.Searcher, group: Group) -> Query:
+        """Any alternative of a position of the query, anywhere in the
+        product: one posting list per word (its stem's: a product holding
+        the word holds its stem), one per phrase, one for a prefix."""
+        options: list[Query] = []
+        for terms in _needed(group):
+            if len(terms) == 1:
+                options.append(Query.term_query(SCHEMA, "all_stem", self._analyzers.stem(terms[0])))
+            else:
+                options.append(Query.phrase_query(SCHEMA, "all", terms))
+        if group.prefix:
+            # A word being typed is looked for in names, brands and categories.
+            options.append(_prefix(searcher, "vocab", group.prefix))
+        return _any_of(options)
+
+    def _scores(
+        self,
+        searcher: tantivy.Searcher,
+        groups: tuple[Group, ...],
+        typed: frozenset[str],
+        fields: tuple[tuple[str, float], ...] = TEXT_FIELDS,
+    ) -> list[Query]:
+        """What each group scores: the weight of every ranking field it
+        matches in, the word as typed a little more than a word sharing its
+        stem or a synonym; a prefix half the name's weight when it starts a
+        word of the name; and a little BM25 of the typed word in the name,
+        so among equal matches the shorter, more specific name comes first.
+        Every clause is a posting list read for each hit: as few as that."""
+        clauses: list[Query] = []
+        name_field, name_weight = fields[0]
+        for group in groups:
+            for terms in _needed(group):
+                if len(terms) > 1:
+                    for name, weight in fields:
+                        clauses.append(_scored(Query.phrase_query(SCHEMA, name, terms), weight))
+                    continue
+                word, stem = terms[0], self._analyzers.stem(terms[0])
+                as_typed = word in typed
+                for name, weight in fields:
+                    by_stem = Query.term_query(SCHEMA, f"{name}_stem", stem)
+                    if stem == word or not as_typed:
+                        clauses.append(_scored(by_stem, weight * (1 if as_typed else STEM_WEIGHT)))
+                        continue
+                    clauses.append(_scored(by_stem, weight * STEM_WEIGHT))
+                    exact = Query.term_query(SCHEMA, name, word)
+                    clauses.append(_scored(exact, weight * (1 - STEM_WEIGHT)))
+                if as_typed:
+                    bm25 = Query.term_query(SCHEMA, name_field, word)
+                    clauses.append(Query.boost_query(bm25, BM25_WEIGHT))
+            if group.prefix:
+                prefix = _prefix(searcher, name_field, group.prefix)
+                clauses.append(_scored(prefix, name_weight * PREFIX_WEIGHT))
+        return clauses
+
+    def _group_in(
+        self, searcher: tantivy.Searcher, group: Group, fields: tuple[tuple[str, float], ...]
+    ) -> Query:
+        """Any alternative of a position of the query, in one of `fields`
+        (completions look in names first, then in brands and categories)."""
         options: list[Query] = []
         for alternative in group.alternatives:
             terms = alternative.split()
-            options.append(
-                self._word(terms[0], fields) if len(terms) == 1 else _phrase(terms, fields)
-            )
+            for name, _ in fields:
+                if len(terms) > 1:
+                    options.append(Query.phrase_query(SCHEMA, name, terms))
+                    continue
+                options.append(Query.term_query(SCHEMA, name, terms[0]))
+                stem = self._analyzers.stem(terms[0])
+                options.append(Query.term_query(SCHEMA, f"{name}_stem", stem))
         if group.prefix:
-            options.append(_prefix(group.prefix, fields))
-        return options[0] if len(options) == 1 else Query.disjunction_max_query(options)
-
-    def _word(self, word: str, fields: tuple[tuple[str, float], ...]) -> Query:
-        """A word in any field: the best field's weight (the word itself, or a
-        little less by its stem), plus a little BM25 of the name, so that
-        among equal matches the shorter, more specific name comes first."""
-        pt, en = self._analyzers.stems(word)
-        per_field = []
-        for name, weight in fields:
-            stems = Query.boolean_query(
-                [
-                    (Occur.Should, Query.term_query(SCHEMA, f"{name}_pt", pt)),
-                    (Occur.Should, Query.term_query(SCHEMA, f"{name}_en", en)),
-                ]
-            )
-            per_field.append(
-                Query.disjunction_max_query(
-                    [
-                        Query.const_score_query(Query.term_query(SCHEMA, name, word), weight),
-                        Query.const_score_query(stems, weight * STEM_WEIGHT),
-                    ]
-                )
-            )
-        best = Query.disjunction_max_query(per_field, TIE_BREAKER)
-        name, _ = fields[0]
-        return Query.boolean_query(
-            [
-                (Occur.Should, best),
-                (
-                    Occur.Should,
-                    Query.boost_query(Query.term_query(SCHEMA, name, word), BM25_WEIGHT),
-                ),
-            ]
-        )
+            for name, _ in fields:
+                options.append(_prefix(searcher, name, group.prefix))
+        return _any_of(options)
 
     # -- facets ------------------------------------------------------------------
 
@@ -241,20 +277,18 @@ class EmbeddedSearch:
         self,
         view: View,
         query: SearchQuery,
-        matched: Query,
+        matched: list[Query],
         filters: dict[FacetField | None, Query],
-        hits_query: Query,
     ) -> tuple[Facet, ...]:
         """Each facet counts the hits of every filter but its own: facets whose
-        field is not filtered share one aggregation over the hits."""
+        field is not filtered share one aggregation over the hits. Counting
+        needs no ranking: only the `all` postings and the filters are read."""
         by_query: dict[FacetField | None, list[FacetSpec]] = {}
         for spec in query.facets:
             by_query.setdefault(spec.field if spec.field in filters else None, []).append(spec)
         counted: dict[FacetField, Facet] = {}
         for own, specs in by_query.items():
-            q = hits_query
-            if own is not None:
-                q = _all_of([matched, *(f for k, f in filters.items() if k is not own)])
+            q = _all_of([*matched, *(f for k, f in filters.items() if k is not own)])
             aggs = {spec.field.value: _aggregation(spec) for spec in specs}
             answer = view.searcher.aggregate(q, aggs)
             for spec in specs:
@@ -286,10 +320,12 @@ class EmbeddedSearch:
             if query.category_ids
             else []
         )
-        in_name = _all_of([self._match(planned.groups, SUGGEST_NAME), *scope])
+        groups = planned.groups
+        in_name = _all_of([*(self._group_in(searcher, g, TEXT_FIELDS[:1]) for g in groups), *scope])
+        anywhere = [self._group_in(searcher, g, TEXT_FIELDS) for g in groups]
         elsewhere = Query.boolean_query(
             [
-                (Occur.Must, _all_of([self._match(planned.groups, SUGGEST_FIELDS), *scope])),
+                (Occur.Must, _all_of([*anywhere, *scope])),
                 (Occur.MustNot, in_name),
             ]
         )
@@ -311,27 +347,40 @@ class EmbeddedSearch:
 # -- query pieces -------------------------------------------------------------------
 
 
-def _phrase(terms: list[str], fields: tuple[tuple[str, float], ...]) -> Query:
-    return Query.disjunction_max_query(
-        [
-            Query.const_score_query(Query.phrase_query(SCHEMA, name, list(terms)), weight)
-            for name, weight in fields
-        ],
-        TIE_BREAKER,
-    )
+def _scored(q: Query, weight: float) -> Query:
+    return Query.const_score_query(q, weight)
 
 
-def _prefix(prefix: str, fields: tuple[tuple[str, float], ...]) -> Query:
-    return Query.disjunction_max_query(
-        [
-            Query.const_score_query(
-                Query.fuzzy_term_query(SCHEMA, name, prefix, 0, True, True),
-                weight * PREFIX_WEIGHT,
-            )
-            for name, weight in fields
-        ],
-        TIE_BREAKER,
-    )
+def _needed(group: Group) -> list[list[str]]:
+    """The alternatives of a group as word lists, less the phrases that hold
+    a one-word alternative ("smart tv" beside "tv"): every product with the
+    phrase has the word, so the phrase (positions: the dearest query) adds
+    nothing."""
+    single = {a for a in group.alternatives if " " not in a}
+    out = []
+    for alternative in group.alternatives:
+        terms = alternative.split()
+        if len(terms) == 1 or not single.intersection(terms):
+            out.append(terms)
+    return out
+
+
+def _prefix(searcher: tantivy.Searcher, field: str, prefix: str) -> Query:
+    """Words of `field` starting with `prefix`. When few words do, a union of
+    their term queries (read block by block); else an automaton over the
+    field's dictionary (which marks every matching document in a bitmap)."""
+    expansions = searcher.terms_with_prefix(field, prefix, limit=MAX_PREFIX_TERMS + 1)
+    if len(expansions) <= MAX_PREFIX_TERMS:
+        if not expansions:
+            return Query.empty_query()
+        return _any_of([Query.term_query(SCHEMA, field, term) for term, _ in expansions])
+    return Query.fuzzy_term_query(SCHEMA, field, prefix, 0, True, True)
+
+
+def _any_of(options: list[Query]) -> Query:
+    if len(options) == 1:
+        return options[0]
+    return Query.boolean_query([(Occur.Should, q) for q in options])
 
 
 def _proximity(groups: tuple[Group, ...]) -> Query | None:
@@ -348,10 +397,9 @@ def _proximity(groups: tuple[Group, ...]) -> Query | None:
     return Query.const_score_query(phrase, weight * PROXIMITY_WEIGHT)
 
 
-def _all_of(must: list[Query], bonus: Query | None = None) -> Query:
+def _all_of(must: list[Query], bonus: list[Query] | None = None) -> Query:
     clauses = [(Occur.Must, q) for q in must]
-    if bonus is not None:
-        clauses.append((Occur.Should, bonus))
+    clauses += [(Occur.Should, q) for q in bonus or ()]
     return Query.boolean_query(clauses)
 
 
