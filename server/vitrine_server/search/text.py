@@ -65,6 +65,7 @@ def strip_marks(text: str) -> str:
 
 
 _MARKS = re.compile(f"([{MARK_START}{MARK_END}])")
+_HTML_SPECIAL = re.compile("[&<>\"']")
 
 
 def html_tags(pre_tag: str, post_tag: str) -> bool:
@@ -77,7 +78,7 @@ def html_tags(pre_tag: str, post_tag: str) -> bool:
 def render_marks(text: str, pre_tag: str, post_tag: str, *, escape: bool = False) -> str:
     """Swap the backends' marks for the caller's tags; with `escape`, the
     text between them is HTML-escaped (&, <, >, quotes), the tags are not."""
-    if not escape:
+    if not escape or _HTML_SPECIAL.search(text) is None:
         return text.replace(MARK_START, pre_tag).replace(MARK_END, post_tag)
     out: list[str] = []
     for piece in _MARKS.split(text):

@@ -27,7 +27,7 @@ import tantivy
 
 from vitrine_server.search.text import strip_marks
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 PLAIN, STEMMED = "vitrine_plain", "vitrine_stem"
 # Longer "words" are noise (hashes, urls) and would bloat the dictionary.
@@ -86,9 +86,6 @@ def build_schema() -> tantivy.Schema:
     b.add_integer_field("created", fast=True)
     b.add_integer_field("discount_bps", fast=True)
     b.add_integer_field("in_stock", indexed=True)
-    # Relevance is multiplied by it: 1 + rating / 1000, so among equally
-    # relevant products the better rated comes first.
-    b.add_float_field("rank_weight", fast=True)
     b.add_bytes_field("data", stored=True)
     return b.build()
 
@@ -174,7 +171,6 @@ def product_document(row: Mapping[str, Any]) -> tantivy.Document:
     doc.add_integer("created", row["created_us"])
     doc.add_integer("discount_bps", row["discount_bps"])
     doc.add_integer("in_stock", 1 if row["best_in_stock"] else 0)
-    doc.add_float("rank_weight", 1.0 + rating / 1000.0)
     data = {
         "id": row["id"],
         "slug": row["slug"],

@@ -9,8 +9,8 @@ Ranking, close to MeiliSearch's rules: each word scores the weights of the
 fields it matches in (name > brand > category > description), less when
 only its stem (Portuguese, then English) matches, half as a prefix; words
 side by side in the name score a bonus; a small BM25 of the name orders
-equal matches (shorter, more specific names first); and
-rating, as a factor just above 1 (rank_weight), orders what is still tied.
+equal matches (shorter, more specific names first); and rating, then id,
+orders what is still tied.
 Totals are exact counts. Facets are aggregations over the hits, each run
 with every filter but its own.
 """
@@ -18,6 +18,7 @@ with every filter but its own.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import tantivy
@@ -61,6 +62,8 @@ MAX_FACET_VALUES = 100
 # Documents looked at to find what a misspelled word was meant to be.
 CANDIDATE_DOCS = 30
 RETRY_AFTER_S = 1.0
+# Hits past the page whose ties with it are ordered by rating.
+TIE_WINDOW = 20
 # A prefix is expanded into its words up to this many (beyond: an automaton).
 MAX_PREFIX_TERMS = 16
 
@@ -73,6 +76,12 @@ SORTS: dict[Sort, tuple[str, Order]] = {
 }
 FACET_FIELDS = {FacetField.BRAND: "brand_facet", FacetField.CATEGORY: "category_id"}
 FACET_FIELDS[FacetField.STORE] = "store_ids"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    count: int
+    addresses: list[Any]
 
 
 class EmbeddedSearch:
@@ -125,33 +134,49 @@ class EmbeddedSearch:
             hits_query = _all_of(
                 [*matched, *filters.values()], [*scores, *([proximity] if proximity else [])]
             )
-            result = self._top(searcher, hits_query, query)
+            page = self._top(searcher, hits_query, query)
             # Nothing has every word: drop words from the end until something
             # matches (the first words of a query are the ones people mean most).
-            if result.count or len(groups) == 1:
+            if page.count or len(groups) == 1:
                 break
             groups = groups[:-1]
             partial = True
         highlighter = Highlighter(groups, self._analyzers)
         hits = tuple(
             _hit(read_data(searcher.doc(address)), highlighter, query.snippet_words)
-            for _, address in result.hits
+            for address in page.addresses
         )
         facets = self._facets(view, query, matched, filters) if query.facets else ()
         return SearchResult(
             hits=hits,
             facets=facets,
-            total=result.count or 0,
+            total=page.count,
             corrected_query=planned.corrected_query,
-            partial_match=partial and bool(result.count),
+            partial_match=partial and bool(page.count),
         )
 
-    def _top(self, searcher: tantivy.Searcher, q: Query, query: SearchQuery) -> Any:
+    def _top(self, searcher: tantivy.Searcher, q: Query, query: SearchQuery) -> Page:
         offset = (query.page - 1) * query.page_size
-        if query.sort is Sort.RELEVANCE:
-            return searcher.search(q, query.page_size, offset=offset, weight_by_field="rank_weight")
-        field, order = SORTS[query.sort]
-        return searcher.search(q, query.page_size, offset=offset, order_by_field=field, order=order)
+        if query.sort is not Sort.RELEVANCE:
+            field, order = SORTS[query.sort]
+            found = searcher.search(
+                q, query.page_size, offset=offset, order_by_field=field, order=order
+            )
+            return Page(found.count or 0, [address for _, address in found.hits])
+        # Equal scores are ordered by rating, then id: over the page and
+        # TIE_WINDOW hits past it (a tie longer than that is cut by id).
+        found = searcher.search(q, offset + query.page_size + TIE_WINDOW)
+        addresses = [address for _, address in found.hits]
+        ratings = searcher.fast_field_values("rating", addresses)
+        ids = searcher.fast_field_values("id", addresses)
+        ranked = sorted(
+            zip(found.hits, ratings, ids, strict=True),
+            key=lambda h: (-h[0][0], -(h[1] or 0), h[2] or 0),
+        )
+        return Page(
+            found.count or 0,
+            [hit[1] for hit, _, _ in ranked[offset : offset + query.page_size]],
+        )
 
     # -- planning: what the typed words mean -------------------------------------
 
