@@ -1,8 +1,9 @@
 """Where indexes live on disk, and how one is swapped for another.
 
-VITRINE_SEARCH_DIR holds one folder per database (`db-<cluster>-<oid>`: a
-clone, a restore or another database never reads an index it did not feed),
-and in it:
+VITRINE_SEARCH_DIR holds one folder per database and schema version
+(`db-<cluster>-<oid>/v<version>`: a clone, a restore or another database
+never reads an index it did not feed, and servers of two versions, as
+during a rolling upgrade, each keep their own index and writer), and in it:
 
     writer.lock          held (flock) by the one process that writes the index
     rebuild.lock         held by the one process building a new index
@@ -63,7 +64,7 @@ class IndexDirectory:
     def __init__(self, base: str | Path, identity: str):
         self.identity = identity
         safe = "".join(c if c.isalnum() or c == "-" else "_" for c in identity)
-        self.root = Path(base).expanduser().absolute() / f"db-{safe}"
+        self.root = Path(base).expanduser().absolute() / f"db-{safe}" / f"v{SCHEMA_VERSION}"
 
     def ensure(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)

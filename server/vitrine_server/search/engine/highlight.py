@@ -16,6 +16,7 @@ caller's tags (HTML-escaped text or not) are put in at the very end
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -46,6 +47,13 @@ def _loose(word: str) -> str:
     return "".join(_letter_class(c) if c.isalpha() else re.escape(c) for c in word)
 
 
+@functools.lru_cache(maxsize=4096)
+def _pattern(starts: tuple[str, ...]) -> re.Pattern[str]:
+    """Words starting like any of `starts`, accents and case aside."""
+    alternatives = "|".join(_loose(s) for s in starts)
+    return re.compile(r"(?<![^\W_])(?:" + alternatives + r")[^\W_]*", re.IGNORECASE)
+
+
 class Highlighter:
     def __init__(self, groups: tuple[Group, ...], analyzers: Analyzers):
         self._analyzers = analyzers
@@ -60,14 +68,7 @@ class Highlighter:
             key=len,
             reverse=True,
         )
-        self._candidates = (
-            re.compile(
-                r"(?<![^\W_])(?:" + "|".join(_loose(s) for s in starts) + r")[^\W_]*",
-                re.IGNORECASE,
-            )
-            if starts
-            else None
-        )
+        self._candidates = _pattern(tuple(starts)) if starts else None
         self._seen: dict[str, bool] = {}
 
     def _matches(self, token: str) -> bool:

@@ -18,6 +18,7 @@ with every filter but its own.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,9 @@ MAX_FACET_VALUES = 100
 # Documents looked at to find what a misspelled word was meant to be.
 CANDIDATE_DOCS = 30
 RETRY_AFTER_S = 1.0
+# Corrections of misspelled words are remembered this long, this many.
+CORRECTIONS_TTL_S = 60.0
+MAX_CORRECTIONS = 10_000
 # Hits past the page whose ties with it are ordered by rating.
 TIE_WINDOW = 20
 # A prefix is expanded into its words up to this many (beyond: an automaton).
@@ -91,6 +95,7 @@ class EmbeddedSearch:
         self._engine = engine
         self._settings = settings
         self._analyzers = engine.analyzers
+        self._corrected: dict[str, tuple[float, tuple[Candidate, ...]]] = {}
 
     async def _view(self) -> View:
         engine = self._engine
@@ -183,14 +188,35 @@ class EmbeddedSearch:
     def plan(self, searcher: tantivy.Searcher, text: str, settings: SearchSettings) -> QueryPlan:
         typed = words(text)
         known = settings.known_words()
-        lookups = {w: self._lookup(searcher, w) for w in set(typed) if w not in known}
+        last = typed[-1] if typed else ""
+        lookups = {
+            w: self._lookup(searcher, w, only_last=w == last and w not in typed[:-1])
+            for w in set(typed)
+            if w not in known
+        }
         return plan(typed, lookups, settings)
 
-    def _lookup(self, searcher: tantivy.Searcher, word: str) -> Lookup:
+    def _lookup(self, searcher: tantivy.Searcher, word: str, *, only_last: bool) -> Lookup:
         if searcher.doc_freq("vocab", word) > 0:
             return Lookup(True, True)
         extends = bool(searcher.terms_with_prefix("vocab", word, limit=1))
-        return Lookup(False, extends, self._candidates(searcher, word))
+        if only_last and extends:
+            return Lookup(False, True)  # a word being typed: a prefix, not a typo
+        return Lookup(False, extends, self._corrections(searcher, word))
+
+    def _corrections(self, searcher: tantivy.Searcher, word: str) -> tuple[Candidate, ...]:
+        """_candidates, remembered for a while: misspellings repeat, and what
+        a word could be meant as hardly changes from one commit to the next
+        (a word new to the catalog becomes a correction within the TTL)."""
+        now = time.monotonic()
+        cached = self._corrected.get(word)
+        if cached is not None and now - cached[0] < CORRECTIONS_TTL_S:
+            return cached[1]
+        found = self._candidates(searcher, word)
+        if len(self._corrected) >= MAX_CORRECTIONS:
+            self._corrected.clear()
+        self._corrected[word] = (now, found)
+        return found
 
     def _candidates(self, searcher: tantivy.Searcher, word: str) -> tuple[Candidate, ...]:
         """The dictionary words closest to a misspelled one: the fewest typos
