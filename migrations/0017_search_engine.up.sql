@@ -9,12 +9,12 @@
 --    it (`tx`, pg_current_xact_id()). Identity ids are handed out at insert
 --    but become visible at commit, out of order, so a reader that resumes
 --    "after the last id it saw" can skip a row whose transaction committed
---    late. A reader instead takes rows in (tx, id) order, and only rows whose
---    transaction is below the oldest one still running
---    (pg_snapshot_xmin(pg_current_snapshot())): that part of the log is
---    final, no row can appear in it any more, so a cursor over it never
---    skips. Rows are no longer deleted by their consumer: each consumer keeps
---    its own cursor, and old rows are pruned by age (outbox_horizon).
+--    late. A reader instead remembers the snapshot (pg_current_snapshot())
+--    its last read saw: the rows to read next are those visible now and not
+--    visible in that snapshot, exactly the transactions that committed in
+--    between, whatever their ids and however long they ran. Rows are no
+--    longer deleted by their consumer: each consumer keeps its own position,
+--    and old rows are pruned by age (outbox_horizon).
 -- 3. Every change that alters a search document writes to the outbox in its
 --    own transaction, whatever wrote it (the service, ingestion, COPY, SQL by
 --    hand): products (insert, search-visible updates, soft deletes and
@@ -65,22 +65,24 @@ CREATE INDEX outbox_log_idx ON outbox (tx, id);
 -- Pruning by age reads the oldest rows first.
 CREATE INDEX outbox_created_idx ON outbox (created_at);
 
--- The position below which the log has been pruned: a consumer whose cursor
--- is below it missed rows and must rebuild its index from the tables.
+-- Rows of transactions below `tx` may have been pruned: a consumer whose
+-- snapshot's xmin is below it may have missed rows, and rebuilds its index
+-- from the tables.
 CREATE TABLE outbox_horizon (
   only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-  tx       bigint NOT NULL DEFAULT 0,
-  id       bigint NOT NULL DEFAULT 0
+  tx       bigint NOT NULL DEFAULT 0
 );
 INSERT INTO outbox_horizon DEFAULT VALUES;
 
--- Where each consumer is (reported by the consumer after it applied rows; the
--- truth of an embedded index is the position stored inside the index). For
--- status and lag only: pruning goes by age, not by the slowest consumer.
+-- Where each consumer is: the snapshot it has applied (and, while it
+-- consumes a long stretch in slices, the snapshot it is moving to and the
+-- last row taken). An external index (MeiliSearch) keeps its position here,
+-- moved in the transaction that records what it applied; an embedded index
+-- keeps its own inside the index and reports it here. Pruning goes by age,
+-- not by the slowest consumer.
 CREATE TABLE outbox_consumers (
   name       text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 300),
-  tx         bigint NOT NULL,
-  id         bigint NOT NULL,
+  position   jsonb NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 

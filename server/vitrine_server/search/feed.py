@@ -1,20 +1,28 @@
 """The outbox read as an ordered log: what every search index follows.
 
-A position is (tx, id): the writing transaction and the row. Readers take
-rows after their cursor in (tx, id) order, and only from the final part of
-the log (transactions below the oldest one still running), so a transaction
-that commits late is never skipped (migrations/0017_search_engine.up.sql).
-Each consumer keeps its own cursor; rows are pruned by age
-(`RETENTION_S`), and a consumer whose cursor fell below the pruned
-horizon rebuilds its index from the tables.
+Each row records the transaction that wrote it (`tx`). A consumer's
+position is the snapshot its last read saw (pg_current_snapshot(): which
+transactions had committed). The next rows to apply are those visible now
+and not visible in that snapshot: exactly the transactions that committed
+in between, however long they ran and whatever their ids. Reading "after
+the last id seen" would skip a row whose transaction committed late, since
+ids are handed out at insert; reading only below the oldest running
+transaction would never skip one but would lag as long as the longest
+write runs (price batches run for seconds). A long stretch of the log is
+read in slices, in (tx, id) order, towards a fixed target snapshot.
+
+Rows are pruned by age (`retention_s`); a consumer whose snapshot is older
+than the pruned horizon may have missed rows and rebuilds its index from
+the tables (migrations/0017_search_engine.up.sql).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from vitrine_server.background import Background
 from vitrine_server.db.database import Database
@@ -32,40 +40,77 @@ PRUNE_EVERY_S = 60.0
 PRUNE_SLICE = 10_000
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Position:
-    """A place in the log; rows strictly after it are still to apply."""
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A pg_snapshot: transactions below xmin are finished, those from xmax
+    on had not started, those in xip were running."""
 
-    tx: int = 0
-    id: int = 0
-
-    def as_list(self) -> list[int]:
-        return [self.tx, self.id]
+    xmin: int
+    xmax: int
+    xip: frozenset[int]
 
     @classmethod
-    def of(cls, value: Iterable[int] | None) -> Position:
-        if not value:
+    def parse(cls, text: str) -> Snapshot:
+        xmin, xmax, xip = text.split(":")
+        return cls(int(xmin), int(xmax), frozenset(int(x) for x in xip.split(",") if x))
+
+    def __str__(self) -> str:
+        return f"{self.xmin}:{self.xmax}:{','.join(str(x) for x in sorted(self.xip))}"
+
+    def sees(self, tx: int) -> bool:
+        return tx < self.xmin or (tx < self.xmax and tx not in self.xip)
+
+
+EMPTY = Snapshot(1, 1, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Every row visible in `applied` has been applied. While a stretch is
+    read in slices, `target` is the snapshot being moved to and `after` the
+    last (tx, id) taken towards it."""
+
+    applied: Snapshot = EMPTY
+    target: Snapshot | None = None
+    after: tuple[int, int] = (0, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "applied": str(self.applied),
+            "target": str(self.target) if self.target else None,
+            "after": list(self.after),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | str | None) -> Position:
+        if not data:
             return cls()
-        tx, id_ = value
-        return cls(int(tx), int(id_))
+        if isinstance(data, str):
+            data = json.loads(data)
+        assert isinstance(data, dict)
+        target = data.get("target")
+        after = data.get("after") or (0, 0)
+        return cls(
+            Snapshot.parse(data["applied"]),
+            Snapshot.parse(target) if target else None,
+            (int(after[0]), int(after[1])),
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    position: Position
+    tx: int
+    id: int
     topic: str
     aggregate_id: int
 
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Rows read from the log, grouped by what they touch."""
+    """Rows read from the log, and the position once they are applied."""
 
     changes: tuple[Change, ...]
-
-    @property
-    def end(self) -> Position:
-        return self.changes[-1].position
+    end: Position
 
     def ids(self, topic: str) -> list[int]:
         return sorted({c.aggregate_id for c in self.changes if c.topic == topic})
@@ -75,35 +120,46 @@ class Log:
     def __init__(self, db: Database):
         self._db = db
 
-    async def read(self, after: Position, limit: int) -> Batch | None:
-        rows = await self._db.fetch(Q.read_log, after.tx, after.id, limit)
-        if not rows:
-            return None
-        return Batch(
-            tuple(Change(Position(r["tx"], r["id"]), r["topic"], r["aggregate_id"]) for r in rows)
+    async def snapshot(self) -> Snapshot:
+        return Snapshot.parse(await self._db.fetchval(Q.current_snapshot))
+
+    async def read(self, position: Position, limit: int) -> Batch:
+        """The next rows after `position` (at most `limit`), and where the
+        consumer is once it applied them (moved even when there were none)."""
+        target = position.target or await self.snapshot()
+        rows = await self._db.fetch(
+            Q.read_between,
+            str(position.applied),
+            str(target),
+            position.after[0],
+            position.after[1],
+            limit,
         )
+        changes = tuple(Change(r["tx"], r["id"], r["topic"], r["aggregate_id"]) for r in rows)
+        if len(changes) < limit:
+            end = Position(target)
+        else:
+            end = Position(position.applied, target, (changes[-1].tx, changes[-1].id))
+        return Batch(changes, end)
 
-    async def start_position(self) -> Position:
-        """Where to follow from after reading the tables whole, starting now."""
-        row = await self._db.fetchrow(Q.start_position)
-        assert row is not None
-        return Position(row["tx"], row["id"])
+    async def covers(self, position: Position, snapshot: Snapshot) -> bool:
+        """Whether a consumer at `position` has applied every row visible
+        in `snapshot` (a search that must see the writes committed before it)."""
+        rows = await self._db.fetch(Q.read_between, str(position.applied), str(snapshot), 0, 0, 1)
+        return not rows
 
-    async def head(self) -> Position:
-        """The newest row committed before this call: a consumer at or past it
-        reflects every write that returned before the call."""
-        row = await self._db.fetchrow(Q.head)
-        return Position(row["tx"], row["id"]) if row else Position()
+    async def missing(self, position: Position) -> int:
+        """Rows committed now that the position has not applied."""
+        return int(await self._db.fetchval(Q.missing, str(position.applied)))
 
-    async def horizon(self) -> Position:
-        row = await self._db.fetchrow(Q.horizon)
-        return Position(row["tx"], row["id"]) if row else Position()
+    async def horizon(self) -> int:
+        return int(await self._db.fetchval(Q.horizon) or 0)
+
+    async def behind_horizon(self, position: Position) -> bool:
+        return position.applied.xmin < await self.horizon()
 
     async def report(self, consumer: str, position: Position) -> None:
-        await self._db.fetchval(Q.report_position, consumer, position.tx, position.id)
-
-    async def lag(self, position: Position) -> int:
-        return int(await self._db.fetchval(Q.consumer_lag, position.tx, position.id))
+        await self._db.fetchval(Q.report_position, consumer, json.dumps(position.to_json()))
 
     async def prune(self, retention_s: float) -> int:
         """Delete the rows older than the retention (one pruner at a time over
@@ -111,16 +167,16 @@ class Log:
         async with self._db.transaction() as conn:
             if not await conn.fetchval(Q.try_prune_lock):
                 return 0
-            bound = await conn.fetchrow(Q.prune_bound, retention_s)
+            bound = await conn.fetchval(Q.prune_bound, retention_s)
             if bound is None:
                 return 0
             # The horizon moves first: a consumer that reads it after this
             # commits knows the rows below are gone, or going.
-            await conn.execute(Q.advance_horizon, bound["tx"], bound["id"])
+            await conn.execute(Q.advance_horizon, bound)
         deleted = 0
         while True:
             async with self._db.transaction() as conn:
-                status = await conn.execute(Q.prune_rows, bound["tx"], bound["id"], PRUNE_SLICE)
+                status = await conn.execute(Q.prune_rows, bound, PRUNE_SLICE)
             n = int(status.split()[-1])
             deleted += n
             if n < PRUNE_SLICE:
@@ -128,8 +184,8 @@ class Log:
 
 
 class Pruner(Background):
-    """Prunes the log by age, every minute, in one process per instance (the
-    advisory lock makes it one over all instances)."""
+    """Prunes the log by age, every minute (the advisory lock makes it one
+    pruner over every process and instance)."""
 
     task_name = "outbox-pruner"
 

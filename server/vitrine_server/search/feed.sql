@@ -1,60 +1,60 @@
--- name: read_log
--- The next rows of the log after the cursor ($1 tx, $2 id), in log order,
--- from the final part only: transactions below the oldest one still running
--- have all committed or aborted, so no row can appear there any more and a
--- cursor over it never skips one (migrations/0017_search_engine.up.sql).
+-- name: current_snapshot
+-- What this statement sees: the transactions that had committed when it began.
+SELECT pg_current_snapshot()::text;
+
+-- name: read_between
+-- The rows of the transactions that committed between two snapshots ($1
+-- applied, $2 target: visible in the target, not in the applied one), in
+-- log order after ($3 tx, $4 id). The tx bounds let the (tx, id) index
+-- narrow the scan to the transactions that can qualify.
 SELECT tx, id, topic, aggregate_id
 FROM outbox
-WHERE (tx, id) > ($1::bigint, $2::bigint)
-  AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+WHERE tx >= pg_snapshot_xmin($1::text::pg_snapshot)::text::bigint
+  AND tx < pg_snapshot_xmax($2::text::pg_snapshot)::text::bigint
+  AND (tx, id) > ($3::bigint, $4::bigint)
+  AND pg_visible_in_snapshot(tx::text::xid8, $2::text::pg_snapshot)
+  AND NOT pg_visible_in_snapshot(tx::text::xid8, $1::text::pg_snapshot)
 ORDER BY tx, id
-LIMIT $3::integer;
+LIMIT $5::integer;
 
--- name: start_position
--- Where a consumer that is about to read the tables whole starts following
--- the log: just before the oldest transaction still running. Every change
--- the reads might miss belongs to a transaction at or after it.
-SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS tx, 0::bigint AS id;
-
--- name: head
--- The last row of the log visible now: a consumer at or past it has applied
--- every change committed before this statement began.
-SELECT tx, id FROM outbox ORDER BY tx DESC, id DESC LIMIT 1;
+-- name: missing
+-- How many rows committed now the snapshot $1 does not see.
+SELECT count(*)
+FROM outbox
+WHERE tx >= pg_snapshot_xmin($1::text::pg_snapshot)::text::bigint
+  AND NOT pg_visible_in_snapshot(tx::text::xid8, $1::text::pg_snapshot);
 
 -- name: horizon
--- Rows at or below this position have been pruned.
-SELECT tx, id FROM outbox_horizon;
+-- Rows of transactions below this may have been pruned.
+SELECT tx FROM outbox_horizon;
 
 -- name: report_position
-INSERT INTO outbox_consumers (name, tx, id) VALUES ($1, $2, $3)
-ON CONFLICT (name) DO UPDATE SET tx = EXCLUDED.tx, id = EXCLUDED.id, updated_at = now();
+INSERT INTO outbox_consumers (name, position) VALUES ($1, $2::jsonb)
+ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now();
 
--- name: consumer_lag
--- How many rows of the log lie past a consumer's position.
-SELECT count(*) FROM outbox WHERE (tx, id) > ($1::bigint, $2::bigint);
+-- name: consumer_position
+SELECT position FROM outbox_consumers WHERE name = $1;
 
 -- name: try_prune_lock
 -- One pruner at a time over every instance.
 SELECT pg_try_advisory_xact_lock(7341802017);
 
 -- name: prune_bound
--- The last position of the pruned prefix: the newest final row older than
--- the retention ($1 seconds). Everything at or below it in log order goes.
-SELECT tx, id FROM outbox
-WHERE created_at < now() - make_interval(secs => $1::double precision)
-  AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
-ORDER BY tx DESC, id DESC
-LIMIT 1;
+-- Where the pruned prefix ends: just past the newest transaction with rows
+-- older than the retention ($1 seconds), and never at or past a
+-- transaction still running. NULL when no row is that old.
+SELECT CASE WHEN max(tx) IS NOT NULL
+            THEN least(max(tx) + 1, pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
+       END
+FROM outbox
+WHERE created_at < now() - make_interval(secs => $1::double precision);
+
+-- name: advance_horizon
+UPDATE outbox_horizon SET tx = $1 WHERE tx < $1;
 
 -- name: prune_rows
 -- A slice of the pruned prefix (deleted in slices to keep transactions short).
 WITH doomed AS (
-  SELECT id FROM outbox
-  WHERE (tx, id) <= ($1::bigint, $2::bigint)
-  ORDER BY tx, id
-  LIMIT $3::integer
+  SELECT id FROM outbox WHERE tx < $1::bigint ORDER BY tx, id LIMIT $2::integer
 )
 DELETE FROM outbox o USING doomed d WHERE o.id = d.id;
-
--- name: advance_horizon
-UPDATE outbox_horizon SET tx = $1, id = $2 WHERE (tx, id) < ($1::bigint, $2::bigint);

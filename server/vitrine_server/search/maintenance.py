@@ -62,13 +62,14 @@ class SearchMaintenance:
 
     async def _embedded_health(self, started: float) -> SearchHealth:
         engine = self.engine
-        version = tantivy.__version__.split()[1] if " " in tantivy.__version__ else ""
+        # "tantivy v0.27.0, index_format v7"
+        version = str(getattr(tantivy, "__version__", "")).split(",")[0].removeprefix("tantivy ")
         if not engine.ready or engine.reader is None:
             return SearchHealth("tantivy", False, _elapsed(started), version, engine.problem)
         position = engine.reader.position
         detail = ""
         if position is not None:
-            behind = await engine.feed.lag(position)
+            behind = await engine.feed.missing(position)
             detail = f"{behind} changes waiting in the outbox"
         return SearchHealth("tantivy", True, _elapsed(started), version, detail)
 

@@ -75,7 +75,7 @@ class SearchEngine:
         while True:
             try:
                 identity = str(await self._db.fetchval(DOCS.database_identity))
-                head = await self.feed.head()
+                started = await self.feed.snapshot()
                 directory = IndexDirectory(self._settings.search_dir, identity)
                 directory.ensure()
                 break
@@ -87,13 +87,26 @@ class SearchEngine:
                 await asyncio.sleep(START_RETRY_S)
         self.directory = directory
         reader = IndexReader(directory, self.analyzers)
-        reader.required = head
         self.reader = reader
         consumer = f"tantivy:{socket.gethostname()}:{directory.root}"
         self.follower = IndexFollower(directory, self._db, self.analyzers, reader, consumer)
         reader.start()
         self.follower.start()
         log.info("search index folder %s (pid %d)", directory.root, os.getpid())
+        await self._until_caught_up(reader, started)
+
+    async def _until_caught_up(self, reader: IndexReader, started: feed.Snapshot) -> None:
+        """Ready once the served index holds every change committed before
+        this process started."""
+        while True:
+            view = reader.latest
+            try:
+                if view is not None and await self.feed.covers(view.position, started):
+                    reader.mark_ready()
+                    return
+            except Exception as err:  # PostgreSQL away: ask again
+                log.debug("search readiness check failed: %s", err)
+            await reader.changed(0.5)
 
     async def wait_ready(self, within: float) -> bool:
         loop = asyncio.get_running_loop()
@@ -107,12 +120,21 @@ class SearchEngine:
     async def catch_up(self) -> bool:
         """Wait until the served index reflects every write committed before
         this call (read-your-writes); False if it did not within CATCH_UP_S."""
-        if self.reader is None:
+        reader = self.reader
+        if reader is None:
             return False
-        head = await self.feed.head()
-        if self.follower is not None:
-            self.follower.poke()
-        return await self.reader.wait_for(head, CATCH_UP_S)
+        now = await self.feed.snapshot()
+        loop = asyncio.get_running_loop()
+        until = loop.time() + CATCH_UP_S
+        while True:
+            view = reader.latest
+            if view is not None and await self.feed.covers(view.position, now):
+                return True
+            if loop.time() >= until:
+                return False
+            if self.follower is not None:
+                self.follower.poke()
+            await reader.changed(min(0.05, until - loop.time()))
 
     async def reindex(self, progress: Progress) -> int:
         """Build a new index from PostgreSQL and publish it; searches go on

@@ -7,23 +7,24 @@ within a second) writes, the others only wait for the lock. The writer:
 1. opens the current index; when it is missing, of another schema version
    or database, or unreadable, builds a new one from PostgreSQL (`build`)
    and publishes it;
-2. follows the log from the position stored in the index: reads a batch,
-   refreshes the products and labels it names, commits them with the
-   batch's end position, and polls again (at once while batches come full,
-   every POLL_S when idle);
+2. follows the log from the position stored in the index (search/feed.py):
+   reads the rows of the transactions committed since, refreshes the
+   products and labels they name, commits them with the new position, and
+   polls again (at once while batches come full, every POLL_S when idle);
 3. rebuilds when its position fell below the pruned horizon (it was stopped
    longer than the log's retention), serving the old index meanwhile;
 4. switches to a new folder when a rebuild (ReindexSearch, maybe in another
    process) published one, continuing from that index's own position.
 
 `build` writes a new folder while the current one keeps serving: it notes
-where to follow the log from, reads the tables whole, catches up with the
-log, and only then publishes the folder (one symlink rename).
+the snapshot to follow the log from, reads the tables whole, catches up
+with the log, and only then publishes the folder (one symlink rename).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -34,7 +35,7 @@ from vitrine_server.search import feed
 from vitrine_server.search.engine.directory import FileLock, IndexDirectory, IndexUnusable
 from vitrine_server.search.engine.reader import IndexReader
 from vitrine_server.search.engine.schema import Analyzers, State
-from vitrine_server.search.engine.writer import BUILD_HEAP, FOLLOW_HEAP, IndexWriter, read_state
+from vitrine_server.search.engine.writer import BUILD_HEAP, FOLLOW_HEAP, IndexWriter, index_state
 
 log = logging.getLogger("vitrine.search.writer")
 
@@ -44,6 +45,8 @@ BATCH = 5000
 HORIZON_CHECK_S = 30.0
 REPORT_EVERY_S = 1.0
 RETRY_S = (0.2, 0.5, 1.0, 2.0, 5.0)
+# An idle writer stores its moved position this often.
+IDLE_COMMIT_S = 30.0
 REBUILD_LOCK = "rebuild.lock"
 
 Progress = Callable[[int, int], Awaitable[None]]
@@ -91,8 +94,11 @@ class IndexFollower(Background):
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # PostgreSQL away, a broken folder: start over
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise asyncio.CancelledError from err  # stopping: do not retry
                 if failures == 0:
-                    log.warning("search index writer failing, will retry: %s", err)
+                    log.warning("search index writer failing, will retry: %s", err, exc_info=True)
                 await asyncio.sleep(RETRY_S[min(failures, len(RETRY_S) - 1)])
                 failures += 1
             finally:
@@ -101,7 +107,7 @@ class IndexFollower(Background):
 
     async def _lead(self, lock: FileLock) -> None:
         writer = await self._open_current()
-        last_report = last_horizon_check = 0.0
+        last_report = last_horizon_check = last_commit = 0.0
         loop = asyncio.get_running_loop()
         try:
             while True:
@@ -112,20 +118,27 @@ class IndexFollower(Background):
                 now = loop.time()
                 if now - last_horizon_check > HORIZON_CHECK_S:
                     last_horizon_check = now
-                    if writer.position < await self._feed.horizon():
+                    if await self._feed.behind_horizon(writer.position):
                         log.warning("search index fell behind the outbox retention: rebuilding")
                         await writer.close()
                         await build(self._directory, self._db, self._analyzers, _no_progress)
                         writer = await self._open_current()
                 batch = await self._feed.read(writer.position, BATCH)
-                if batch is not None:
+                if batch.changes or (
+                    batch.end != writer.position and now - last_commit > IDLE_COMMIT_S
+                ):
                     await writer.apply(batch)
-                    self.position = writer.position
+                    last_commit = now
                     self._reader.poke()
+                else:
+                    # Nothing committed meanwhile: the stored position may lag
+                    # (a restart reads the same empty stretch again).
+                    writer.state = dataclasses.replace(writer.state, position=batch.end)
+                self.position = writer.position
                 if now - last_report > REPORT_EVERY_S:
                     last_report = now
                     await self._feed.report(self._consumer, writer.position)
-                if batch is None or len(batch.changes) < BATCH:
+                if len(batch.changes) < BATCH:
                     self._poke.clear()
                     try:
                         await asyncio.wait_for(self._poke.wait(), POLL_S)
@@ -157,7 +170,7 @@ class IndexFollower(Background):
     async def _open(self, folder: Path) -> IndexWriter:
         index = self._directory.open(folder, self._analyzers)
         index.reload()
-        state = read_state(index.searcher())
+        state = index_state(index.searcher())
         if state is None:
             raise IndexUnusable(f"{folder} has no state document")
         self._directory.remove_stale(keep={folder})
@@ -187,14 +200,17 @@ async def _build(
     folder = directory.new_folder()
     index = directory.create(folder, analyzers)
     # Every change the table reads below might miss belongs to a
-    # transaction at or after this position, so following the log from
-    # here afterwards misses none (a change seen twice is harmless).
-    start = await log_.start_position()
-    writer = IndexWriter(index, folder, db, State(start.tx, start.id), heap=BUILD_HEAP)
+    # transaction this snapshot does not see, so following the log from it
+    # afterwards misses none (a change seen twice is harmless).
+    start = await log_.snapshot()
+    writer = IndexWriter(index, folder, db, State(feed.Position(start)), heap=BUILD_HEAP)
     try:
         count = await writer.fill(progress)
-        while (batch := await log_.read(writer.position, BATCH)) is not None:
+        while True:
+            batch = await log_.read(writer.position, BATCH)
             await writer.apply(batch)
+            if len(batch.changes) < BATCH:
+                break
     finally:
         await writer.close()
     directory.write_meta(folder)

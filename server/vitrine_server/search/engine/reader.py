@@ -6,10 +6,11 @@ meta.json changed (the writer committed) it reloads. Either way it reads
 the state document, so it knows the log position its searcher reflects.
 
 It is ready once it has opened an index of this schema version and this
-database that has caught up with the log as it stood when this process
-first looked (so a restarted server never answers from an index hours
-behind). Until then searches get UNAVAILABLE; once ready, it stays ready,
-and keeps serving what it has if a newer index cannot be opened.
+database and the engine found that index caught up with the log as it
+stood when this process started (so a restarted server never answers from
+an index hours behind). Until then searches get UNAVAILABLE; once ready, it
+stays ready, and keeps serving what it has if a newer index cannot be
+opened.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import tantivy
 from vitrine_server.background import Background
 from vitrine_server.search.engine.directory import IndexDirectory, IndexUnusable
 from vitrine_server.search.engine.schema import SCHEMA, Analyzers, State, label_key, read_data
-from vitrine_server.search.engine.writer import read_state
+from vitrine_server.search.engine.writer import index_state
 from vitrine_server.search.feed import Position
 
 log = logging.getLogger("vitrine.search.reader")
@@ -43,7 +44,7 @@ class View:
 
     @property
     def position(self) -> Position:
-        return Position(self.state.tx, self.state.id)
+        return self.state.position
 
     def label(self, kind: str, id_: int) -> str | None:
         key = label_key(kind, id_)
@@ -66,8 +67,6 @@ class IndexReader(Background):
         self._folder: Path | None = None
         self._meta_stamp: bytes | None = None
         self._view: View | None = None
-        # The log position the index must reach before its first answer.
-        self.required: Position | None = None
         self.ready = False
         self.problem = "the search index is not open yet"
         self._changed = asyncio.Event()
@@ -75,7 +74,13 @@ class IndexReader(Background):
 
     @property
     def view(self) -> View | None:
+        """What searches read: the latest view, once ready."""
         return self._view if self.ready else None
+
+    @property
+    def latest(self) -> View | None:
+        """The latest view, ready or not."""
+        return self._view
 
     @property
     def position(self) -> Position | None:
@@ -89,21 +94,21 @@ class IndexReader(Background):
         """Look at the folder now rather than at the next poll."""
         self._poke.set()
 
-    async def wait_for(self, position: Position, within: float) -> bool:
-        """Wait until the served index reflects `position`; False on timeout."""
-        loop = asyncio.get_running_loop()
-        until = loop.time() + within
-        while self._view is None or not self.ready or self._view.position < position:
-            left = until - loop.time()
-            if left <= 0:
-                return False
-            self._changed.clear()
-            self.poke()
-            try:
-                await asyncio.wait_for(self._changed.wait(), min(left, POLL_S))
-            except TimeoutError:
-                pass
-        return True
+    async def changed(self, within: float) -> None:
+        """Look at the folder now, and return when the view changed (or
+        after `within` seconds)."""
+        self._changed.clear()
+        self.poke()
+        try:
+            await asyncio.wait_for(self._changed.wait(), within)
+        except TimeoutError:
+            pass
+
+    def mark_ready(self) -> None:
+        if not self.ready:
+            self.ready = True
+            self.problem = ""
+            log.info("search index ready at %s", self._folder.name if self._folder else "?")
 
     async def _run(self) -> None:
         while True:
@@ -138,7 +143,7 @@ class IndexReader(Background):
             return
         self._index.reload()
         searcher = self._index.searcher()
-        state = read_state(searcher)
+        state = index_state(searcher)
         if state is None:
             return  # not committed by a writer yet
         previous = self._view
@@ -149,10 +154,6 @@ class IndexReader(Background):
         )
         self._view = View(searcher, state, labels)
         self._meta_stamp = stamp
-        if not self.ready and self.required is not None and self._view.position >= self.required:
-            self.ready = True
-            self.problem = ""
-            log.info("search index ready at %s", folder.name)
         self._changed.set()
 
 

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import tantivy
 
+from vitrine_server.search.feed import Position
 from vitrine_server.search.text import strip_marks
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 PLAIN, STEMMED = "vitrine_plain", "vitrine_stem"
 # Longer "words" are noise (hashes, urls) and would bloat the dictionary.
@@ -131,8 +132,7 @@ class State:
     """Where an index is: the log position it reflects, and a counter bumped
     whenever a label changes (so readers reload their label maps only then)."""
 
-    tx: int = 0
-    id: int = 0
+    position: Position = field(default_factory=Position)
     labels_version: int = 0
 
 
@@ -144,9 +144,9 @@ def product_document(row: Mapping[str, Any]) -> tantivy.Document:
     category = strip_marks(row["category_names"])
     doc = tantivy.Document()
     doc.add_integer("id", row["id"])
-    for field, text in (("name", name), ("brand", brand), ("category", category)):
-        doc.add_text(field, text)
-        doc.add_text(f"{field}_stem", text)
+    for name_, text in (("name", name), ("brand", brand), ("category", category)):
+        doc.add_text(name_, text)
+        doc.add_text(f"{name_}_stem", text)
     for text in (name, brand, category, description):
         doc.add_text("all", text)
         doc.add_text("all_stem", text)
@@ -206,9 +206,13 @@ def label_document(kind: str, id_: int, name: str) -> tantivy.Document:
 def state_document(state: State) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("label_key", STATE_KEY)
-    body = {"tx": state.tx, "id": state.id, "labels_version": state.labels_version}
+    body = {"position": state.position.to_json(), "labels_version": state.labels_version}
     doc.add_bytes("data", json.dumps(body).encode())
     return doc
+
+
+def read_state(body: dict[str, Any]) -> State:
+    return State(Position.from_json(body["position"]), int(body.get("labels_version", 0)))
 
 
 def read_data(doc: tantivy.Document) -> dict[str, Any]:

@@ -167,7 +167,7 @@ class EmbeddedSearch:
             found = searcher.search(
                 q, query.page_size, offset=offset, order_by_field=field, order=order
             )
-            return Page(found.count or 0, [address for _, address in found.hits])
+            return Page(_count(found), [address for _, address in found.hits])
         # Equal scores are ordered by rating, then id: over the page and
         # TIE_WINDOW hits past it (a tie longer than that is cut by id).
         found = searcher.search(q, offset + query.page_size + TIE_WINDOW)
@@ -179,7 +179,7 @@ class EmbeddedSearch:
             key=lambda h: (-h[0][0], -(h[1] or 0), h[2] or 0),
         )
         return Page(
-            found.count or 0,
+            _count(found),
             [hit[1] for hit, _, _ in ranked[offset : offset + query.page_size]],
         )
 
@@ -257,7 +257,7 @@ class EmbeddedSearch:
             if len(terms) == 1:
                 options.append(Query.term_query(SCHEMA, "all_stem", self._analyzers.stem(terms[0])))
             else:
-                options.append(Query.phrase_query(SCHEMA, "all", terms))
+                options.append(Query.phrase_query(SCHEMA, "all", _words(terms)))
         if group.prefix:
             # A word being typed is looked for in names, brands and categories.
             options.append(_prefix(searcher, "vocab", group.prefix))
@@ -282,7 +282,9 @@ class EmbeddedSearch:
             for terms in _needed(group):
                 if len(terms) > 1:
                     for name, weight in fields:
-                        clauses.append(_scored(Query.phrase_query(SCHEMA, name, terms), weight))
+                        clauses.append(
+                            _scored(Query.phrase_query(SCHEMA, name, _words(terms)), weight)
+                        )
                     continue
                 word, stem = terms[0], self._analyzers.stem(terms[0])
                 as_typed = word in typed
@@ -312,7 +314,7 @@ class EmbeddedSearch:
             terms = alternative.split()
             for name, _ in fields:
                 if len(terms) > 1:
-                    options.append(Query.phrase_query(SCHEMA, name, terms))
+                    options.append(Query.phrase_query(SCHEMA, name, _words(terms)))
                     continue
                 options.append(Query.term_query(SCHEMA, name, terms[0]))
                 stem = self._analyzers.stem(terms[0])
@@ -402,6 +404,14 @@ def _scored(q: Query, weight: float) -> Query:
     return Query.const_score_query(q, weight)
 
 
+def _count(found: tantivy.SearchResult) -> int:
+    return int(getattr(found, "count", 0) or 0)  # the stubs leave `count` out
+
+
+def _words(terms: list[str]) -> list[str | tuple[int, str]]:
+    return list(terms)
+
+
 def _needed(group: Group) -> list[list[str]]:
     """The alternatives of a group as word lists, less the phrases that hold
     a one-word alternative ("smart tv" beside "tv"): every product with the
@@ -442,9 +452,9 @@ def _proximity(groups: tuple[Group, ...]) -> Query | None:
     name, weight = TEXT_FIELDS[0]
     if groups[-1].prefix:
         terms[-1] = groups[-1].prefix or terms[-1]
-        phrase = Query.phrase_prefix_query(SCHEMA, name, terms)
+        phrase = Query.phrase_prefix_query(SCHEMA, name, _words(terms))
     else:
-        phrase = Query.phrase_query(SCHEMA, name, terms)
+        phrase = Query.phrase_query(SCHEMA, name, _words(terms))
     return Query.const_score_query(phrase, weight * PROXIMITY_WEIGHT)
 
 

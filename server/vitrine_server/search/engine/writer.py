@@ -28,6 +28,7 @@ from vitrine_server.search.engine.schema import (
     label_key,
     product_document,
     read_data,
+    read_state,
     state_document,
 )
 
@@ -38,7 +39,7 @@ BUILD_HEAP = 200_000_000
 Progress = Callable[[int, int], Awaitable[None]]
 
 
-def read_state(searcher: tantivy.Searcher) -> State | None:
+def index_state(searcher: tantivy.Searcher) -> State | None:
     """The state document of an index, or None (an index without one is
     incomplete: it was never committed by a writer of ours)."""
     hits = searcher.search(
@@ -46,8 +47,7 @@ def read_state(searcher: tantivy.Searcher) -> State | None:
     ).hits
     if not hits:
         return None
-    body = read_data(searcher.doc(hits[0][1]))
-    return State(int(body["tx"]), int(body["id"]), int(body.get("labels_version", 0)))
+    return read_state(read_data(searcher.doc(hits[0][1])))
 
 
 class IndexWriter:
@@ -58,16 +58,28 @@ class IndexWriter:
         self.folder = folder
         self.state = state
         self._db = db
-        self._writer = index.writer(heap, 1 if heap <= FOLLOW_HEAP else 2)
+        self._writer: tantivy.IndexWriter = index.writer(heap, 1 if heap <= FOLLOW_HEAP else 2)
+        self._closed = False
+        self._busy: asyncio.Future[Any] | None = None
+
+    async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run Tantivy's writer work in a thread (it releases the GIL), one
+        piece at a time. A cancelled caller stops waiting, but the piece runs
+        to its end: close() waits for it (Tantivy refuses a second call on
+        the writer while one is running)."""
+        self._busy = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        return await asyncio.shield(self._busy)
 
     @property
     def position(self) -> feed.Position:
-        return feed.Position(self.state.tx, self.state.id)
+        return self.state.position
 
     # -- following the log -------------------------------------------------------
 
     async def apply(self, batch: feed.Batch) -> None:
-        """Apply a batch of the log and commit it with its end position."""
+        """Apply a batch of the log and commit it with its end position.
+        An empty batch only moves the position (committed now and then, so
+        the position stored in the index does not lag far behind)."""
         products = set(batch.ids(feed.PRODUCT))
         categories = batch.ids(feed.CATEGORY)
         stores = batch.ids(feed.STORE)
@@ -82,12 +94,8 @@ class IndexWriter:
         rows: list[Any] = []
         for start in range(0, len(ids), FETCH_CHUNK):
             rows += await self._db.fetch(_DOCS.product_documents, ids[start : start + FETCH_CHUNK])
-        state = State(
-            batch.end.tx,
-            batch.end.id,
-            self.state.labels_version + (1 if labels else 0),
-        )
-        await asyncio.to_thread(self._write, ids, rows, labels, state)
+        state = State(batch.end, self.state.labels_version + (1 if labels else 0))
+        await self._in_thread(self._write, ids, rows, labels, state)
         self.state = state
 
     async def _labels(
@@ -131,7 +139,7 @@ class IndexWriter:
             for r in stores:
                 self._writer.add_document(label_document("store", r["id"], r["name"]))
 
-        await asyncio.to_thread(add_labels)
+        await self._in_thread(add_labels)
         total = int(await self._db.fetchval(_DOCS.count_live_products))
         await progress(0, total)
         done, after = 0, 0
@@ -143,10 +151,10 @@ class IndexWriter:
                 break
             after = ids[-1]
             rows = await self._db.fetch(_DOCS.product_documents, ids)
-            await asyncio.to_thread(self._add_products, rows)
+            await self._in_thread(self._add_products, rows)
             done += len(ids)
             await progress(min(done, total), total)
-        await asyncio.to_thread(self._commit_state)
+        await self._in_thread(self._commit_state)
         return done
 
     def _add_products(self, rows: list[Any]) -> None:
@@ -160,6 +168,10 @@ class IndexWriter:
 
     async def close(self) -> None:
         """Finish pending merges and release the folder's writer lock."""
-        writer, self._writer = self._writer, None
-        if writer is not None:
-            await asyncio.to_thread(writer.wait_merging_threads)
+        if self._closed:
+            return
+        self._closed = True
+        if self._busy is not None:
+            await asyncio.wait([self._busy])
+        done = asyncio.ensure_future(asyncio.to_thread(self._writer.wait_merging_threads))
+        await asyncio.shield(done)

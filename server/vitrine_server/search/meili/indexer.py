@@ -5,24 +5,25 @@ Every change that alters a search document writes to the outbox in its own
 transaction (migrations/0017_search_engine.up.sql), so a committed write is
 never missed, across crashes and restarts. The indexer follows the log in
 batches: inside one transaction it takes the indexing lock (one indexer at
-a time across all instances), reads the rows after its cursor and the
+a time across all instances), reads the rows after its position and the
 products' current state, sends the documents to MeiliSearch, waits until
-MeiliSearch has applied them, and only then moves its cursor (in
+MeiliSearch has applied them, and only then moves its position (in
 outbox_consumers, committed with the same transaction). A failure anywhere
-leaves the cursor where it was, for the next try; applying a change twice
-is harmless.
+leaves the position where it was, for the next try; applying a change
+twice is harmless.
 
 A full reindex builds a second index beside the live one, swaps the two
 atomically and drops the old one: searches never see a partial index. It
-notes where to follow the log from before it reads the tables, and holds
-the indexing lock throughout; the cursor then resumes from that point. The
-indexer reindexes by itself when it has no cursor yet, or when its cursor
-fell below the log's pruned horizon.
+notes the snapshot to follow the log from before it reads the tables, and
+holds the indexing lock throughout; the indexer then resumes from there. It
+reindexes by itself when it has no position yet, or when its position fell
+below the log's pruned horizon.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -100,33 +101,32 @@ class MeiliIndexer(Background):
 
     async def _prepare(self) -> None:
         """Make sure the index exists, and build it when this index has no
-        cursor in the log yet, or one below the pruned horizon."""
+        position in the log yet, or one below the pruned horizon."""
         await self._ensure_index(self.index_uid)
         await self._push_settings(self.index_uid)
-        cursor = await self._cursor()
-        if cursor is None or cursor < await self._feed.horizon():
+        position = await self._position()
+        if position is None or await self._feed.behind_horizon(position):
             log.info("search index %s has no usable log position: building it", self.index_uid)
             await self.reindex(_no_progress)
 
-    async def _cursor(self) -> feed.Position | None:
-        row = await self._db.fetchrow(_Q.cursor, self.consumer)
-        return feed.Position(row["tx"], row["id"]) if row else None
+    async def _position(self) -> feed.Position | None:
+        found = await self._db.fetchval(_FEED.consumer_position, self.consumer)
+        return feed.Position.from_json(found) if found else None
 
     async def drain_once(self) -> int:
-        """Apply one batch of the log; returns how many rows it took."""
+        """Apply one batch of the log; returns how many rows it took. The new
+        position is recorded in the transaction that holds the indexing lock,
+        after MeiliSearch applied the documents."""
         async with self._db.transaction() as conn:
             if not await conn.fetchval(_Q.try_indexer_lock):
                 return 0
-            row = await conn.fetchrow(_Q.cursor, self.consumer)
-            if row is None:
+            found = await conn.fetchval(_FEED.consumer_position, self.consumer)
+            if found is None:
                 self._ready = False  # built by nobody yet: _prepare builds it
                 return 0
-            cursor = feed.Position(row["tx"], row["id"])
-            changes = await conn.fetch(_FEED.read_log, cursor.tx, cursor.id, BATCH)
-            if not changes:
-                return 0
-            product_ids = {r["aggregate_id"] for r in changes if r["topic"] == feed.PRODUCT}
-            categories = [r["aggregate_id"] for r in changes if r["topic"] == feed.CATEGORY]
+            batch = await self._feed.read(feed.Position.from_json(found), BATCH)
+            product_ids = set(batch.ids(feed.PRODUCT))
+            categories = batch.ids(feed.CATEGORY)
             if categories:
                 below = await conn.fetch(_DOCS.products_below_categories, categories)
                 product_ids.update(r["id"] for r in below)
@@ -134,13 +134,14 @@ class MeiliIndexer(Background):
             if ids:
                 products = await conn.fetch(_DOCS.product_documents, ids)
                 await self._apply(self.index_uid, products, ids)
-            last = changes[-1]
-            await conn.fetchval(_FEED.report_position, self.consumer, last["tx"], last["id"])
-        return len(changes)
+            await conn.fetchval(
+                _FEED.report_position, self.consumer, json.dumps(batch.end.to_json())
+            )
+        return len(batch.changes)
 
     async def pending(self) -> int:
-        cursor = await self._cursor()
-        return await self._feed.lag(cursor or feed.Position())
+        position = await self._position()
+        return await self._feed.missing(position or feed.Position())
 
     # -- full reindex ----------------------------------------------------------
 
@@ -160,8 +161,8 @@ class MeiliIndexer(Background):
         await self._drop_index(building)
         await self._ensure_index(building)
         await self._push_settings(building, force=True)
-        # Changes the reads below may miss are at or after this position.
-        start = await self._feed.start_position()
+        # Changes the reads below may miss are those this snapshot does not see.
+        start = feed.Position(await self._feed.snapshot())
         total = int(await self._db.fetchval(_DOCS.count_live_products))
         await progress(0, total)
         done, after = 0, 0

@@ -5,7 +5,3 @@ SELECT pg_try_advisory_xact_lock(7341802001);
 
 -- name: indexer_lock
 SELECT pg_advisory_lock(7341802001);
-
--- name: cursor
--- Where this index is in the outbox log (no row: it was never built).
-SELECT tx, id FROM outbox_consumers WHERE name = $1;
