@@ -146,7 +146,8 @@ async def test_pruned_log_and_a_position_behind_it(env: Env) -> None:
     assert await log.missing(old) >= 1
     deleted = await log.prune(0.0)
     assert deleted >= 1
-    assert await env.pool.fetchval("SELECT count(*) FROM outbox") == 0
+    horizon = await log.horizon()
+    assert await env.pool.fetchval("SELECT count(*) FROM outbox WHERE tx < $1", horizon) == 0
     # A consumer from before the pruned rows must rebuild; a current one not.
     assert await log.behind_horizon(old)
     assert not await log.behind_horizon(feed.Position(await log.snapshot()))
