@@ -408,3 +408,31 @@ async def test_suggestions_from_the_index_by_popularity(env: Env) -> None:
     got = [s.product_id for s in response.suggestions]
     # Name matches first, the most reviewed first; then brand matches.
     assert got[:3] == [loved.id, quiet.id, by_brand.id]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        'title:foo AND bar~2 "x" * +y -z [a TO b] {c} ^3 (d OR e) \\\\',
+        "\x00 NUL \ud7ff and emoji 🎉",
+        "a" * 200,
+    ],
+)
+async def test_query_syntax_is_never_parsed(env: Env, hostile: str) -> None:
+    """Queries are built from the folded words: Tantivy's query syntax in the
+    text is only separators, and the answer is an answer, never INTERNAL."""
+    response = await env.search.SearchProducts(
+        api.SearchProductsRequest(query=hostile, facets=[dict(field=1)])
+    )
+    assert response.estimated_total_hits >= 0
+    await env.search.SuggestProducts(api.SuggestProductsRequest(prefix=hostile[:100]))
+
+
+async def test_ten_kilobyte_queries_are_refused(env: Env) -> None:
+    for call in (
+        env.search.SearchProducts(api.SearchProductsRequest(query="x" * 10_000)),
+        env.search.SuggestProducts(api.SuggestProductsRequest(prefix="x" * 10_000)),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await call
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
