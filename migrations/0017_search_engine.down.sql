@@ -18,7 +18,6 @@ DROP FUNCTION outbox_products_changed();
 DROP TABLE outbox_consumers;
 DROP TABLE outbox_horizon;
 DELETE FROM outbox WHERE topic LIKE 'search.%';
-DROP INDEX outbox_created_idx;
 DROP INDEX outbox_log_idx;
 ALTER TABLE outbox DROP COLUMN tx;
 ALTER TABLE outbox ADD COLUMN processed_at timestamptz;

@@ -62,8 +62,6 @@ DROP INDEX outbox_pending_idx;
 ALTER TABLE outbox DROP COLUMN processed_at;
 ALTER TABLE outbox ADD COLUMN tx bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint;
 CREATE INDEX outbox_log_idx ON outbox (tx, id);
--- Pruning by age reads the oldest rows first.
-CREATE INDEX outbox_created_idx ON outbox (created_at);
 
 -- Rows of transactions below `tx` may have been pruned: a consumer whose
 -- snapshot's xmin is below it may have missed rows, and rebuilds its index

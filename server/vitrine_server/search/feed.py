@@ -38,6 +38,8 @@ STORE = "search.store"
 
 PRUNE_EVERY_S = 60.0
 PRUNE_SLICE = 10_000
+# The oldest rows looked at per pruning run (the outbox index holds no time).
+PRUNE_SCAN = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,7 @@ class Log:
         async with self._db.transaction() as conn:
             if not await conn.fetchval(Q.try_prune_lock):
                 return 0
-            bound = await conn.fetchval(Q.prune_bound, retention_s)
+            bound = await conn.fetchval(Q.prune_bound, retention_s, PRUNE_SCAN)
             if bound is None:
                 return 0
             # The horizon moves first: a consumer that reads it after this

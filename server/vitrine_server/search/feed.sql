@@ -41,12 +41,13 @@ SELECT pg_try_advisory_xact_lock(7341802017);
 
 -- name: prune_bound
 -- Where the pruned prefix ends: just past the newest transaction with rows
--- older than the retention ($1 seconds), and never at or past a
--- transaction still running. NULL when no row is that old.
+-- older than the retention ($1 seconds) among the oldest $2 rows in log
+-- order (rows are written in roughly that order: the next run goes on), and
+-- never at or past a transaction still running. NULL when none is that old.
 SELECT CASE WHEN max(tx) IS NOT NULL
             THEN least(max(tx) + 1, pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
        END
-FROM outbox
+FROM (SELECT tx, created_at FROM outbox ORDER BY tx, id LIMIT $2::integer) oldest
 WHERE created_at < now() - make_interval(secs => $1::double precision);
 
 -- name: advance_horizon
