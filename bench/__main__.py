@@ -22,6 +22,7 @@ from bench.pricing import table as pricing_table
 from bench.pricing import write_report as write_pricing_report
 from bench.report import table, to_json, write_json
 from bench.search import SearchBenchConfig, run_search_bench
+from bench.search import report_path as search_report_path
 from bench.search import table as search_table
 
 
@@ -197,7 +198,7 @@ def _search(args: argparse.Namespace, reset_db: bool) -> int:
     report = asyncio.run(run_search_bench(config))
     print()
     print(search_table(report))
-    print(f"\n{time.monotonic() - started:.1f}s; results in {config.out_dir / 'search.json'}")
+    print(f"\n{time.monotonic() - started:.1f}s; results in {search_report_path(config)}")
     return 0 if all(t["met"] for t in report["targets"].values()) else 1
 
 

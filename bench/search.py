@@ -573,7 +573,7 @@ async def run_search_bench(config: SearchBenchConfig) -> dict[str, Any]:
     url = database_for(config)
     report: dict[str, Any] = {"loadavg_before": warn_if_busy(), "database": url}
     report["dataset"] = await prepare_database(config, url)
-    search_dir = config.out_dir / "search-index"
+    search_dir = config.out_dir / "search-index"  # one folder per database inside
     if config.reset_db:
         shutil.rmtree(search_dir, ignore_errors=True)
     print("  building the index from PostgreSQL...", flush=True)
@@ -652,8 +652,15 @@ async def run_search_bench(config: SearchBenchConfig) -> dict[str, Any]:
         for kind in ("search", "suggest")
     }
     report["targets"] = targets(report, config)
-    (config.out_dir / "search.json").write_text(json.dumps(report, indent=2) + "\n")
+    report_path(config).write_text(json.dumps(report, indent=2) + "\n")
     return report
+
+
+def report_path(config: SearchBenchConfig) -> Path:
+    """bench/out/search.json; a scale run's beside it (search-1000k.json)."""
+    if config.products == CATALOG_PRODUCTS:
+        return config.out_dir / "search.json"
+    return config.out_dir / f"search-{config.products // 1000}k.json"
 
 
 def targets(report: dict[str, Any], config: SearchBenchConfig) -> dict[str, dict[str, Any]]:
