@@ -68,6 +68,7 @@ from vitrine_server.rpc import status as _status  # noqa: F401  (registers googl
 from vitrine_server.rpc.handlers import CallHook, register_service
 from vitrine_server.search.engine import SearchEngine
 from vitrine_server.search.engine.searcher import EmbeddedSearch
+from vitrine_server.search.engine.trending import Trending
 from vitrine_server.search.handlers import SearchHandlers
 from vitrine_server.search.maintenance import SearchMaintenance
 from vitrine_server.search.meili.backend import MeiliSearch
@@ -222,6 +223,7 @@ class VitrineServer:
         await server.start()
         self._server = server
         self.search_engine.start()
+        self.search_trending.start()
         if s.search_ready_wait > 0:
             await self.search_engine.wait_ready(s.search_ready_wait)
         self.postgres_up = await self.db.ping()
@@ -330,7 +332,8 @@ class VitrineServer:
         s = self.settings
         settings = SettingsStore(self.db)
         self.search_engine = SearchEngine(s, self.db)
-        embedded = EmbeddedSearch(self.search_engine, settings)
+        self.search_trending = Trending(self.redis, Keys(s.redis_prefix))
+        embedded = EmbeddedSearch(self.search_engine, settings, self.search_trending)
         self.search_indexer: MeiliIndexer | None = None
         external = None
         if s.meili_url:
@@ -380,6 +383,7 @@ class VitrineServer:
             self.partitions,
             self.alert_delivery,
             *self.search_engine.loops(),
+            self.search_trending,
         ]
         tasks = [(b.task_name, b.running) for b in loops]
         return tasks + [(t.get_name(), not t.done()) for t in self._tasks]
@@ -442,6 +446,7 @@ class VitrineServer:
         if self.search_indexer is not None:
             await self.search_indexer.close()
         await self.search_engine.close()
+        await self.search_trending.close()
         await self.cache.close()
         await self.db.close()
         with contextlib.suppress(Exception):

@@ -22,6 +22,7 @@ import asyncpg
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from vitrine.catalog.v1 import catalog_service_pb2 as capi
 from vitrine.search.v1 import search_service_pb2 as api
 from vitrine_client import aio_connect
 from vitrine_server.search import feed
@@ -404,10 +405,21 @@ async def test_suggestions_from_the_index_by_popularity(env: Env) -> None:
     by_brand = await make_product(
         env.catalog, category.id, name="Outro", brand=f"{w}", review_count=500
     )
-    response = await env.search.SuggestProducts(api.SuggestProductsRequest(prefix=w[:5]))
-    got = [s.product_id for s in response.suggestions]
+
+    async def suggested() -> list[int]:
+        response = await env.search.SuggestProducts(api.SuggestProductsRequest(prefix=w[:5]))
+        return [s.product_id for s in response.suggestions]
+
     # Name matches first, the most reviewed first; then brand matches.
-    assert got[:3] == [loved.id, quiet.id, by_brand.id]
+    assert (await suggested())[:3] == [loved.id, quiet.id, by_brand.id]
+    # A product trending now comes first among its tier.
+    await env.catalog.RecordProductEvents(
+        capi.RecordProductEventsRequest(
+            events=[dict(product_id=quiet.id, kind=capi.PRODUCT_EVENT_KIND_VIEW, count=50)]
+        )
+    )
+    await env.server.search_trending.refresh()
+    assert (await suggested())[:3] == [quiet.id, loved.id, by_brand.id]
 
 
 @pytest.mark.parametrize(

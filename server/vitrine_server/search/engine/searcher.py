@@ -30,6 +30,7 @@ from vitrine_server.search.engine import SearchEngine
 from vitrine_server.search.engine.highlight import Highlighter
 from vitrine_server.search.engine.reader import View
 from vitrine_server.search.engine.schema import SCHEMA, TEXT_FIELDS, read_data
+from vitrine_server.search.engine.trending import Trending
 from vitrine_server.search.model import (
     Facet,
     FacetCount,
@@ -91,9 +92,12 @@ class Page:
 class EmbeddedSearch:
     name = "tantivy"
 
-    def __init__(self, engine: SearchEngine, settings: SettingsStore):
+    def __init__(
+        self, engine: SearchEngine, settings: SettingsStore, trending: Trending | None = None
+    ):
         self._engine = engine
         self._settings = settings
+        self._trending = trending
         self._analyzers = engine.analyzers
         self._corrected: dict[str, tuple[float, tuple[Candidate, ...]]] = {}
 
@@ -363,7 +367,7 @@ class EmbeddedSearch:
     ) -> tuple[Suggestion, ...]:
         """Products whose words start with the typed words: those matching in
         the name first, then in brand or category; within each, the most
-        reviewed first."""
+        popular first (trending now, then the most reviewed)."""
         searcher = view.searcher
         planned = self.plan(searcher, query.text, settings)
         if planned.empty:
@@ -388,13 +392,35 @@ class EmbeddedSearch:
             want = query.limit - len(out)
             if want <= 0:
                 break
-            found = searcher.search(
-                tier, want, count=False, order_by_field="review_count", order=Order.Desc
-            )
-            for _, address in found.hits:
+            for address in self._popular(searcher, tier, want):
                 data = read_data(searcher.doc(address))
                 out.append(Suggestion(data["name"], highlighter.mark(data["name"]), data["id"]))
         return tuple(out)
+
+    def _popular(self, searcher: tantivy.Searcher, tier: Query, want: int) -> list[Any]:
+        """The `want` most popular products of a tier: those trending now
+        first (by trending score), then the most reviewed."""
+        trending = self._trending
+        out: list[Any] = []
+        rest = tier
+        if trending is not None and trending.query is not None:
+            found = searcher.search(
+                _all_of([tier, trending.query]), len(trending.scores), count=False
+            )
+            addresses = [address for _, address in found.hits]
+            ids = searcher.fast_field_values("id", addresses)
+            ranked = sorted(
+                zip(addresses, ids, strict=True),
+                key=lambda a: -trending.scores.get(int(a[1] or 0), 0.0),
+            )
+            out = [address for address, _ in ranked[:want]]
+            rest = Query.boolean_query([(Occur.Must, tier), (Occur.MustNot, trending.query)])
+        if len(out) < want:
+            found = searcher.search(
+                rest, want - len(out), count=False, order_by_field="review_count", order=Order.Desc
+            )
+            out += [address for _, address in found.hits]
+        return out
 
 
 # -- query pieces -------------------------------------------------------------------
