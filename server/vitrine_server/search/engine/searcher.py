@@ -399,27 +399,25 @@ class EmbeddedSearch:
 
     def _popular(self, searcher: tantivy.Searcher, tier: Query, want: int) -> list[Any]:
         """The `want` most popular products of a tier: those trending now
-        first (by trending score), then the most reviewed."""
-        trending = self._trending
+        first (in trending order), then the most reviewed."""
         out: list[Any] = []
-        rest = tier
-        if trending is not None and trending.query is not None:
-            found = searcher.search(
-                _all_of([tier, trending.query]), len(trending.scores), count=False
+        trending = self._trending.query if self._trending is not None else None
+        if trending is not None:
+            ranked = Query.boolean_query(
+                [(Occur.Must, Query.const_score_query(tier, 0.0)), (Occur.Must, trending)]
             )
-            addresses = [address for _, address in found.hits]
-            ids = searcher.fast_field_values("id", addresses)
-            ranked = sorted(
-                zip(addresses, ids, strict=True),
-                key=lambda a: -trending.scores.get(int(a[1] or 0), 0.0),
-            )
-            out = [address for address, _ in ranked[:want]]
-            rest = Query.boolean_query([(Occur.Must, tier), (Occur.MustNot, trending.query)])
+            out = [address for _, address in searcher.search(ranked, want, count=False).hits]
         if len(out) < want:
+            taken = set(searcher.fast_field_values("id", out)) if out else set()
             found = searcher.search(
-                rest, want - len(out), count=False, order_by_field="review_count", order=Order.Desc
+                tier, want + len(out), count=False, order_by_field="review_count", order=Order.Desc
             )
-            out += [address for _, address in found.hits]
+            more = [address for _, address in found.hits]
+            for address, id_ in zip(more, searcher.fast_field_values("id", more), strict=True):
+                if len(out) == want:
+                    break
+                if id_ not in taken:
+                    out.append(address)
         return out
 
 

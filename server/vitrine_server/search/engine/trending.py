@@ -19,7 +19,7 @@ from vitrine_server.search.engine.schema import SCHEMA
 log = logging.getLogger("vitrine.search.trending")
 
 REFRESH_S = 30.0
-TOP = 1000
+TOP = 100
 
 
 class Trending(Background):
@@ -28,16 +28,25 @@ class Trending(Background):
     def __init__(self, redis: Any, keys: Keys):
         self._redis = redis
         self._key = keys.trending()
-        # Product id -> score (only their order matters: one set, one decay).
-        self.scores: dict[int, float] = {}
-        # The products above, as a filter.
+        # The trending products, each scoring its rank from the bottom (the
+        # first scores TOP): matched with a tier of completions, the top hits
+        # are its trending products in trending order. A union of one-document
+        # posting lists, cheap to intersect (a term set would mark a bitmap
+        # of the whole index per search).
         self.query: tantivy.Query | None = None
 
     async def refresh(self) -> None:
         ranked = await self._redis.zrevrange(self._key, 0, TOP - 1, withscores=True)
-        scores = {int(member): float(score) for member, score in ranked}
-        self.scores = scores
-        self.query = tantivy.Query.term_set_query(SCHEMA, "id", list(scores)) if scores else None
+        clauses = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.const_score_query(
+                    tantivy.Query.term_query(SCHEMA, "id", int(member)), float(TOP - rank)
+                ),
+            )
+            for rank, (member, _) in enumerate(ranked)
+        ]
+        self.query = tantivy.Query.boolean_query(clauses) if clauses else None
 
     async def _run(self) -> None:
         while True:
