@@ -1,7 +1,10 @@
 """Bare grpc.aio echo server: the ceiling Vitrine's RPCs are compared with.
 
 Echo returns the request bytes unchanged; Sized returns a constant response
-of --response-bytes bytes (identity serializers, so no protobuf work). On
+of --response-bytes bytes; Replay answers each request with the bytes a
+recorded exchange gave it (--replay FILE: JSON lines of base64 "request"
+and "response"), so the bare server moves exactly the bytes Vitrine's
+answers did (identity serializers, so no protobuf work). On
 uvloop, in N worker processes sharing one port through SO_REUSEPORT, with the
 same server options as Vitrine.
 It also serves grpc.health.v1 so the bench waits for it like for Vitrine.
@@ -18,18 +21,33 @@ import os
 import signal
 import sys
 
-from bench.options import ECHO_METHOD, ECHO_SERVICE, SERVER_OPTIONS, SIZED_METHOD
+from bench.options import ECHO_METHOD, ECHO_SERVICE, REPLAY_METHOD, SERVER_OPTIONS, SIZED_METHOD
 
 
 async def _echo(request: bytes, context: object) -> bytes:
     return request
 
 
-async def _serve(port: int, response_bytes: int) -> None:
+def _recorded(path: str) -> dict[bytes, bytes]:
+    import base64
+    import json
+
+    if not path:
+        return {}
+    with open(path) as f:
+        pairs = [json.loads(line) for line in f if line.strip()]
+    return {base64.b64decode(p["request"]): base64.b64decode(p["response"]) for p in pairs}
+
+
+async def _serve(port: int, response_bytes: int, replay: str) -> None:
     sized_response = b"\x00" * response_bytes
+    answers = _recorded(replay)
 
     async def _sized(request: bytes, context: object) -> bytes:
         return sized_response
+
+    async def _replay(request: bytes, context: object) -> bytes:
+        return answers.get(request, b"")
 
     # Imported here: the parent never touches grpc, so spawned workers start clean.
     import grpc
@@ -44,6 +62,9 @@ async def _serve(port: int, response_bytes: int) -> None:
             ),
             SIZED_METHOD: grpc.unary_unary_rpc_method_handler(
                 _sized, request_deserializer=None, response_serializer=None
+            ),
+            REPLAY_METHOD: grpc.unary_unary_rpc_method_handler(
+                _replay, request_deserializer=None, response_serializer=None
             ),
         },
     )
@@ -63,10 +84,10 @@ async def _serve(port: int, response_bytes: int) -> None:
     await server.stop(grace=1.0)
 
 
-def _worker(port: int, response_bytes: int) -> None:
+def _worker(port: int, response_bytes: int, replay: str) -> None:
     import uvloop
 
-    uvloop.run(_serve(port, response_bytes))
+    uvloop.run(_serve(port, response_bytes, replay))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,12 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--response-bytes", type=int, default=0, help="size of Sized's response")
+    parser.add_argument("--replay", default="", help="JSON lines of recorded exchanges for Replay")
     args = parser.parse_args(argv)
 
     # spawn, not fork: gRPC's core threads do not survive a fork.
     ctx = multiprocessing.get_context("spawn")
     workers = [
-        ctx.Process(target=_worker, args=(args.port, args.response_bytes))
+        ctx.Process(target=_worker, args=(args.port, args.response_bytes, args.replay))
         for _ in range(args.workers)
     ]
     for w in workers:

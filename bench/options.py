@@ -31,8 +31,10 @@ SERVER_OPTIONS: tuple[tuple[str, int], ...] = (
 ECHO_SERVICE = "vitrine.bench.v1.EchoService"
 ECHO_METHOD = "Echo"
 SIZED_METHOD = "Sized"
+REPLAY_METHOD = "Replay"
 ECHO_PATH = f"/{ECHO_SERVICE}/{ECHO_METHOD}"
 SIZED_PATH = f"/{ECHO_SERVICE}/{SIZED_METHOD}"
+REPLAY_PATH = f"/{ECHO_SERVICE}/{REPLAY_METHOD}"
 
 
 # Every Vitrine server the bench starts takes this as its bootstrap admin key

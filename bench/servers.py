@@ -215,7 +215,9 @@ class ServerProcess:
             )
 
 
-def echo_server(port: int, workers: int, log_file: Path, response_bytes: int = 0) -> ServerProcess:
+def echo_server(
+    port: int, workers: int, log_file: Path, response_bytes: int = 0, replay: Path | None = None
+) -> ServerProcess:
     argv = [
         sys.executable,
         "-m",
@@ -227,6 +229,8 @@ def echo_server(port: int, workers: int, log_file: Path, response_bytes: int = 0
         "--response-bytes",
         str(response_bytes),
     ]
+    if replay is not None:
+        argv += ["--replay", str(replay)]
     return ServerProcess("echo server", argv, port, workers, log_file)
 
 

@@ -5,6 +5,8 @@ Vitrine server on an ephemeral port reached through real gRPC channels."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,6 +27,14 @@ REDIS_URL = os.environ.get(
     "TEST_REDIS_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 )
 RUN_ID = uuid.uuid4().hex[:8]
+# Every test server keeps its search index here (one folder per database).
+SEARCH_DIR = tempfile.mkdtemp(prefix=f"vitrine-test-search-{RUN_ID}-")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_search_indexes() -> Any:
+    yield
+    shutil.rmtree(SEARCH_DIR, ignore_errors=True)
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -81,6 +91,13 @@ def server_settings(database_url: str, redis_prefix: str, **overrides: Any) -> S
         bootstrap_admin_key=ADMIN_KEY,
         rate_limit_per_minute=10_000_000,
         rate_limit_burst=1_000_000,
+        search_dir=SEARCH_DIR,
+        # A test server is started with its search index ready, and every
+        # search first waits until the index reflects the writes committed
+        # before it: a test that writes and then searches is deterministic
+        # (production searches see a write within about a second instead).
+        search_ready_wait=30.0,
+        search_read_your_writes=True,
         **overrides,
     )
 

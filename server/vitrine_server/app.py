@@ -74,11 +74,13 @@ from vitrine_server.rpc import status as _status  # noqa: F401  (registers googl
 from vitrine_server.rpc.drain import CallGate
 from vitrine_server.rpc.handlers import CallHook, register_service
 from vitrine_server.rpc.paging import PageTokens
+from vitrine_server.search.engine import SearchEngine
+from vitrine_server.search.engine.searcher import EmbeddedSearch
+from vitrine_server.search.engine.trending import Trending
 from vitrine_server.search.handlers import SearchHandlers
 from vitrine_server.search.maintenance import SearchMaintenance
 from vitrine_server.search.meili.backend import MeiliSearch
 from vitrine_server.search.meili.indexer import MeiliIndexer
-from vitrine_server.search.postgres import PostgresSearch
 from vitrine_server.search.service import SearchService
 from vitrine_server.search.settings import SettingsStore
 from vitrine_server.tracing import Tracing, provider_from_env
@@ -91,8 +93,10 @@ CATALOG = catalog_service_pb2.DESCRIPTOR.services_by_name["CatalogService"]
 PRICING = pricing_service_pb2.DESCRIPTOR.services_by_name["PricingService"]
 SEARCH = search_service_pb2.DESCRIPTOR.services_by_name["SearchService"]
 ADMIN = admin_service_pb2.DESCRIPTOR.services_by_name["AdminService"]
-# Services whose health follows PostgreSQL's reachability.
+# Services whose health follows PostgreSQL's reachability (search's follows
+# its index: SERVING once the index is ready).
 DATA_SERVICES = (CATALOG.full_name, PRICING.full_name, SEARCH.full_name)
+PG_SERVICES = (CATALOG.full_name, PRICING.full_name)
 # Every service registered with the call hooks (so with access control).
 SERVICES = (CATALOG, PRICING, SEARCH, ADMIN)
 # The bootstrap admin key `make run` starts with (README): never in production.
@@ -125,6 +129,7 @@ HEALTH_PROBE_S = 2.0
 # Of the grace period, what closing the loops, the pool and Redis may use at
 # most (the calls get the rest).
 CLOSE_RESERVE_S = 1.0
+SEARCH_HEALTH_S = 0.1
 
 
 class VitrineServer:
@@ -152,6 +157,7 @@ class VitrineServer:
         self.redis_up = False
         self._server: grpc.aio.Server | None = None
         self._health = health.aio.HealthServicer()
+        self._search_serving: bool | None = None
         self._tasks: list[asyncio.Task[None]] = []
         # Admits calls until the server stops, and knows the ones running.
         self.gate = CallGate()
@@ -263,6 +269,10 @@ class VitrineServer:
             self.port = server.add_secure_port(address, credentials)
         await server.start()
         self._server = server
+        self.search_engine.start()
+        self.search_trending.start()
+        if s.search_ready_wait > 0:
+            await self.search_engine.wait_ready(s.search_ready_wait)
         self.postgres_up = await self.db.ping()
         self.redis_up = await self._redis_ping()
         await self._set_health(self.postgres_up)
@@ -364,11 +374,13 @@ class VitrineServer:
             self._metrics_refresher.start()
 
     def _build_search(self) -> tuple[SearchService, SearchMaintenance]:
-        """The embedded backend always (it answers when MeiliSearch cannot);
+        """The embedded index always (it answers when MeiliSearch cannot);
         MeiliSearch and its outbox indexer when MEILI_URL is set."""
         s = self.settings
         settings = SettingsStore(self.db)
-        embedded = PostgresSearch(self.db, settings)
+        self.search_engine = SearchEngine(s, self.db)
+        self.search_trending = Trending(self.redis, Keys(s.redis_prefix))
+        embedded = EmbeddedSearch(self.search_engine, settings, self.search_trending)
         self.search_indexer: MeiliIndexer | None = None
         external = None
         if s.meili_url:
@@ -382,7 +394,7 @@ class VitrineServer:
                 self.db, client, s.meili_index, settings, s.database_url
             )
         service = SearchService(embedded, settings, external, timeout=s.meili_timeout)
-        return service, SearchMaintenance(embedded, self.search_indexer)
+        return service, SearchMaintenance(self.search_engine, self.search_indexer)
 
     def _install_access_control(self) -> None:
         s = self.settings
@@ -417,18 +429,24 @@ class VitrineServer:
             self.cache_stats,
             self.partitions,
             self.alert_delivery,
+            *self.search_engine.loops(),
+            self.search_trending,
         ]
         tasks = [(b.task_name, b.running) for b in loops]
         return tasks + [(t.get_name(), not t.done()) for t in self._tasks]
 
     async def _set_health(self, postgres_up: bool) -> None:
-        status = (
-            health_pb2.HealthCheckResponse.SERVING
-            if postgres_up
-            else health_pb2.HealthCheckResponse.NOT_SERVING
-        )
-        for name in ("", *DATA_SERVICES):
-            await self._health.set(name, status)
+        for name in ("", *PG_SERVICES):
+            await self._health.set(name, _serving(postgres_up))
+        await self._set_search_health()
+
+    async def _set_search_health(self) -> None:
+        """SearchService serves from its index: SERVING once the index is
+        ready, whatever PostgreSQL does meanwhile."""
+        ready = self.search_engine.ready
+        if ready != self._search_serving:
+            self._search_serving = ready
+            await self._health.set(SEARCH.full_name, _serving(ready))
 
     async def _redis_ping(self) -> bool:
         try:
@@ -437,8 +455,14 @@ class VitrineServer:
             return False
 
     async def _watch_health(self) -> None:
+        probed = asyncio.get_running_loop().time()
         while True:
-            await asyncio.sleep(HEALTH_PROBE_S)
+            # Search health follows the index at once; the stores every few seconds.
+            await asyncio.sleep(SEARCH_HEALTH_S)
+            await self._set_search_health()
+            if asyncio.get_running_loop().time() - probed < HEALTH_PROBE_S:
+                continue
+            probed = asyncio.get_running_loop().time()
             now_up = await self.db.ping()
             if now_up != self.postgres_up:
                 log.warning("PostgreSQL is %s", "back" if now_up else "unreachable")
@@ -509,6 +533,8 @@ class VitrineServer:
         await self.alert_delivery.close()
         if self.search_indexer is not None:
             await self.search_indexer.close()
+        await self.search_engine.close()
+        await self.search_trending.close()
         await self.cache.close()
         await self.db.close()
         for client in (self.redis, self.listener_redis, self.stream_redis):
@@ -520,3 +546,9 @@ class VitrineServer:
     async def wait(self) -> None:
         assert self._server is not None
         await self._server.wait_for_termination()
+
+
+def _serving(up: bool) -> health_pb2.HealthCheckResponse.ServingStatus.ValueType:
+    return (
+        health_pb2.HealthCheckResponse.SERVING if up else health_pb2.HealthCheckResponse.NOT_SERVING
+    )

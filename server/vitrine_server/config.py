@@ -71,7 +71,20 @@ class Settings:
     # price_points months to keep (0: forever), and whether old ones are dropped or detached.
     price_retention_months: int = 0
     price_retention_drop: bool = False
-    # MeiliSearch: used for search when set, else the embedded PostgreSQL backend.
+    # The embedded search index (Tantivy): one folder per database under it.
+    search_dir: str = ".local/search"
+    # Seconds start() waits for the index to be ready before it returns (it
+    # serves meanwhile either way; search says NOT_SERVING until ready).
+    search_ready_wait: float = 0.0
+    # Every search first waits until the index reflects every write committed
+    # before it began (one PostgreSQL query per search): for tests and
+    # callers that must read their own writes. Off: searches see a write
+    # within about a second (README, "Search").
+    search_read_your_writes: bool = False
+    # Outbox rows older than this are pruned (a consumer stopped for longer
+    # rebuilds its index).
+    outbox_retention_s: float = 86_400.0
+    # MeiliSearch: used for search when set, else the embedded backend.
     meili_url: str = ""
     meili_api_key: str = ""
     meili_index: str = "products"
@@ -159,6 +172,12 @@ class Settings:
             log_format=get("VITRINE_LOG_FORMAT", d.log_format).lower(),
             price_retention_months=int(get("VITRINE_PRICE_RETENTION_MONTHS", "0")),
             price_retention_drop=get("VITRINE_PRICE_RETENTION_MODE", "detach").lower() == "drop",
+            search_dir=get("VITRINE_SEARCH_DIR", d.search_dir),
+            search_ready_wait=float(get("VITRINE_SEARCH_READY_WAIT", str(d.search_ready_wait))),
+            search_read_your_writes=_bool(
+                get("VITRINE_SEARCH_READ_YOUR_WRITES", str(d.search_read_your_writes))
+            ),
+            outbox_retention_s=float(get("VITRINE_OUTBOX_RETENTION", str(d.outbox_retention_s))),
             meili_url=get("MEILI_URL", d.meili_url),
             meili_api_key=get("MEILI_API_KEY", get("MEILI_MASTER_KEY", d.meili_api_key)),
             meili_index=get("VITRINE_MEILI_INDEX", d.meili_index),

@@ -95,9 +95,21 @@ class Aborted(VitrineError):
 
 
 class Unavailable(VitrineError):
-    """A backing store is unreachable; retryable with backoff."""
+    """A backing store is unreachable; retryable with backoff. With
+    `retry_after`, the answer says when to try again (RetryInfo)."""
 
     code = grpc.StatusCode.UNAVAILABLE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        metadata: dict[str, str] | None = None,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message, reason=reason, metadata=metadata)
+        self.retry_after = retry_after
 
 
 class ShuttingDown(Unavailable):

@@ -68,7 +68,7 @@ async def test_get_status_reports_every_dependency(env):
     assert deps["postgresql"].reachable and deps["postgresql"].version
     assert deps["redis"].reachable and deps["redis"].version
     search = deps["search"]
-    assert search.configured and search.reachable and search.detail == "postgres"
+    assert search.configured and search.reachable and search.detail.startswith("tantivy")
     known = max(m.version for m in Migrator(env.settings.database_url).migrations)
     assert status.schema_version == known and status.pending_migrations == 0
     assert status.pool.max_size == env.settings.pool_max_size

@@ -52,6 +52,7 @@ async def test_two_workers_serve_one_port_and_stop_on_sigterm(env):
         "VITRINE_LOG_FORMAT": "json",
         "VITRINE_METRICS_PORT": "off",
         "VITRINE_BOOTSTRAP_ADMIN_KEY": env.settings.bootstrap_admin_key,
+        "VITRINE_SEARCH_DIR": env.settings.search_dir,
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -113,6 +114,7 @@ async def test_two_workers_over_tls_with_metrics_from_the_supervisor(env, tmp_pa
         "VITRINE_METRICS_PORT": str(metrics_port),
         "VITRINE_METRICS_HOST": "127.0.0.1",
         "VITRINE_BOOTSTRAP_ADMIN_KEY": env.settings.bootstrap_admin_key,
+        "VITRINE_SEARCH_DIR": env.settings.search_dir,
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -1,6 +1,6 @@
 """What AdminService needs from a search backend: its health, and a full
 reindex from PostgreSQL with progress. The search service supplies the real
-one (PostgreSQL full-text or MeiliSearch); without one, ReindexSearch is
+one (the embedded Tantivy index or MeiliSearch); without one, ReindexSearch is
 FAILED_PRECONDITION and GetStatus reports search as not configured."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class SearchHealth:
-    # "postgres" or "meilisearch".
+    # "tantivy" or "meilisearch".
     backend: str
     reachable: bool
     # Seconds the probe took.

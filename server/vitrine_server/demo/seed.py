@@ -113,7 +113,6 @@ async def seed_demo(
         # ...and what the deals feed needs of it: the previous best price.
         await conn.execute(_Q.settle_best_price_changes, list(product_ids.values()))
         await conn.execute(_OFFERS_Q.refresh_price_averages, list(product_ids.values()))
-        await conn.execute(_Q.rebuild_search_dictionary)
         await conn.execute(_Q.analyze_catalog)
 
     return {

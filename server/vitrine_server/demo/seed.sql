@@ -83,11 +83,7 @@ UPDATE products p
   LEFT JOIN ranked prev ON prev.product_id = cur.product_id AND prev.n = 2
  WHERE cur.n = 1 AND p.id = cur.product_id AND p.best_price_minor = cur.price_minor;
 
--- name: rebuild_search_dictionary
--- Word counts rank typo corrections; a bulk load refreshes them at once.
-SELECT search_rebuild_dictionary();
-
 -- name: analyze_catalog
 -- Fresh statistics, so the first demo queries are planned on real row counts
 -- rather than waiting for autovacuum.
-ANALYZE stores, categories, products, offers, price_points, search_words;
+ANALYZE stores, categories, products, offers, price_points;

@@ -94,6 +94,10 @@ def _specific(err: errors.VitrineError, metadata: dict[str, str]) -> list[Messag
             error_details_pb2.RetryInfo(retry_delay=delay),
             error_details_pb2.QuotaFailure(violations=[violation]),
         ]
+    if isinstance(err, errors.Unavailable) and err.retry_after is not None:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(max(1_000_000, int(err.retry_after * 1e9)))
+        return [error_details_pb2.RetryInfo(retry_delay=delay)]
     return []
 
 

@@ -1,2 +1,2 @@
-"""SearchService: full-text product search with an embedded PostgreSQL
-backend and an optional MeiliSearch backend kept in step by the outbox."""
+"""SearchService: product search from an embedded index (Tantivy), or from
+MeiliSearch when configured; both follow PostgreSQL through the outbox log."""

@@ -15,7 +15,7 @@ from vitrine_server.search import validate
 from vitrine_server.search.model import Hit
 from vitrine_server.search.service import SearchService
 from vitrine_server.search.settings import SearchSettings, SettingsStore, normalize
-from vitrine_server.search.text import render_marks
+from vitrine_server.search.text import html_tags, render_marks
 
 Context = Any  # grpc.aio.ServicerContext
 
@@ -35,7 +35,7 @@ class SearchHandlers:
         answer = await self.search.search(query)
         result = answer.result
         response = api.SearchProductsResponse(
-            hits=[_hit(h, pre, post) for h in result.hits],
+            hits=[_hit(h, pre, post, html_tags(pre, post)) for h in result.hits],
             facets=[
                 api.FacetDistribution(
                     field=FACET_FIELDS[f.field],  # type: ignore[arg-type]
@@ -60,11 +60,12 @@ class SearchHandlers:
     ) -> api.SuggestProductsResponse:
         query, (pre, post) = validate.suggest_request(request)
         answer = await self.search.suggest(query)
+        escape = html_tags(pre, post)
         return api.SuggestProductsResponse(
             suggestions=[
                 api.Suggestion(
                     text=s.text,
-                    highlighted=render_marks(s.marked, pre, post),
+                    highlighted=render_marks(s.marked, pre, post, escape=escape),
                     product_id=s.product_id,
                 )
                 for s in answer.result
@@ -96,7 +97,7 @@ class SearchHandlers:
         return api.UpdateSearchSettingsResponse(settings=_settings(saved))
 
 
-def _hit(h: Hit, pre: str, post: str) -> api.SearchHit:
+def _hit(h: Hit, pre: str, post: str, escape: bool) -> api.SearchHit:
     product = api.ProductSummary(
         id=h.id,
         slug=h.slug,
@@ -113,9 +114,9 @@ def _hit(h: Hit, pre: str, post: str) -> api.SearchHit:
     )
     return api.SearchHit(
         product=product,
-        name_highlighted=render_marks(h.name_marked, pre, post),
-        brand_highlighted=render_marks(h.brand_marked, pre, post),
-        description_snippet=render_marks(h.snippet_marked, pre, post),
+        name_highlighted=render_marks(h.name_marked, pre, post, escape=escape),
+        brand_highlighted=render_marks(h.brand_marked, pre, post, escape=escape),
+        description_snippet=render_marks(h.snippet_marked, pre, post, escape=escape),
     )
 
 

@@ -7,21 +7,23 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+import tantivy
+
 from vitrine_server.admin.search import SearchHealth
+from vitrine_server.search.engine import SearchEngine
 from vitrine_server.search.meili.indexer import MeiliIndexer
-from vitrine_server.search.postgres import PostgresSearch
 
 Progress = Callable[[int, int], Awaitable[None]]
 
 
 class SearchMaintenance:
-    def __init__(self, embedded: PostgresSearch, indexer: MeiliIndexer | None):
-        self.embedded = embedded
+    def __init__(self, engine: SearchEngine, indexer: MeiliIndexer | None):
+        self.engine = engine
         self.indexer = indexer
 
     async def reindex(self, progress: Progress) -> int:
-        """Rebuild the embedded documents and dictionary, then (when
-        configured) the MeiliSearch index; progress counts both passes."""
+        """Rebuild the embedded index into a new folder and swap it in, then
+        (when configured) the MeiliSearch index; progress counts both passes."""
         passes = 2 if self.indexer else 1
         first = 0
 
@@ -30,7 +32,7 @@ class SearchMaintenance:
             first = total
             await progress(done, total * passes)
 
-        count = await self.embedded.reindex(embedded_progress)
+        count = await self.engine.reindex(embedded_progress)
         if self.indexer is not None:
 
             async def meili_progress(done: int, total: int) -> None:
@@ -42,9 +44,7 @@ class SearchMaintenance:
     async def health(self) -> SearchHealth:
         started = time.perf_counter()
         if self.indexer is None:
-            reachable = await self.embedded.healthy()
-            version = await self.embedded.version() if reachable else ""
-            return SearchHealth("postgres", reachable, _elapsed(started), version)
+            return await self._embedded_health(started)
         client = self.indexer.client
         try:
             about = await asyncio.wait_for(asyncio.to_thread(client.get_version), 2.0)
@@ -59,6 +59,19 @@ class SearchMaintenance:
             )
         except Exception as err:  # unreachable is the answer, not an error
             return SearchHealth("meilisearch", False, _elapsed(started), "", type(err).__name__)
+
+    async def _embedded_health(self, started: float) -> SearchHealth:
+        engine = self.engine
+        # "tantivy v0.27.0, index_format v7"
+        version = str(getattr(tantivy, "__version__", "")).split(",")[0].removeprefix("tantivy ")
+        if not engine.ready or engine.reader is None:
+            return SearchHealth("tantivy", False, _elapsed(started), version, engine.problem)
+        position = engine.reader.position
+        detail = ""
+        if position is not None:
+            behind = await engine.feed.missing(position)
+            detail = f"{behind} changes waiting in the outbox"
+        return SearchHealth("tantivy", True, _elapsed(started), version, detail)
 
 
 def _elapsed(started: float) -> float:

@@ -43,6 +43,17 @@ def correct(word: str, lookup: Lookup | None, *, last: bool) -> str:
     return best[2] if best else word
 
 
+def _with_synonyms(lookup: Lookup | None, settings: SearchSettings) -> Lookup:
+    """The lookup with the words of the synonym groups as candidates too: a
+    word known only as a synonym ("celular", when the catalog says
+    "smartphone") is corrected like a catalog word ("celuar" -> "celular").
+    A catalog word as close wins (it has products of its own)."""
+    extra = tuple(Candidate(w, 0) for w in settings.synonym_words())
+    if lookup is None:
+        return Lookup(False, False, extra)
+    return Lookup(lookup.known, lookup.extends, lookup.candidates + extra)
+
+
 @dataclass(frozen=True, slots=True)
 class Group:
     """One position of the query: any of `alternatives` must match there
@@ -84,7 +95,9 @@ def plan(
     """Plan the search of the words `typed` (already folded by text.words)."""
     known = settings.known_words()
     fixed = [
-        w if w in known else correct(w, lookups.get(w), last=i == len(typed) - 1)
+        w
+        if w in known
+        else correct(w, _with_synonyms(lookups.get(w), settings), last=i == len(typed) - 1)
         for i, w in enumerate(typed)
     ]
     corrected = " ".join(fixed) if fixed != typed else ""

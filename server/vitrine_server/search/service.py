@@ -1,5 +1,5 @@
 """Which backend answers: MeiliSearch when configured and answering in
-time, else the embedded PostgreSQL backend, and the caller is told
+time, else the embedded index (Tantivy), and the caller is told
 (`degraded`). After a failure MeiliSearch is left alone for a short while,
 so an outage costs one timeout, not one per search."""
 
@@ -14,7 +14,6 @@ from typing import Generic, Protocol, TypeVar
 
 from vitrine_server.rpc import deadline
 from vitrine_server.search.model import SearchQuery, SearchResult, Suggestion, SuggestQuery
-from vitrine_server.search.postgres import PostgresSearch
 from vitrine_server.search.settings import SettingsStore
 
 log = logging.getLogger("vitrine.search")
@@ -41,7 +40,7 @@ class Answer(Generic[R]):
 class SearchService:
     def __init__(
         self,
-        embedded: PostgresSearch,
+        embedded: Backend,
         settings: SettingsStore,
         external: Backend | None = None,
         *,

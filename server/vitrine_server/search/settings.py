@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from vitrine_server import errors
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.errors import Violations
@@ -54,6 +55,10 @@ class SearchSettings:
     @property
     def longest_term(self) -> int:
         return max((len(t) for t in self._synonyms), default=1)
+
+    def synonym_words(self) -> frozenset[str]:
+        """Every word of every synonym term."""
+        return frozenset(w for term in self._synonyms for w in term)
 
     def known_words(self) -> frozenset[str]:
         """Words a query may use that the catalog need not contain."""
@@ -116,8 +121,16 @@ class SettingsStore:
 
     async def current(self) -> SearchSettings:
         if self._cached is None or time.monotonic() - self._loaded_at > CACHE_SECONDS:
-            groups = await self._db.fetch(_Q.synonym_groups)
-            stops = await self._db.fetch(_Q.stop_words)
+            try:
+                groups = await self._db.fetch(_Q.synonym_groups)
+                stops = await self._db.fetch(_Q.stop_words)
+            except errors.Unavailable:
+                # Searches are answered from the index: PostgreSQL away only
+                # means the settings stay as they were a moment ago.
+                if self._cached is None:
+                    raise
+                self._loaded_at = time.monotonic()
+                return self._cached
             self._cached = SearchSettings.build(
                 (row["terms"] for row in groups), (row["word"] for row in stops)
             )

@@ -8,6 +8,7 @@ filter syntax are separators, never syntax.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -63,6 +64,28 @@ def strip_marks(text: str) -> str:
     return text.replace(MARK_START, "").replace(MARK_END, "")
 
 
-def render_marks(text: str, pre_tag: str, post_tag: str) -> str:
-    """Swap the backends' marks for the caller's tags."""
-    return text.replace(MARK_START, pre_tag).replace(MARK_END, post_tag)
+_MARKS = re.compile(f"([{MARK_START}{MARK_END}])")
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
+def html_tags(pre_tag: str, post_tag: str) -> bool:
+    """Whether highlight tags are HTML (`<em>`, the default, is): then the
+    text around them is escaped too, since it is catalog text scraped from
+    third-party pages and a browser would run `<img onerror=...>` in it."""
+    return "<" in pre_tag or "<" in post_tag
+
+
+def render_marks(text: str, pre_tag: str, post_tag: str, *, escape: bool = False) -> str:
+    """Swap the backends' marks for the caller's tags; with `escape`, the
+    text between them is HTML-escaped (&, <, >, quotes), the tags are not."""
+    if not escape or _HTML_SPECIAL.search(text) is None:
+        return text.replace(MARK_START, pre_tag).replace(MARK_END, post_tag)
+    out: list[str] = []
+    for piece in _MARKS.split(text):
+        if piece == MARK_START:
+            out.append(pre_tag)
+        elif piece == MARK_END:
+            out.append(post_tag)
+        elif piece:
+            out.append(html.escape(piece))
+    return "".join(out)

@@ -1,23 +1,29 @@
-"""Keeps the MeiliSearch index in step with the catalog, through the outbox.
+"""Keeps the MeiliSearch index in step with the catalog, following the
+outbox log (search/feed.py) with its own cursor, like every index.
 
-Every statement that writes products or offers records the products it
-touched in the outbox, in its own transaction (migrations/0009_search.up.sql),
-so a committed write is never missed, across crashes and restarts. The
-indexer drains the outbox in batches: inside one transaction it takes the
-indexing lock (one indexer at a time across all instances), reads the
-pending rows and the products' current state, sends the documents to
-MeiliSearch, waits until MeiliSearch has applied them, and only then
-deletes the rows. A failure anywhere leaves the rows for the next try.
+Every change that alters a search document writes to the outbox in its own
+transaction (migrations/0017_search_engine.up.sql), so a committed write is
+never missed, across crashes and restarts. The indexer follows the log in
+batches: inside one transaction it takes the indexing lock (one indexer at
+a time across all instances), reads the rows after its position and the
+products' current state, sends the documents to MeiliSearch, waits until
+MeiliSearch has applied them, and only then moves its position (in
+outbox_consumers, committed with the same transaction). A failure anywhere
+leaves the position where it was, for the next try; applying a change
+twice is harmless.
 
 A full reindex builds a second index beside the live one, swaps the two
 atomically and drops the old one: searches never see a partial index. It
-holds the indexing lock throughout, so changes made meanwhile wait in the
-outbox and are applied to the new index after the swap.
+notes the snapshot to follow the log from before it reads the tables, and
+holds the indexing lock throughout; the indexer then resumes from there. It
+reindexes by itself when it has no position yet, or when its position fell
+below the log's pruned horizon.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,14 +35,17 @@ from meilisearch.errors import MeilisearchApiError
 from vitrine_server.background import Background
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
+from vitrine_server.search import feed
+from vitrine_server.search.documents import Q as _DOCS
 from vitrine_server.search.meili.documents import document
 from vitrine_server.search.meili.settings import index_settings
 from vitrine_server.search.settings import SettingsStore
 
 log = logging.getLogger("vitrine.search.indexer")
 
+_FEED = feed.Q
+
 _Q = load_queries(__package__, "indexer.sql")
-_DOCS = load_queries(__package__, "documents.sql")
 
 BATCH = 500
 REINDEX_BATCH = 1000
@@ -63,6 +72,8 @@ class MeiliIndexer(Background):
         self._database_url = database_url
         self._pushed: dict[str, Any] | None = None
         self._ready = False
+        self._feed = feed.Log(db)
+        self.consumer = f"meilisearch:{index_uid}"
 
     # -- the loop --------------------------------------------------------------
 
@@ -89,32 +100,48 @@ class MeiliIndexer(Background):
                 failures += 1
 
     async def _prepare(self) -> None:
-        """Turn the feed on, make sure the index exists, and fill it when it
-        is new (the feed only carries changes made after it was on)."""
-        await self._db.fetchval(_Q.enable_outbox)
+        """Make sure the index exists, and build it when this index has no
+        position in the log yet, or one below the pruned horizon."""
         await self._ensure_index(self.index_uid)
         await self._push_settings(self.index_uid)
-        stats = await self._call(self.client.index(self.index_uid).get_stats)
-        if stats.number_of_documents == 0 and await self._db.fetchval(_DOCS.count_live_products):
-            log.info("search index %s is empty: building it", self.index_uid)
+        position = await self._position()
+        if position is None or await self._feed.behind_horizon(position):
+            log.info("search index %s has no usable log position: building it", self.index_uid)
             await self.reindex(_no_progress)
 
+    async def _position(self) -> feed.Position | None:
+        found = await self._db.fetchval(_FEED.consumer_position, self.consumer)
+        return feed.Position.from_json(found) if found else None
+
     async def drain_once(self) -> int:
-        """Apply one batch of pending changes; returns how many rows it took."""
+        """Apply one batch of the log; returns how many rows it took. The new
+        position is recorded in the transaction that holds the indexing lock,
+        after MeiliSearch applied the documents."""
         async with self._db.transaction() as conn:
             if not await conn.fetchval(_Q.try_indexer_lock):
                 return 0
-            rows = await conn.fetch(_Q.pending_products, BATCH)
-            if not rows:
+            found = await conn.fetchval(_FEED.consumer_position, self.consumer)
+            if found is None:
+                self._ready = False  # built by nobody yet: _prepare builds it
                 return 0
-            product_ids = sorted({r["aggregate_id"] for r in rows})
-            products = await conn.fetch(_DOCS.product_documents, product_ids)
-            await self._apply(self.index_uid, products, product_ids)
-            await conn.execute(_Q.delete_outbox_rows, [r["id"] for r in rows])
-        return len(rows)
+            batch = await self._feed.read(feed.Position.from_json(found), BATCH)
+            product_ids = set(batch.ids(feed.PRODUCT))
+            categories = batch.ids(feed.CATEGORY)
+            if categories:
+                below = await conn.fetch(_DOCS.products_below_categories, categories)
+                product_ids.update(r["id"] for r in below)
+            ids = sorted(product_ids)
+            if ids:
+                products = await conn.fetch(_DOCS.product_documents, ids)
+                await self._apply(self.index_uid, products, ids)
+            await conn.fetchval(
+                _FEED.report_position, self.consumer, json.dumps(batch.end.to_json())
+            )
+        return len(batch.changes)
 
     async def pending(self) -> int:
-        return int(await self._db.fetchval(_Q.pending_count))
+        position = await self._position()
+        return await self._feed.missing(position or feed.Position())
 
     # -- full reindex ----------------------------------------------------------
 
@@ -134,6 +161,8 @@ class MeiliIndexer(Background):
         await self._drop_index(building)
         await self._ensure_index(building)
         await self._push_settings(building, force=True)
+        # Changes the reads below may miss are those this snapshot does not see.
+        start = feed.Position(await self._feed.snapshot())
         total = int(await self._db.fetchval(_DOCS.count_live_products))
         await progress(0, total)
         done, after = 0, 0
@@ -152,6 +181,7 @@ class MeiliIndexer(Background):
             await self._call(self.client.swap_indexes, [{"indexes": [live, building]}])
         )
         await self._drop_index(building)  # the old live index, after the swap
+        await self._feed.report(self.consumer, start)
         await progress(total, total)
         log.info("search index %s rebuilt with %d documents", live, done)
         return done
