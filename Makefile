@@ -30,7 +30,8 @@ BACKUP      ?=
 
 .PHONY: help setup venv tools tools-buf tools-uv tools-grpcurl services-up services-down \
         services-status lock lock-check proto proto-check proto-breaking lint protoset run test \
-        test-faults fuzz migrate seed bench backup restore client-floors wheel-check clean distclean
+        test-faults test-redis-cluster test-cluster run-cluster fuzz migrate seed bench backup \
+        restore client-floors wheel-check clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -128,8 +129,30 @@ run: setup ## migrate, seed demo data and serve (RUN_ARGS=...)
 	VITRINE_BOOTSTRAP_ADMIN_KEY="$${VITRINE_BOOTSTRAP_ADMIN_KEY:-$(DEV_ADMIN_KEY)}" \
 	  $(PY) -m vitrine_server run --migrate --seed-demo $(RUN_ARGS)
 
-test: setup ## run the test suite, fault suite included (PYTEST_ARGS=...)
+# Every Redis structure (cache-aside scripts, the in-process tier's pub/sub,
+# favorites, trending, rate limits, key revocations, alert streams, cache
+# admin) over a three-master Redis Cluster the run starts for itself.
+CLUSTER_SUITE := $(addprefix tests/integration/,test_products.py test_local_tier.py \
+                 test_admin.py test_favorites_trending.py test_price_alerts.py test_access.py \
+                 test_rate_limit.py test_offers.py test_taxonomy.py test_pricing_ingestion.py)
+
+test: setup ## the test suite (fault and cluster suites included), then the Redis suite on a Redis Cluster
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-redis-cluster
+
+test-redis-cluster: venv ## only the Redis-touching suite, over a Redis Cluster of its own
+	VITRINE_TEST_REDIS_CLUSTER=1 $(PY) -m pytest -p no:cacheprovider $(CLUSTER_SUITE) $(PYTEST_ARGS)
+
+test-cluster: venv ## only tests/cluster: replicas, two instances, failover (PYTEST_ARGS=-s prints figures)
+	$(PY) -m pytest tests/cluster $(PYTEST_ARGS)
+
+# A PostgreSQL primary with a streaming replica and a three-master Redis
+# Cluster (each on a free loopback port, data in temporary directories, gone
+# when it stops), the demo catalog, then two instances on 50051 and 50052 over
+# them; Ctrl-C stops everything.
+run-cluster: setup ## two instances over a primary + replica and a Redis Cluster, all local
+	VITRINE_BOOTSTRAP_ADMIN_KEY="$${VITRINE_BOOTSTRAP_ADMIN_KEY:-$(DEV_ADMIN_KEY)}" \
+	  $(PY) -m tests.cluster $(RUN_ARGS)
 
 fuzz: setup ## a long fuzz run of every RPC (FUZZ_CALLS, FUZZ_SEED; make test runs a short one)
 	seed="$${FUZZ_SEED:-$(FUZZ_SEED)}"; seed="$${seed:-$$(date +%s)}"; \

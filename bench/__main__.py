@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 from bench.catalog import BenchConfig, evaluate_targets, run_catalog_bench
+from bench.cluster import ClusterBenchConfig, run_cluster_bench
+from bench.cluster import table as cluster_table
 from bench.h2load import H2LoadError, LoadSettings, h2load_binary
 from bench.pricing import PricingConfig, run_pricing_bench
 from bench.pricing import table as pricing_table
@@ -31,9 +33,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     p.add_argument(
         "--only",
-        choices=("all", "catalog", "pricing", "search"),
+        choices=("all", "catalog", "pricing", "search", "cluster"),
         default="all",
-        help="run one benchmark (default: all, catalog, pricing then search)",
+        help="run one benchmark (default: all, catalog, pricing, search, then cluster: "
+        "two instances with a replica and a Redis Cluster against one)",
     )
     p.add_argument("--database-url", default=d.database_url)
     p.add_argument("--redis-url", default=d.redis_url)
@@ -96,6 +99,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         default=ds.writers,
         help="RecordPriceBatch writers beside searches (0: skip that part)",
     )
+    dc = ClusterBenchConfig()
+    g = p.add_argument_group("cluster (two instances, a replica, a Redis Cluster vs one instance)")
+    g.add_argument("--cluster-products", type=int, default=dc.products, help="catalog size")
+    g.add_argument("--cluster-rounds", type=int, default=dc.rounds)
     return p.parse_args(argv)
 
 
@@ -202,6 +209,41 @@ def _search(args: argparse.Namespace, reset_db: bool) -> int:
     return 0 if all(t["met"] for t in report["targets"].values()) else 1
 
 
+def _cluster(args: argparse.Namespace) -> int:
+    try:
+        h2load_binary()
+    except H2LoadError as e:
+        print(e, file=sys.stderr)
+        return 2
+    config = ClusterBenchConfig(
+        workers=args.workers,
+        load=LoadSettings(
+            connections=args.connections,
+            streams=args.streams,
+            duration_s=args.duration,
+            warmup_s=args.warmup,
+        ),
+        products=args.cluster_products,
+        rounds=args.cluster_rounds,
+        out_dir=args.out,
+    )
+    print(
+        f"cluster bench: one instance of {config.workers} workers against two of "
+        f"{max(1, config.workers // 2)} with a PostgreSQL replica and a Redis Cluster, "
+        f"{config.rounds} rounds per scenario ({os.cpu_count()} CPUs)",
+        flush=True,
+    )
+    started = time.monotonic()
+    report = asyncio.run(run_cluster_bench(config))
+    report["bench_seconds"] = round(time.monotonic() - started, 1)
+    out = config.out_dir / "cluster.json"
+    write_json(out, report)
+    print()
+    print(cluster_table(report))
+    print(f"\n{report['bench_seconds']}s; results in {out}")
+    return 0 if report.get("measured") else 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     codes = []
@@ -216,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         if codes:
             print()
         codes.append(_search(args, reset_db=args.reset_db and args.only == "search"))
+    if args.only in ("all", "cluster"):
+        if codes:
+            print()
+        codes.append(_cluster(args))
     return 2 if 2 in codes else max(codes)
 
 

@@ -323,6 +323,11 @@ cmd_up() {
     start_local_redis
     wait_for redis_ready || die "Redis at $REDIS_HOST:$REDIS_PORT not ready after ${READY_TIMEOUT}s (log: $REDIS_LOG)"
   fi
+  # The tests start servers of their own beside these (a PostgreSQL primary
+  # with a replica, a Redis Cluster: tests/cluster/, tests/faults/): the
+  # binaries must be here even when the services above run elsewhere.
+  ensure_pg_packages
+  ensure_redis_packages
   say "ready: database $PG_DB at $PG_HOST:$PG_PORT, redis at $REDIS_HOST:$REDIS_PORT"
 }
 

@@ -37,6 +37,40 @@ def _remove_search_indexes() -> Any:
     shutil.rmtree(SEARCH_DIR, ignore_errors=True)
 
 
+# VITRINE_TEST_REDIS_CLUSTER=1: the run starts a Redis Cluster of its own
+# (tests/cluster/servers.py) and every test server uses it as REDIS_URL
+# (`make test` runs the subset CLUSTER_SUITE so).
+CLUSTER_RUN = os.environ.get("VITRINE_TEST_REDIS_CLUSTER", "").lower() in {"1", "on", "true"}
+_cluster: Any = None
+# For tests that cut one Redis server's connections through a TCP proxy
+# (tests/cluster/ fails a cluster's nodes instead).
+single_redis = pytest.mark.skipif(
+    CLUSTER_RUN, reason="proxies one Redis server; the cluster run has none"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global REDIS_URL, _cluster
+    if not CLUSTER_RUN:
+        return
+    import asyncio
+
+    from tests.cluster.servers import OwnRedisCluster
+
+    _cluster = OwnRedisCluster()
+    try:
+        asyncio.run(_cluster.start())
+    except BaseException:
+        _cluster.destroy()
+        raise
+    REDIS_URL = _cluster.url
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _cluster is not None:
+        _cluster.destroy()
+
+
 @pytest_asyncio.fixture(scope="session")
 async def template_db() -> AsyncIterator[str]:
     """A database with every migration applied, used as a template."""
@@ -103,9 +137,9 @@ def server_settings(database_url: str, redis_prefix: str, **overrides: Any) -> S
 
 
 async def drop_redis_keys(settings: Settings) -> None:
-    import redis.asyncio as aioredis
+    from vitrine_server.cache.redis import connect
 
-    r = aioredis.Redis.from_url(settings.redis_url)
+    r = connect(settings)
     try:
         async for key in r.scan_iter(match=f"{settings.redis_prefix}:*", count=1000):
             await r.delete(key)

@@ -10,6 +10,17 @@ pricing, search and admin.
     with connect("127.0.0.1:50051", api_key=os.environ["VITRINE_API_KEY"]) as vitrine:
         product = vitrine.catalog.GetProduct(catalog.GetProductRequest(id=1)).product
 
+`target` may name several instances, which the channel balances round robin
+(gRPC's own `round_robin` policy, from the service config): a list of
+addresses, `["10.0.0.1:50051", "10.0.0.2:50051"]`, or one DNS name that
+resolves to all of them, `"dns:///vitrine.internal:50051"`. A call that
+fails with UNAVAILABLE on one (it went away) is retried per the service
+config, and round robin sends the retry to another.
+
+Reads see the caller's own writes when the server reads from replicas:
+the channel keeps the consistency token of each write's answer and sends
+it with every later call (`read_your_writes`, consistency.py).
+
 `aio_connect` is the same for asyncio code. With `api_key`, every call
 carries `authorization: Bearer <api_key>` (unless it sets a key itself).
 Over TLS, and mutual TLS when the
@@ -21,7 +32,9 @@ server asks for a client certificate:
 
 from __future__ import annotations
 
+import ipaddress
 import json
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,6 +46,7 @@ from vitrine.pricing.v1 import pricing_service_pb2_grpc
 from vitrine.search.v1 import search_service_pb2_grpc
 
 from vitrine_client.auth import ApiKeyInterceptor, aio_interceptors
+from vitrine_client.consistency import Session, SessionInterceptor, aio_session_interceptors
 
 SERVICE_CONFIG: str = resources.files(__package__).joinpath("service_config.json").read_text()
 
@@ -61,11 +75,36 @@ def _options(extra: list[tuple[str, Any]] | None) -> list[tuple[str, Any]]:
     return list(options.items())
 
 
+def target_of(addresses: str | Sequence[str]) -> str:
+    """A gRPC target for one address or name, or for several addresses
+    ("ipv4:a:p,b:p", which the channel balances round robin)."""
+    if isinstance(addresses, str):
+        return addresses
+    addresses = list(addresses)
+    if not addresses:
+        raise ValueError("no address given")
+    if len(addresses) == 1:
+        return addresses[0]
+    scheme = "ipv6" if all(a.startswith("[") for a in addresses) else "ipv4"
+    for address in addresses:
+        host = address.rsplit(":", 1)[0].strip("[]")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ValueError(
+                f"{address!r}: several addresses must be IP literals; for names, give one "
+                'DNS name that resolves to every instance ("dns:///vitrine.internal:50051")'
+            ) from None
+    return f"{scheme}:" + ",".join(addresses)
+
+
 class Vitrine:
     """Blocking stubs of every Vitrine service over one channel (`connect`)."""
 
-    def __init__(self, channel: grpc.Channel) -> None:
+    def __init__(self, channel: grpc.Channel, session: Session | None = None) -> None:
         self.channel = channel
+        # The consistency tokens this client saw (None: read_your_writes off).
+        self.session = session
         self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(channel)
         self.pricing = pricing_service_pb2_grpc.PricingServiceStub(channel)
         self.search = search_service_pb2_grpc.SearchServiceStub(channel)
@@ -89,8 +128,10 @@ class AioVitrine:
     search: search_service_pb2_grpc.SearchServiceAsyncStub
     admin: admin_service_pb2_grpc.AdminServiceAsyncStub
 
-    def __init__(self, channel: grpc.aio.Channel) -> None:
+    def __init__(self, channel: grpc.aio.Channel, session: Session | None = None) -> None:
         self.channel = channel
+        # The consistency tokens this client saw (None: read_your_writes off).
+        self.session = session
         # The generated stubs serve both kinds of channel; their .pyi types
         # the asyncio flavour as *AsyncStub.
         self.catalog = catalog_service_pb2_grpc.CatalogServiceStub(channel)  # type: ignore[assignment]
@@ -109,38 +150,57 @@ class AioVitrine:
 
 
 def connect(
-    target: str,
+    target: str | Sequence[str],
     credentials: grpc.ChannelCredentials | None = None,
     options: list[tuple[str, Any]] | None = None,
     api_key: str | None = None,
+    read_your_writes: bool | Session = True,
 ) -> Vitrine:
-    """A blocking client; TLS when credentials are given."""
+    """A blocking client; TLS when credentials are given. `target`: one
+    address or name, or several addresses (see the module's docstring)."""
+    address = target_of(target)
     if credentials is None:
-        channel = grpc.insecure_channel(target, options=_options(options))
+        channel = grpc.insecure_channel(address, options=_options(options))
     else:
-        channel = grpc.secure_channel(target, credentials, options=_options(options))
+        channel = grpc.secure_channel(address, credentials, options=_options(options))
+    session = _session(read_your_writes)
+    if session is not None:
+        channel = grpc.intercept_channel(channel, SessionInterceptor(session))
     if api_key:
         channel = grpc.intercept_channel(channel, ApiKeyInterceptor(api_key))
-    return Vitrine(channel)
+    return Vitrine(channel, session)
 
 
 def aio_connect(
-    target: str,
+    target: str | Sequence[str],
     credentials: grpc.ChannelCredentials | None = None,
     options: list[tuple[str, Any]] | None = None,
     api_key: str | None = None,
+    read_your_writes: bool | Session = True,
 ) -> AioVitrine:
     """An asyncio client; TLS when credentials are given."""
-    interceptors = aio_interceptors(api_key) if api_key else None
+    address = target_of(target)
+    session = _session(read_your_writes)
+    interceptors: list[grpc.aio.ClientInterceptor] = []
+    if api_key:
+        interceptors += aio_interceptors(api_key)
+    if session is not None:
+        interceptors += aio_session_interceptors(session)
     if credentials is None:
-        return AioVitrine(
-            grpc.aio.insecure_channel(target, options=_options(options), interceptors=interceptors)
+        channel = grpc.aio.insecure_channel(
+            address, options=_options(options), interceptors=interceptors or None
         )
-    return AioVitrine(
-        grpc.aio.secure_channel(
-            target, credentials, options=_options(options), interceptors=interceptors
+    else:
+        channel = grpc.aio.secure_channel(
+            address, credentials, options=_options(options), interceptors=interceptors or None
         )
-    )
+    return AioVitrine(channel, session)
+
+
+def _session(read_your_writes: bool | Session) -> Session | None:
+    if isinstance(read_your_writes, Session):
+        return read_your_writes
+    return Session() if read_your_writes else None
 
 
 def tls_credentials(

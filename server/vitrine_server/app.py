@@ -49,8 +49,8 @@ from vitrine_server.background import Background
 from vitrine_server.cache import redis as redis_client
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.invalidations import InvalidationListener
-from vitrine_server.cache.keys import Keys
-from vitrine_server.cache.pipeline import RedisPipeline
+from vitrine_server.cache.keys import keys_for
+from vitrine_server.cache.pipeline import open_pipeline
 from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.cache.stats import CacheStatsFlusher
 from vitrine_server.catalog.favorites import FavoriteService
@@ -61,6 +61,7 @@ from vitrine_server.catalog.taxonomy import CategoryService, StoreService
 from vitrine_server.catalog.trending import TrendingService
 from vitrine_server.config import DEFAULT_MIN_CLIENT_PING_INTERVAL_MS, Settings
 from vitrine_server.db.database import Database
+from vitrine_server.db.replicas import ReadRouter
 from vitrine_server.metrics.endpoint import MetricsEndpoint
 from vitrine_server.metrics.process import ProcessMetrics, Refresher
 from vitrine_server.pricing.alerts import BLOCK_MS, AlertDelivery, AlertService
@@ -71,6 +72,7 @@ from vitrine_server.pricing.ingestion import IngestionService
 from vitrine_server.pricing.partitions import PartitionMaintainer
 from vitrine_server.rpc import paging_secret
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
+from vitrine_server.rpc.consistency import ConsistencyTokens
 from vitrine_server.rpc.drain import CallGate
 from vitrine_server.rpc.handlers import CallHook, register_service
 from vitrine_server.rpc.paging import PageTokens
@@ -176,16 +178,24 @@ class VitrineServer:
             self.hooks.append(self.metrics.rpc)
         if tracer is None:
             self.db = await Database.connect(s)
+            self.reads = await ReadRouter.connect(self.db, s)
             self.redis = redis_client.connect(s)
         else:
-            self.db = await Database.connect(s, tracing_postgres.connection_class(tracer))
+            connection_class = tracing_postgres.connection_class(tracer)
+            self.db = await Database.connect(s, connection_class)
+            self.reads = await ReadRouter.connect(self.db, s, connection_class)
             self.redis = redis_client.connect(s, tracing_redis.client_class(tracer))
+        if s.replica_urls:
+            # Tokens in and out of every call (db/consistency.py).
+            self.hooks.append(ConsistencyTokens())
+        keys = keys_for(s.redis_prefix, s.redis_cluster)
         self.cache = CacheAside(
             self.redis,
-            RedisPipeline(s.redis_url, s.redis_timeout, tracer),
-            Keys(s.redis_prefix),
+            open_pipeline(s, tracer),
+            keys,
             self.db,
             enabled=s.cache_enabled,
+            clustered=s.redis_cluster,
         )
         await self.cache.start()
         self.listener_redis = redis_client.connect_listener(s)
@@ -193,7 +203,6 @@ class VitrineServer:
             self.listener_redis, self.cache.channel, self.cache.local
         )
         self.listener.start()
-        keys = Keys(s.redis_prefix)
         self.cache_stats = CacheStatsFlusher(self.cache.counters, self.redis, keys.cache_stats())
         self.cache_stats.start()
 
@@ -211,10 +220,10 @@ class VitrineServer:
 
         # Every instance and worker signs page tokens with the same secret.
         tokens = PageTokens(functools.partial(paging_secret.load, s, self.db))
-        products = ProductService(self.db, self.cache, tokens)
+        products = ProductService(self.db, self.cache, tokens, self.reads)
         catalog = CatalogHandlers(
             products=products,
-            offers=OfferService(self.db, self.cache, tokens),
+            offers=OfferService(self.db, self.cache, tokens, self.reads),
             categories=CategoryService(self.db, self.cache),
             stores=StoreService(self.db, self.cache, tokens),
             favorites=FavoriteService(self.db, self.cache, products, tokens),
@@ -225,13 +234,11 @@ class VitrineServer:
         server = grpc.aio.server(options=server_options(s))
         register_service(server, CATALOG, catalog, self.hooks, tracer)
         self.stream_redis = redis_client.connect_blocking(s, BLOCK_MS / 1000)
-        self.alert_delivery = AlertDelivery(
-            self.db, self.redis, self.stream_redis, Keys(s.redis_prefix)
-        )
+        self.alert_delivery = AlertDelivery(self.db, self.redis, self.stream_redis, keys)
         pricing = PricingHandlers(
             IngestionService(self.db, self.cache, self.alert_delivery),
-            HistoryService(self.db),
-            DropService(self.db, products, tokens),
+            HistoryService(self.reads),
+            DropService(self.db, products, tokens, self.reads),
             AlertService(self.db, self.alert_delivery, tokens),
             self.alert_delivery,
         )
@@ -245,7 +252,9 @@ class VitrineServer:
         self.reindexer = self._search_reindexer or self.search_maintenance
         self.operations = Operations(self.db)
         admin = AdminHandlers(
-            status=StatusService(s, self.db, self.redis, self.reindexer, self.limiter, self._loops),
+            status=StatusService(
+                s, self.db, self.redis, self.reindexer, self.limiter, self._loops, self.reads
+            ),
             maintenance=Maintenance(self.db, s),
             dbstats=DatabaseStats(self.db),
             explainer=Explainer(self.db),
@@ -284,6 +293,9 @@ class VitrineServer:
         )
         self.partitions.start()
         self.alert_delivery.start()
+        if self.reads.replicas:
+            await self.reads.probe()  # replicas serve from the first call on
+            self.reads.start()
         if self.search_indexer is not None:
             self.search_indexer.start()
         if self.metrics is not None:
@@ -345,6 +357,7 @@ class VitrineServer:
                 for what, n in counts.items()
             },
         )
+        self._instrument_replicas(metrics)
         limiter = self.limiter
         if limiter is not None:
             metrics.export_counts(
@@ -360,6 +373,36 @@ class VitrineServer:
                     "local_fallback": limiter.local_fallback_total,
                 },
             )
+
+    def _instrument_replicas(self, metrics: ProcessMetrics) -> None:
+        reads = self.reads
+        if not reads.replicas:
+            return
+        metrics.labelled_gauge(
+            "vitrine_replica_lag_seconds",
+            "Replay lag of each PostgreSQL replica (VITRINE_REPLICA_URLS, in order: "
+            "replica-0, ...) as last probed, every 0.5 s.",
+            "replica",
+            lambda: {r.name: r.lag for r in reads.replicas},
+            mode="livemax",
+        )
+        metrics.labelled_gauge(
+            "vitrine_replica_up",
+            "1 if the replica answered the last probe and lags within "
+            "VITRINE_REPLICA_MAX_LAG (reads go to it).",
+            "replica",
+            lambda: {r.name: float(r.up and r.lag <= reads.max_lag) for r in reads.replicas},
+            mode="livemin",
+        )
+        metrics.export_counts(
+            "vitrine_replica_reads",
+            "Where reads that may lag went: replica; primary_no_replica (none usable); "
+            "primary_token_timeout (no replica replayed the caller's token within "
+            "VITRINE_REPLICA_WAIT); primary_required (cache fills); token_waits (reads "
+            "that waited for a replica to replay their token).",
+            "target",
+            reads.counts.snapshot,
+        )
 
     def _start_metrics(self, metrics: ProcessMetrics) -> None:
         s = self.settings
@@ -379,7 +422,7 @@ class VitrineServer:
         s = self.settings
         settings = SettingsStore(self.db)
         self.search_engine = SearchEngine(s, self.db)
-        self.search_trending = Trending(self.redis, Keys(s.redis_prefix))
+        self.search_trending = Trending(self.redis, self.cache.keys)
         embedded = EmbeddedSearch(self.search_engine, settings, self.search_trending)
         self.search_indexer: MeiliIndexer | None = None
         external = None
@@ -415,7 +458,7 @@ class VitrineServer:
         if s.rate_limit_per_minute > 0:
             self.limiter = RateLimiter(
                 self.cache.pipe,
-                Keys(s.redis_prefix),
+                self.cache.keys,
                 requests_per_minute=s.rate_limit_per_minute,
                 burst=s.rate_limit_burst,
             )
@@ -432,6 +475,8 @@ class VitrineServer:
             *self.search_engine.loops(),
             self.search_trending,
         ]
+        if self.reads.replicas:
+            loops.append(self.reads)
         tasks = [(b.task_name, b.running) for b in loops]
         return tasks + [(t.get_name(), not t.done()) for t in self._tasks]
 
@@ -536,6 +581,7 @@ class VitrineServer:
         await self.search_engine.close()
         await self.search_trending.close()
         await self.cache.close()
+        await self.reads.close()
         await self.db.close()
         for client in (self.redis, self.listener_redis, self.stream_redis):
             with contextlib.suppress(Exception):

@@ -40,6 +40,9 @@ def _metrics_port(value: str) -> int | None:
 class Settings:
     database_url: str = "postgresql://postgres@127.0.0.1:5432/vitrine"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # A Redis Cluster: REDIS_URL naming it redis+cluster:// (or rediss+cluster://),
+    # or VITRINE_REDIS_CLUSTER=1. redis_url then holds the plain scheme.
+    redis_cluster: bool = False
     # Prefix of every Redis key, so several deployments (or test runs) can share a server.
     redis_prefix: str = "vitrine"
     host: str = "0.0.0.0"
@@ -66,6 +69,13 @@ class Settings:
     # The shortest interval between client keepalive pings the server accepts
     # (faster pingers get GOAWAY "too_many_pings"); at most the client's 30 s.
     min_client_ping_interval_ms: int = DEFAULT_MIN_CLIENT_PING_INTERVAL_MS
+    # PostgreSQL streaming replicas that serve reads which may lag (db/replicas.py).
+    replica_urls: tuple[str, ...] = ()
+    # A replica further behind the primary than this (replay lag) is skipped.
+    replica_max_lag: float = 5.0
+    # A read that sends a consistency token waits at most this long for a
+    # replica to replay past it, then goes to the primary.
+    replica_wait: float = 0.05
     log_level: str = "INFO"
     log_format: str = "json"
     # price_points months to keep (0: forever), and whether old ones are dropped or detached.
@@ -115,6 +125,13 @@ class Settings:
     page_token_secret: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
+        scheme, sep, rest = self.redis_url.partition("://")
+        if sep and scheme.endswith("+cluster"):
+            object.__setattr__(self, "redis_url", f"{scheme.removesuffix('+cluster')}://{rest}")
+            object.__setattr__(self, "redis_cluster", True)
+        for url in self.replica_urls:
+            if not url.startswith(("postgresql://", "postgres://")):
+                raise ConfigError(f"VITRINE_REPLICA_URLS: {url!r} is not a postgresql:// URL")
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ConfigError(
                 "VITRINE_TLS_CERT and VITRINE_TLS_KEY go together: set both or neither"
@@ -148,6 +165,12 @@ class Settings:
             database_url=get("DATABASE_URL", d.database_url),
             redis_url=get("REDIS_URL", d.redis_url),
             redis_prefix=get("VITRINE_REDIS_PREFIX", d.redis_prefix),
+            redis_cluster=_bool(get("VITRINE_REDIS_CLUSTER", "off")),
+            replica_urls=tuple(
+                url.strip() for url in get("VITRINE_REPLICA_URLS", "").split(",") if url.strip()
+            ),
+            replica_max_lag=float(get("VITRINE_REPLICA_MAX_LAG", str(d.replica_max_lag))),
+            replica_wait=float(get("VITRINE_REPLICA_WAIT", str(d.replica_wait))),
             host=get("VITRINE_HOST", d.host),
             port=int(get("VITRINE_PORT", str(d.port))),
             workers=int(get("VITRINE_WORKERS", str(d.workers))),

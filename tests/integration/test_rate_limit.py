@@ -15,7 +15,7 @@ from vitrine.admin.v1 import admin_service_pb2 as admin
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.type.v1 import access_pb2
 
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, single_redis
 from tests.proxy import TcpProxy
 from tests.support import Env, details, unique
 
@@ -99,6 +99,7 @@ async def redis_proxy():
     await proxy.cut()
 
 
+@single_redis
 async def test_redis_down_reads_fail_open_and_writes_are_limited_per_process(
     env, redis_proxy, caplog
 ):

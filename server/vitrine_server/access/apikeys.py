@@ -134,7 +134,7 @@ class ApiKeyService:
             raise errors.NotFound("api_key", key_id)
         self.auth.discard([key_id])
         try:
-            await self.redis.publish(self.channel, key_id)
+            await self.redis.spublish(self.channel, key_id)
         except REDIS_DOWN:
             log.warning(
                 "Redis unreachable: revocation of %s reaches other processes within "

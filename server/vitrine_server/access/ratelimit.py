@@ -45,7 +45,7 @@ from redis.exceptions import ResponseError
 from vitrine_server import errors
 from vitrine_server.access.authenticator import Principal
 from vitrine_server.cache.keys import Keys
-from vitrine_server.cache.pipeline import RedisPipeline
+from vitrine_server.cache.pipeline import Pipe
 from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.rpc import deadline
 
@@ -132,7 +132,7 @@ class _KeyState:
 class RateLimiter:
     def __init__(
         self,
-        pipe: RedisPipeline,
+        pipe: Pipe,
         keys: Keys,
         *,
         requests_per_minute: int,

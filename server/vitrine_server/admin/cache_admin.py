@@ -33,11 +33,11 @@ class CacheAdmin:
         with redis_client.required():
             await self.flusher.flush()  # this process's latest counts, at least
             raw = await self.redis.hgetall(self.keys.cache_stats())
-            memory = await self.redis.info("memory")
-            info = await self.redis.info("stats")
-            total_keys = await self.redis.dbsize()
+            memory = await redis_client.info(self.redis, "memory")
+            info = await redis_client.info(self.redis, "stats")
+            total_keys = await redis_client.dbsize(self.redis)
             ours = 0
-            async for _ in self.redis.scan_iter(match=f"{self.keys.prefix}:*", count=SCAN_COUNT):
+            async for _ in redis_client.scan(self.redis, f"{self.keys.prefix}:*", SCAN_COUNT):
                 ours += 1
         counts: dict[str, dict[str, int]] = {}
         for field, value in raw.items():
@@ -110,11 +110,11 @@ class CacheAdmin:
                 ]
             )
         # The pattern above admits no glob characters: the prefix matches literally.
-        pattern = f"{self.keys.prefix}:{prefix}*"
+        pattern = self.keys.cache_pattern(prefix)
         dropped = 0
         batch: list[bytes] = []
         with redis_client.required():
-            async for key in self.redis.scan_iter(match=pattern, count=SCAN_COUNT):
+            async for key in redis_client.scan(self.redis, pattern, SCAN_COUNT):
                 batch.append(key)
                 if len(batch) >= UNLINK_BATCH:
                     dropped += await self._unlink(batch)
@@ -126,8 +126,11 @@ class CacheAdmin:
     async def _unlink(self, keys: list[bytes]) -> int:
         names = [k.decode() for k in keys]
         self.cache.local.discard(names)
+        # One UNLINK per key (as a raw command: redis-py's cluster pipeline runs
+        # its unlink() at once, outside the pipeline): each goes to its own master.
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.unlink(*keys)
-            pipe.publish(self.cache.channel, "\n".join(names))
-            unlinked, _ = await pipe.execute()
-        return int(unlinked)
+            for key in keys:
+                pipe.execute_command("UNLINK", key)
+            pipe.spublish(self.cache.channel, "\n".join(names))
+            *unlinked, _ = await pipe.execute()
+        return sum(int(n) for n in unlinked)

@@ -23,6 +23,7 @@ from vitrine_server.admin.search import SearchReindexer
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
 from vitrine_server.db.migrate import discover
+from vitrine_server.db.replicas import ReadRouter
 
 PROBE_S = 1.0
 
@@ -49,6 +50,7 @@ class StatusService:
         search: SearchReindexer | None,
         limiter: RateLimiter | None,
         tasks: Callable[[], Iterable[tuple[str, bool]]],
+        reads: ReadRouter | None = None,
     ):
         self.settings = settings
         self.db = db
@@ -56,6 +58,7 @@ class StatusService:
         self.search = search
         self.limiter = limiter
         self.tasks = tasks
+        self.reads = reads
         self.known_migrations = {m.version for m in discover()}
         self.started_mono = time.monotonic()
         self.started_wall = dt.datetime.now(dt.UTC)
@@ -73,7 +76,7 @@ class StatusService:
             build_version=self.build_version,
             uptime=_duration(time.monotonic() - self.started_mono),
             start_time=start,
-            dependencies=[pg, redis, search],
+            dependencies=[pg, redis, search, *self._replicas()],
             schema_version=max(applied, default=0),
             pending_migrations=len(self.known_migrations - applied) if pg.reachable else 0,
             pool=api.PoolStatus(
@@ -116,6 +119,22 @@ class StatusService:
             ),
             applied,
         )
+
+    def _replicas(self) -> list[api.DependencyStatus]:
+        """Each PostgreSQL replica as the router last probed it (every 0.5 s):
+        one that is down or lags past VITRINE_REPLICA_MAX_LAG is skipped, and
+        says so here, but fails no call."""
+        if self.reads is None:
+            return []
+        return [
+            api.DependencyStatus(
+                name="postgresql-replica",
+                configured=True,
+                reachable=r.up,
+                detail=f"{r.name}: {r.detail}",
+            )
+            for r in self.reads.replicas
+        ]
 
     async def _redis(self) -> api.DependencyStatus:
         started = time.perf_counter()

@@ -49,9 +49,11 @@ from vitrine_server import errors
 from vitrine_server.background import Outage
 from vitrine_server.cache.keys import LEASE_MS, Keys
 from vitrine_server.cache.local import LocalTier
-from vitrine_server.cache.pipeline import RedisPipeline
+from vitrine_server.cache.pipeline import Pipe
 from vitrine_server.cache.redis import REDIS_DOWN
+from vitrine_server.cache.redis import scan as redis_scan
 from vitrine_server.cache.stats import CacheCounters
+from vitrine_server.db import consistency
 from vitrine_server.db.database import Database
 
 log = logging.getLogger("vitrine.cache")
@@ -101,6 +103,8 @@ end
 return n
 """
 
+_FILL_SHA = hashlib.sha1(_FILL.encode()).hexdigest()
+
 # KEYS[1] = generation key; ARGV[1] = generation. Never moves it backwards.
 _SET_GENERATION = """
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -141,17 +145,21 @@ class CacheAside:
     def __init__(
         self,
         redis: aioredis.Redis,
-        pipe: RedisPipeline,
+        pipe: Pipe,
         keys: Keys,
         db: Database,
         *,
         enabled: bool = True,
+        clustered: bool = False,
     ):
         self.redis = redis
         self.pipe = pipe
         self.keys = keys
         self.db = db
         self.enabled = enabled
+        # On a Redis Cluster (see _drop_entries).
+        self.clustered = clustered
+        self._failed_over = False
         # Known cache_state.generation; None until read from PostgreSQL.
         self.generation: int | None = None
         # Locally known to be unusable (Redis failed, or a generation mismatch).
@@ -160,10 +168,8 @@ class CacheAside:
         # The same per cache ("product", "category", ...: a key's entity), for
         # AdminService.GetCacheStats and metrics (cache/stats.py).
         self.counters = CacheCounters()
-        self._entity_at = len(keys.prefix) + 1
         self.local = LocalTier()
         self.channel = keys.invalidations()
-        self._fill_script = redis.register_script(_FILL)
         self._set_generation = redis.register_script(_SET_GENERATION)
         # Lease tokens: unique per read, across processes and instances.
         self._token_prefix = secrets.token_hex(6) + ":"
@@ -219,8 +225,13 @@ class CacheAside:
                     )
                 ]
                 for start in range(0, len(owed), 500):
-                    await self.redis.delete(*owed[start : start + 500])
-                await self._set_generation(keys=[self.keys.cache_generation()], args=[generation])
+                    await self._delete(owed[start : start + 500])
+                if self._failed_over:
+                    owed.extend(await self._drop_entries())
+                for tag in self.keys.shard_tags():
+                    await self._set_generation(
+                        keys=[self.keys.cache_generation(tag)], args=[generation]
+                    )
                 await tx.execute(
                     "DELETE FROM cache_invalidations WHERE generation <= $1", generation
                 )
@@ -233,9 +244,32 @@ class CacheAside:
         if owed:
             log.info("cache reconciled: deleted %d owed keys", len(owed))
         self.generation = max(self.generation or 0, generation)
+        self._failed_over = False
         self.trusted = True
 
-    def _distrust(self) -> None:
+    async def _drop_entries(self) -> list[str]:
+        """Every cache entry, deleted (a cluster whose node failed): a master
+        acknowledges a DEL before its replica has it, so a replica promoted
+        in a failover may hold an entry a write deleted. Every process sees
+        the failed node as an error before the promoted one (its connection
+        was to the old master) and distrusts the cache until it dropped
+        everything once (the first reconcile after the failure)."""
+        dropped: list[str] = []
+        batch: list[str] = []
+        async for key in redis_scan(self.redis, self.keys.cache_pattern(""), 1000):
+            batch.append(key.decode())
+            if len(batch) >= 500:
+                await self._delete(batch)
+                dropped += batch
+                batch = []
+        await self._delete(batch)
+        return dropped + batch
+
+    def _distrust(self, failed: bool = False) -> None:
+        """Reads go to PostgreSQL until a reconcile. `failed`: Redis did not
+        answer, which on a cluster may be a failover (see _drop_entries)."""
+        if failed and self.clustered:
+            self._failed_over = True
         if self.trusted:
             log.warning("cache not trusted: reads go to PostgreSQL until Redis is reconciled")
         self.trusted = False
@@ -278,21 +312,27 @@ class CacheAside:
     async def _fetch_shared(
         self, keys: Sequence[str], load: Loader, ttl_ms: Callable[[bytes], int]
     ) -> list[bytes]:
-        """From Redis (or PostgreSQL), and remembered in the in-process tier."""
+        """From Redis (or PostgreSQL), and remembered in the in-process tier
+        (not when Redis was bypassed: those loads may come from a replica,
+        older than the read's start by its lag)."""
         started = time.monotonic()
-        entries = await self._fetch_redis(keys, load, ttl_ms)
-        if self.enabled:
+        entries, through_redis = await self._fetch_redis(keys, load, ttl_ms)
+        if through_redis:
             for key, entry in zip(keys, entries, strict=True):
                 self.local.put(key, entry, started)
         return entries
 
     async def _fetch_redis(
         self, keys: Sequence[str], load: Loader, ttl_ms: Callable[[bytes], int]
-    ) -> list[bytes]:
+    ) -> tuple[list[bytes], bool]:
+        """The entries, and whether they came through Redis (else `load` read
+        them all, bypassing it). Loads that fill Redis, or stand in for a fill,
+        read the primary: an entry filled from a lagging replica would stay
+        stale in Redis for as long as its TTL."""
         if not (self.enabled and self.trusted):
             self.stats["bypassed"] += len(keys)
             self._count(keys, bypassed=len(keys))
-            return await load(list(range(len(keys))))
+            return await load(list(range(len(keys)))), False
         # Each key once: a repeated key would otherwise wait on its own lease.
         first: dict[str, int] = {}
         for i, key in enumerate(keys):
@@ -303,7 +343,7 @@ class CacheAside:
         except _Untrusted:
             self.stats["bypassed"] += len(keys)
             self._count(keys, bypassed=len(keys))
-            return await load(list(range(len(keys))))
+            return await load(list(range(len(keys)))), False
         entries: dict[str, bytes] = {}
         leased: list[str] = []
         busy: list[str] = []
@@ -318,42 +358,58 @@ class CacheAside:
         self.stats["misses"] += len(leased) + len(busy)
         self._count(keys, hits=len(entries), misses=len(leased) + len(busy))
         if leased:
-            loaded = await load([first[k] for k in leased])
+            with consistency.primary_only():
+                loaded = await load([first[k] for k in leased])
             entries.update(zip(leased, loaded, strict=True))
             await self._fill(token, leased, loaded, ttl_ms)
         if busy:
-            waited = await self._await_fills(busy, load, [first[k] for k in busy])
+            with consistency.primary_only():
+                waited = await self._await_fills(busy, load, [first[k] for k in busy])
             entries.update(zip(busy, waited, strict=True))
-        return [entries[key] for key in keys]
+        return [entries[key] for key in keys], True
 
     def _count(
         self, keys: Sequence[str], hits: int = 0, misses: int = 0, bypassed: int = 0
     ) -> None:
         # One fetch reads one kind of entity: name it after its first key.
         if keys:
-            cache = keys[0][self._entity_at :].split(":", 1)[0]
+            cache = self.keys.entity_of(keys[0])
             self.counters.add(cache, hits, misses, bypassed)
 
     async def _read(self, keys: list[str]) -> tuple[str, list[object]]:
-        """One read script for `keys`: (lease token, entry / LEASED / BUSY per key)."""
+        """The read script for `keys`, once per cache shard they fall in (one
+        on a single Redis server): (lease token, entry / LEASED / BUSY per key)."""
         token = f"{self._token_prefix}{next(self._tokens)}"
+        groups = self._by_shard(keys)
+        generation = self.generation or 0
         try:
-            values = await self._eval_read(
-                1 + len(keys),
-                self.keys.cache_generation(),
-                *keys,
-                token,
-                LEASE_MS,
-                self.generation or 0,
+            replies = await self._eval_reads(
+                [
+                    (
+                        1 + len(group),
+                        self.keys.cache_generation(tag),
+                        *group,
+                        token,
+                        LEASE_MS,
+                        generation,
+                    )
+                    for tag, group in groups.items()
+                ]
             )
         except REDIS_DOWN as err:
-            self._distrust()
+            self._distrust(failed=True)
             raise _Untrusted(str(err)) from err
-        if values is None:
+        if any(values is None for values in replies):
             self._distrust()
             raise _Untrusted("generation mismatch")
+        by_key = {
+            key: value
+            for group, values in zip(groups.values(), replies, strict=True)
+            for key, value in zip(group, values, strict=True)
+        }
         out: list[object] = []
-        for value in values:
+        for key in keys:
+            value = by_key[key]
             if value == b"":
                 out.append(LEASED)
             elif value[0] == LEASE:
@@ -362,23 +418,41 @@ class CacheAside:
                 out.append(value)
         return token, out
 
-    async def _eval_read(self, numkeys: int, *args: object) -> Any:
+    def _by_shard(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """Keys grouped by their cache shard's hash tag (one group on one server)."""
+        groups: dict[str, list[str]] = {}
+        for key in keys:
+            groups.setdefault(self.keys.tag_of(key), []).append(key)
+        return groups
+
+    async def _eval_reads(self, calls: list[tuple[object, ...]]) -> list[Any]:
+        """The read script once per (numkeys, *args), in one write per node."""
+        commands = [("EVALSHA", _READ_SHA, *call) for call in calls]
         try:
-            return await self.pipe.call("EVALSHA", _READ_SHA, numkeys, *args)
+            if len(commands) == 1:  # the hot path: one key, or keys of one shard
+                return [await self.pipe.call(*commands[0])]
+            return await self.pipe.call_many(commands)
         except ResponseError as err:
             if not str(err).startswith("NOSCRIPT"):
                 raise
             await self.pipe.call("SCRIPT", "LOAD", _READ)
-            return await self.pipe.call("EVALSHA", _READ_SHA, numkeys, *args)
+            return await self.pipe.call_many(commands)
 
     async def _await_fills(self, keys: list[str], load: Loader, indices: list[int]) -> list[bytes]:
         """Entries another reader is loading: wait a little for its fill."""
         for pause in LEASE_POLLS:
             await asyncio.sleep(pause)
             try:
-                raw = await self.pipe.call("MGET", *keys)
+                groups = self._by_shard(keys)
+                replies = await self.pipe.call_many([("MGET", *group) for group in groups.values()])
+                got = {
+                    k: v
+                    for group, values in zip(groups.values(), replies, strict=True)
+                    for k, v in zip(group, values, strict=True)
+                }
+                raw = [got[key] for key in keys]
             except REDIS_DOWN:
-                self._distrust()
+                self._distrust(failed=True)
                 break
             if all(v is not None and v[0] != LEASE for v in raw):
                 return [cast(bytes, v) for v in raw]
@@ -387,15 +461,33 @@ class CacheAside:
     async def _fill(
         self, token: str, keys: list[str], entries: list[bytes], ttl_ms: Callable[[bytes], int]
     ) -> None:
-        args: list[bytes | str | int] = [token]
-        for entry in entries:
-            args += [entry, ttl_ms(entry)]
+        values = dict(zip(keys, entries, strict=True))
+        commands: list[tuple[object, ...]] = []
+        for group in self._by_shard(keys).values():
+            args: list[bytes | str | int] = [token]
+            for key in group:
+                args += [values[key], ttl_ms(values[key])]
+            commands.append(("EVALSHA", _FILL_SHA, len(group), *group, *args))
         try:
-            await self._fill_script(keys=keys, args=args)
+            try:
+                await self.pipe.call_many(commands)
+            except ResponseError as err:
+                if not str(err).startswith("NOSCRIPT"):
+                    raise
+                await self.pipe.call("SCRIPT", "LOAD", _FILL)
+                await self.pipe.call_many(commands)
         except REDIS_DOWN:
-            self._distrust()
+            self._distrust(failed=True)
 
     # -- writes ---------------------------------------------------------
+
+    async def _delete(self, keys: Sequence[str]) -> None:
+        """DEL each key: one round trip, keys of any slot (a cluster pipeline
+        sends each to its own master)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.execute_command("DEL", key)
+            await pipe.execute()
 
     async def invalidate(self, keys: Sequence[str]) -> None:
         """Call after the write committed. Deletes the keys, or owes them."""
@@ -405,15 +497,16 @@ class CacheAside:
         self.local.discard(keys)
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.delete(*keys)
+                for key in keys:
+                    pipe.execute_command("DEL", key)
                 # Other processes drop them from their in-process tiers.
-                pipe.publish(self.channel, "\n".join(keys))
+                pipe.spublish(self.channel, "\n".join(keys))
                 await pipe.execute()
             return
         except REDIS_DOWN:
             pass
         self.stats["owed"] += len(keys)
-        self.trusted = False
+        self._distrust(failed=True)
         try:
             self.generation = await self.db.fetchval(_RECORD_INVALIDATIONS, keys)
         except Exception:

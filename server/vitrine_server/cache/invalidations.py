@@ -6,6 +6,13 @@ them from its own tier. Pub/sub delivers at most once: when the listener's
 connection breaks, messages may have been missed, so the tier is cleared
 before listening again. While Redis is down nothing is announced, and the
 callers' staleness bound is what holds.
+
+The channels are sharded (SPUBLISH / SSUBSCRIBE, Redis 7): on a Redis
+Cluster a message goes to the node that owns its channel's slot and its
+replicas, not to every node; on one server they act as plain channels. On a
+cluster the listener subscribes on that node and, after any failure, asks
+the cluster where the channel is now (a failover moves it to the promoted
+replica).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import logging
 from typing import Protocol
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 
 from vitrine_server.background import Background
 from vitrine_server.cache.redis import REDIS_DOWN
@@ -41,6 +49,8 @@ class InvalidationListener(Background):
         self.redis = redis
         self.channel = channel
         self.tier = tier
+        # Whether a subscription was made before (then the cluster's layout is read again).
+        self._listened = False
 
     async def _run(self) -> None:
         while True:
@@ -53,15 +63,42 @@ class InvalidationListener(Background):
             await asyncio.sleep(RETRY_S)
 
     async def _listen(self) -> None:
-        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        node = await self._channel_node()
+        pubsub = node.pubsub(ignore_subscribe_messages=True)
         try:
-            await pubsub.subscribe(self.channel)
+            await pubsub.ssubscribe(self.channel)
             # Anything published while we were not listening is lost: start clean.
             self.tier.clear()
             while True:
                 message = await pubsub.get_message(timeout=None)
-                if message is not None and message["type"] == "message":
+                if message is not None and message["type"] in ("smessage", b"smessage"):
                     self.tier.discard(message["data"].decode().split("\n"))
         finally:
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
+            if node is not self.redis:
+                with contextlib.suppress(Exception):
+                    await node.aclose()
+
+    async def _channel_node(self) -> aioredis.Redis:
+        """The client to subscribe with: on a cluster, one to the master that
+        owns the channel's slot, as the cluster says now."""
+        cluster = self.redis
+        if not isinstance(cluster, RedisCluster):
+            return self.redis
+        if self._listened:
+            await cluster.nodes_manager.initialize()
+        await cluster.initialize()
+        self._listened = True
+        owner = cluster.get_node_from_key(self.channel)
+        kwargs = owner.connection_kwargs
+        return aioredis.Redis(
+            host=owner.host,
+            port=owner.port,
+            username=kwargs.get("username"),
+            password=kwargs.get("password"),
+            socket_timeout=None,
+            socket_connect_timeout=kwargs.get("socket_connect_timeout"),
+            socket_keepalive=True,
+            health_check_interval=15,
+        )

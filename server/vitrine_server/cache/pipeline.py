@@ -9,8 +9,12 @@ replies, which Redis sends in order, resolve a FIFO of futures. A command
 then costs a write and a future, and concurrent reads share one connection
 without waiting for each other.
 
-Everything else (writes, fills, scripts that are not on the read path)
-goes through redis-py.
+Reads and fills of the cache, and rate-limit decisions, go this way;
+everything else (writes, scripts off the read path) goes through redis-py.
+
+On a Redis Cluster, ClusterPipeline keeps one such connection per master
+and sends each command to the master of its first key's slot (every
+command here touches keys of one hash tag, cache/keys.py).
 
 Failure semantics: a reply error is raised as redis' ResponseError; a lost
 connection or a command that outlives `timeout` fails every command in
@@ -28,10 +32,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import hiredis
+from redis.crc import key_slot
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from vitrine_server.cache.redis import cluster_nodes
+from vitrine_server.config import Settings
 from vitrine_server.rpc import deadline
 from vitrine_server.tracing.redis import command_span
 
@@ -72,6 +79,14 @@ class _Protocol(asyncio.Protocol):
         if self.transport is not None:
             self.transport.abort()
 
+    def send_many(self, commands: list[tuple[Any, ...]]) -> list[asyncio.Future[Any]]:
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in commands]
+        self.waiters.extend(futures)
+        assert self.transport is not None
+        self.transport.write(b"".join(hiredis.pack_command(args) for args in commands))
+        return futures
+
     def send(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.waiters.append(fut)
@@ -81,10 +96,16 @@ class _Protocol(asyncio.Protocol):
 
 
 class RedisPipeline:
-    def __init__(self, url: str, timeout: float, tracer: Tracer | None = None):
+    def __init__(
+        self,
+        url: str,
+        timeout: float,
+        tracer: Tracer | None = None,
+        *,
+        node: tuple[str, int] | None = None,
+    ):
         parts = urlsplit(url)
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 6379
+        self.host, self.port = node or (parts.hostname or "127.0.0.1", parts.port or 6379)
         self.ssl = parts.scheme == "rediss"
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
@@ -110,6 +131,22 @@ class RedisPipeline:
         timer = loop.call_later(self.timeout, self._expire, protocol, fut)
         try:
             return await fut
+        finally:
+            timer.cancel()
+
+    async def call_many(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Several commands in one write, under one timer: their replies, in
+        order (the first reply error is raised, after all have arrived)."""
+        if not commands:
+            return []
+        protocol = self._protocol
+        if protocol is None or protocol.closed:
+            protocol = await self._connect()
+        futures = protocol.send_many(commands)
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(self.timeout, self._expire, protocol, futures[-1])
+        try:
+            return list(await asyncio.gather(*futures))
         finally:
             timer.cancel()
 
@@ -163,3 +200,143 @@ class RedisPipeline:
         if self._protocol is not None:
             self._protocol.fail(RedisConnectionError("closed"))
             self._protocol = None
+
+
+# Where each command's first key is, by command name (EVALSHA sha numkeys key...).
+_FIRST_KEY = {"EVALSHA": 3, "EVAL": 3, "GET": 1, "MGET": 1}
+
+
+class ClusterPipeline:
+    """RedisPipeline's `call` on a Redis Cluster: one pipelined connection per
+    master, each command sent to the master of its first key's slot.
+
+    The slot map comes from CLUSTER SLOTS (any node that answers). A MOVED
+    or ASK reply, or a lost connection, means the layout changed (a
+    failover, a resharding): the map is read again before the next command,
+    and this one fails like a lost connection, so the cache bypasses Redis
+    until it is reconciled (cache/aside.py). SCRIPT LOAD goes to every master.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        timeout: float,
+        seeds: list[tuple[str, int]],
+        tracer: Tracer | None = None,
+    ):
+        self.url = url
+        self.timeout = timeout
+        self.seeds = list(seeds)
+        self.tracer = tracer
+        self._slots: list[tuple[int, int, tuple[str, int]]] = []
+        self._nodes: dict[tuple[str, int], RedisPipeline] = {}
+        self._stale = True
+        self._refreshing: asyncio.Future[None] | None = None
+
+    async def call(self, *args: Any) -> Any:
+        if self._stale:
+            await self._refresh()
+        command = str(args[0]).upper()
+        if command == "SCRIPT":
+            replies = [await pipe.call(*args) for pipe in list(self._nodes.values())]
+            return replies[0] if replies else None
+        key = args[_FIRST_KEY[command]]
+        pipe = self._node_for(key_slot(key.encode() if isinstance(key, str) else key))
+        try:
+            return await pipe.call(*args)
+        except ResponseError as err:
+            if str(err).startswith(("MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN")):
+                self._stale = True
+                raise RedisConnectionError(f"the cluster layout changed: {err}") from err
+            raise
+        except (RedisConnectionError, RedisTimeoutError):
+            self._stale = True
+            raise
+
+    async def call_many(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """RedisPipeline.call_many over the cluster: the commands grouped by
+        the master of their first key, one write per master, all at once."""
+        if not commands:
+            return []
+        if self._stale:
+            await self._refresh()
+        by_node: dict[int, tuple[RedisPipeline, list[int]]] = {}
+        for i, args in enumerate(commands):
+            key = args[_FIRST_KEY[str(args[0]).upper()]]
+            pipe = self._node_for(key_slot(key.encode() if isinstance(key, str) else key))
+            by_node.setdefault(id(pipe), (pipe, []))[1].append(i)
+        replies: list[Any] = [None] * len(commands)
+        try:
+            answers = await asyncio.gather(
+                *(pipe.call_many([commands[i] for i in at]) for pipe, at in by_node.values())
+            )
+        except ResponseError as err:
+            if str(err).startswith(("MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN")):
+                self._stale = True
+                raise RedisConnectionError(f"the cluster layout changed: {err}") from err
+            raise
+        except (RedisConnectionError, RedisTimeoutError):
+            self._stale = True
+            raise
+        for (_, at), answer in zip(by_node.values(), answers, strict=True):
+            for i, reply in zip(at, answer, strict=True):
+                replies[i] = reply
+        return replies
+
+    def _node_for(self, slot: int) -> RedisPipeline:
+        for first, last, node in self._slots:
+            if first <= slot <= last:
+                return self._nodes[node]
+        self._stale = True
+        raise RedisConnectionError(f"no master serves slot {slot}")
+
+    async def _refresh(self) -> None:
+        if self._refreshing is None:
+            self._refreshing = deadline.detached(self._read_slots(), name="redis-cluster-slots")
+        refreshing = self._refreshing
+        try:
+            await asyncio.shield(refreshing)
+        finally:
+            if refreshing.done():
+                self._refreshing = None
+
+    async def _read_slots(self) -> None:
+        known = [*(n for n in self._nodes), *self.seeds]
+        for host, port in dict.fromkeys(known):
+            probe = RedisPipeline(self.url, self.timeout, node=(host, port))
+            try:
+                reply = await probe.call("CLUSTER", "SLOTS")
+            except (RedisConnectionError, RedisTimeoutError, ResponseError):
+                continue
+            finally:
+                probe.close()
+            slots = []
+            for row in reply:
+                master = (row[2][0].decode() or host, int(row[2][1]))
+                slots.append((int(row[0]), int(row[1]), master))
+            masters = {node for _, _, node in slots}
+            for node in set(self._nodes) - masters:
+                self._nodes.pop(node).close()
+            for node in masters - set(self._nodes):
+                self._nodes[node] = RedisPipeline(self.url, self.timeout, self.tracer, node=node)
+            self._slots = sorted(slots)
+            self._stale = False
+            return
+        raise RedisConnectionError("no node of the Redis Cluster answered CLUSTER SLOTS")
+
+    def close(self) -> None:
+        for pipe in self._nodes.values():
+            pipe.close()
+        self._nodes.clear()
+
+
+Pipe = RedisPipeline | ClusterPipeline
+
+
+def open_pipeline(settings: Settings, tracer: Tracer | None = None) -> Pipe:
+    """The hot-path connection(s) to settings.redis_url: a cluster's or one server's."""
+    if settings.redis_cluster:
+        return ClusterPipeline(
+            settings.redis_url, settings.redis_timeout, cluster_nodes(settings.redis_url), tracer
+        )
+    return RedisPipeline(settings.redis_url, settings.redis_timeout, tracer)

@@ -79,6 +79,7 @@ class FavoriteService:
         self._rebuild = cache.redis.register_script(_REBUILD)
 
     def _keys(self, user_id: str) -> list[str]:
+        """The set and its version counter (one hash tag: one slot)."""
         key = self.cache.keys.favorites(user_id)
         return [key, key + ":version"]
 
@@ -164,7 +165,8 @@ class FavoriteService:
         if not (self.cache.enabled and self.cache.trusted):
             return None
         set_key, version_key = self._keys(user_id)
-        gen_key = self.cache.keys.cache_generation()
+        # The generation's copy in the set's own shard (one slot for the script).
+        gen_key = self.cache.keys.cache_generation(self.cache.keys.tag_of(set_key))
         try:
             answer = await self._check(
                 keys=[gen_key, set_key, version_key], args=[self.cache.generation or 0, *ids]

@@ -11,6 +11,7 @@ from vitrine_server import errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.catalog import convert, validate
 from vitrine_server.db.database import Database
+from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing import horizon
 from vitrine_server.rpc import paging
@@ -43,10 +44,18 @@ _BEGINNING = datetime.min.replace(tzinfo=UTC)
 
 
 class OfferService:
-    def __init__(self, db: Database, cache: CacheAside, tokens: paging.PageTokens):
+    def __init__(
+        self,
+        db: Database,
+        cache: CacheAside,
+        tokens: paging.PageTokens,
+        reads: Reader | None = None,
+    ):
         self.db = db
         self.cache = cache
         self.tokens = tokens
+        # Lists may lag: replicas when configured (db/replicas.py).
+        self.reads: Reader = reads or db
 
     async def list_offers(self, request: api.ListOffersRequest) -> api.ListOffersResponse:
         v = errors.Violations()
@@ -55,7 +64,7 @@ class OfferService:
         size = paging.page_size(request.page_size)
         cursor = await self.tokens.decode(request, _CURSOR)
         in_stock, price, last_id = cursor if cursor is not None else (None, None, None)
-        rows = await self.db.fetch(
+        rows = await self.reads.fetch(
             Q.list_offers,
             request.product_id,
             request.in_stock_only,
@@ -67,7 +76,7 @@ class OfferService:
         if (
             not rows
             and cursor is None
-            and not await self.db.fetchval(Q.product_exists, request.product_id)
+            and not await self.reads.fetchval(Q.product_exists, request.product_id)
         ):
             raise errors.NotFound("product", str(request.product_id))
         page = rows[:size]

@@ -18,6 +18,7 @@ from vitrine_server.cache.local import MAX_STALENESS_S
 from vitrine_server.catalog import convert, validate
 from vitrine_server.db.coalesce import Coalescer
 from vitrine_server.db.database import Database
+from vitrine_server.db.replicas import ReadRouter
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 from vitrine_server.validation import lists, money, refs, text, times
@@ -74,18 +75,37 @@ def _embed(field_number: int, payload: bytes | memoryview) -> bytes:
 
 
 class ProductService:
-    def __init__(self, db: Database, cache: CacheAside, tokens: paging.PageTokens):
+    def __init__(
+        self,
+        db: Database,
+        cache: CacheAside,
+        tokens: paging.PageTokens,
+        reads: ReadRouter | None = None,
+    ):
         self.db = db
         self.cache = cache
         self.tokens = tokens
         self.keys = cache.keys
-        # Concurrent reads by id share one query (db/coalesce.py).
-        self._rows = Coalescer(self._fetch_entries)
+        # Reads that may lag (lists; loads while the cache is bypassed) go to
+        # replicas through it, when configured (db/replicas.py).
+        self.reads = reads
+        # Concurrent reads by id share one query (db/coalesce.py), one per
+        # database they are read from.
+        self._rows: dict[int, Coalescer] = {}
 
-    async def _fetch_entries(self, ids: list[Any]) -> dict[Hashable, bytes]:
-        """Cache entries of the products among `ids` (converted once per row,
-        however many callers asked for it)."""
-        return {r["id"]: convert.product_entry(r) for r in await self.db.fetch(Q.get_products, ids)}
+    def _coalescer(self, db: Database) -> Coalescer:
+        rows = self._rows.get(id(db))
+        if rows is None:
+
+            async def fetch_entries(ids: list[Any]) -> dict[Hashable, bytes]:
+                """Cache entries of the products among `ids` (converted once
+                per row, however many callers asked for it)."""
+                return {
+                    r["id"]: convert.product_entry(r) for r in await db.fetch(Q.get_products, ids)
+                }
+
+            rows = self._rows[id(db)] = Coalescer(fetch_entries)
+        return rows
 
     # -- reads ----------------------------------------------------------
 
@@ -95,7 +115,8 @@ class ProductService:
 
         async def load(indices: list[int]) -> list[bytes]:
             wanted = [ids[i] for i in indices]
-            found = await self._rows.load(wanted)
+            db = await self.reads.pick() if self.reads is not None else self.db
+            found = await self._coalescer(db).load(wanted)
             return [found.get(pid, ABSENT_ENTRY) for pid in wanted]
 
         return await self.cache.fetch(
@@ -174,7 +195,7 @@ class ProductService:
         cursor = await self.tokens.decode(request, _CURSOR[order])
         if cursor is not None:
             sort_key, last_id = cursor
-        rows = await self.db.fetch(
+        rows = await (self.reads or self.db).fetch(
             _LIST_QUERY[order],
             f.category_id or None,
             [b.lower() for b in f.brands] or None,

@@ -28,6 +28,7 @@ import asyncpg
 
 from vitrine_server import errors
 from vitrine_server.config import Settings
+from vitrine_server.db import consistency
 from vitrine_server.db.backends import BackendSlots
 from vitrine_server.rpc import deadline
 
@@ -39,6 +40,10 @@ RELEASE_S = 5.0
 # Every pooled statement ends within the default statement timeout plus this
 # (server side, so a backend whose client gave up cannot run on for ever).
 BACKSTOP_MARGIN_S = 1.0
+
+# The primary's WAL position once a transaction committed: at or past its
+# commit record, so a replica that replayed it sees the transaction.
+_WAL_POSITION = "SELECT pg_current_wal_lsn()::text"
 
 # Errors that mean "PostgreSQL is not there", not "this query is wrong".
 _CONNECTION_ERRORS = (
@@ -222,6 +227,11 @@ class Database:
                 await tx.start()
                 yield Connection(conn, self)
                 await tx.commit()
+                sink = consistency.commit_sink()
+                if sink is not None:  # the call's consistency token (db/consistency.py)
+                    # Committed already: a failure here only costs the token.
+                    with contextlib.suppress(Exception):
+                        sink(await conn.fetchval(_WAL_POSITION, timeout=self.timeout()))
             except (asyncio.CancelledError, TimeoutError, errors.DeadlineExceeded):
                 self._release_later(conn, tx)
                 raise

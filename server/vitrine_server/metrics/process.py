@@ -51,6 +51,7 @@ class ProcessMetrics:
         self.rpc = RpcMetrics(self.registry)
         self._gauges: list[tuple[Gauge, Callable[[], float]]] = []
         self._counts: list[_Counts] = []
+        self._labelled: list[tuple[Gauge, Callable[[], Mapping[str, float]]]] = []
         self._refreshing = threading.Lock()
 
     def gauge(
@@ -59,6 +60,18 @@ class ProcessMetrics:
         """A gauge set from `read()` at each refresh; `mode` combines the workers' values."""
         g = Gauge(name, documentation, registry=self.registry, multiprocess_mode=mode)  # type: ignore[arg-type]
         self._gauges.append((g, read))
+
+    def labelled_gauge(
+        self,
+        name: str,
+        documentation: str,
+        label: str,
+        read: Callable[[], Mapping[str, float]],
+        mode: str = "livesum",
+    ) -> None:
+        """A gauge labelled by `label`, set from `read()`'s values at each refresh."""
+        g = Gauge(name, documentation, [label], registry=self.registry, multiprocess_mode=mode)  # type: ignore[arg-type]
+        self._labelled.append((g, read))
 
     def export_counts(
         self, name: str, documentation: str, label: str, read: Callable[[], Mapping[str, int]]
@@ -80,6 +93,9 @@ class ProcessMetrics:
             self.rpc.flush()
             for gauge, read in self._gauges:
                 gauge.set(read())
+            for gauge, read_all in self._labelled:
+                for value_of, value in read_all().items():
+                    gauge.labels(value_of).set(value)
             for counts in self._counts:
                 counts.refresh()
 

@@ -14,6 +14,7 @@ from vitrine_server.catalog.convert import timestamp
 from vitrine_server.catalog.offers import Q as OFFERS
 from vitrine_server.catalog.products import ProductService
 from vitrine_server.db.database import Database
+from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 from vitrine_server.validation import refs, times
@@ -27,10 +28,18 @@ _CURSOR = (paging.INT32, paging.INT64)
 
 
 class DropService:
-    def __init__(self, db: Database, products: ProductService, tokens: paging.PageTokens):
+    def __init__(
+        self,
+        db: Database,
+        products: ProductService,
+        tokens: paging.PageTokens,
+        reads: Reader | None = None,
+    ):
         self.db = db
         self.products = products
         self.tokens = tokens
+        # The feed may lag: replicas when configured (db/replicas.py).
+        self.reads: Reader = reads or db
 
     async def list_drops(self, request: api.ListPriceDropsRequest) -> api.ListPriceDropsResponse:
         v = errors.Violations()
@@ -57,7 +66,7 @@ class DropService:
             if request.basis == api.DROP_BASIS_RECENT_AVERAGE
             else Q.list_price_drops
         )
-        rows = await self.db.fetch(
+        rows = await self.reads.fetch(
             query,
             min_drop,
             since,

@@ -17,7 +17,7 @@ from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
 from vitrine_server.catalog.convert import timestamp
-from vitrine_server.db.database import Database
+from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing import series as s
 from vitrine_server.validation import refs, times
@@ -71,7 +71,10 @@ def _when(v: errors.Violations, path: str, ts: Timestamp) -> datetime | None:
 
 
 class HistoryService:
-    def __init__(self, db: Database):
+    """Every read here may lag: `db` is the replica router when replicas are
+    configured (db/replicas.py)."""
+
+    def __init__(self, db: Reader):
         self.db = db
 
     async def _points(

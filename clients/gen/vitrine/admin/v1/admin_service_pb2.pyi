@@ -133,7 +133,7 @@ class DependencyStatus(_message.Message):
     VERSION_FIELD_NUMBER: _builtins.int
     DETAIL_FIELD_NUMBER: _builtins.int
     name: _builtins.str
-    """"postgresql", "redis" or "search"."""
+    """"postgresql", "redis", "search" or "postgresql-replica"."""
     configured: _builtins.bool
     """False when the server runs without it (a search backend is optional)."""
     reachable: _builtins.bool
@@ -272,7 +272,10 @@ class GetStatusResponse(_message.Message):
 
     @_builtins.property
     def dependencies(self) -> _containers.RepeatedCompositeFieldContainer[Global___DependencyStatus]:
-        """PostgreSQL, Redis and search, in that order."""
+        """PostgreSQL, Redis and search, in that order, then each PostgreSQL read
+        replica (VITRINE_REPLICA_URLS), named "postgresql-replica", its detail
+        saying whether reads go to it and its replay lag.
+        """
 
     @_builtins.property
     def pool(self) -> Global___PoolStatus:

@@ -186,7 +186,12 @@ class HighlightOptions(_message.Message):
     POST_TAG_FIELD_NUMBER: _builtins.int
     CROP_WORDS_FIELD_NUMBER: _builtins.int
     pre_tag: _builtins.str
-    """Put before each matched word; default "<em>". At most 64 characters."""
+    """Put before each matched word; default "<em>". At most 64 characters.
+    When either tag contains "<" (HTML tags, as the default), the catalog
+    text around the tags is HTML-escaped (&, <, >, quotes) in every
+    highlighted field and in SuggestProducts' `highlighted`; with other
+    tags the text comes as it is and escaping is the caller's.
+    """
     post_tag: _builtins.str
     """Put after each matched word; default "</em>". At most 64 characters."""
     crop_words: _builtins.int
