@@ -36,7 +36,10 @@ def ohlc(series) -> list[tuple[int, int, int, int]]:
     return list(zip(b.open_minor, b.low_minor, b.high_minor, b.close_minor, strict=True))
 
 
-T0 = (NOW - dt.timedelta(days=2)).replace(minute=0, second=0)
+# Noon UTC two days ago: every change of a test lands on one UTC day (at
+# T0 = 19:00, T0 + 6 h was already the next day, and the daily buckets
+# then depended on the hour the suite ran).
+T0 = (NOW - dt.timedelta(days=2)).replace(hour=12, minute=0, second=0)
 
 
 async def _product_with_two_offers(env):
