@@ -86,6 +86,16 @@ FACET_FIELDS[FacetField.STORE] = "store_ids"
 
 
 @dataclass(frozen=True, slots=True)
+class Built:
+    """The queries of one search: each group's match, the filters by the
+    facet they belong to, and the query of the page of hits."""
+
+    matched: list[Query]
+    filters: dict[FacetField | None, Query]
+    hits: Query
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     count: int
     addresses: list[Any]
@@ -133,31 +143,17 @@ class EmbeddedSearch:
 
     def _search(self, view: View, query: SearchQuery, settings: SearchSettings) -> SearchResult:
         searcher = view.searcher
-        planned = self.plan(searcher, query.text, settings)
+        planned = self._planned(view, query.text, settings)
         if planned.empty:
             return SearchResult((), _empty_facets(query), 0, planned.corrected_query)
-        groups = planned.groups
-        filters = _filters(query.filters)
-        partial = False
-        while True:
-            matched = self._matches(searcher, groups)
-            must = [*matched, *filters.values()]
-            if query.sort is Sort.RELEVANCE:
-                scores = self._scores(searcher, groups, frozenset(planned.searched))
-                proximity = _proximity(groups)
-                page = self._ranked(
-                    searcher, _all_of(must, [*scores, *([proximity] if proximity else [])]), query
-                )
-            else:
-                # Sorted by a field, the ranking clauses would only cost:
-                # every match is read for its score and the score unused.
-                page = self._sorted(searcher, _all_of(must), query)
-            # Nothing has every word: drop words from the end until something
-            # matches (the first words of a query are the ones people mean most).
-            if page.count or len(groups) == 1:
-                break
-            groups = groups[:-1]
-            partial = True
+        q = query
+        key = ("page", planned.groups, planned.searched, q.filters, q.sort, q.page, q.page_size)
+        found = view.memo.get(key)
+        if found is None:
+            found = self._page(view, planned, query)
+            view.remember(key, found)
+        groups, built, page, partial = found
+        matched, filters = built.matched, built.filters
         highlighter = self._highlighter(groups)
         crop = query.snippet_words
         hits = []
@@ -179,6 +175,67 @@ class EmbeddedSearch:
             corrected_query=planned.corrected_query,
             partial_match=partial and bool(page.count),
         )
+
+    def _page(
+        self, view: View, planned: QueryPlan, query: SearchQuery
+    ) -> tuple[tuple[Group, ...], Built, Page, bool]:
+        """The page of hits: the groups that matched (all, or the first ones
+        when nothing has every word), their queries, the page, and whether
+        words were dropped. Remembered with the searcher by the caller, as
+        Solr's query result cache does: a storefront asks the same popular
+        searches over and over, and their hits only change with a commit."""
+        searcher = view.searcher
+        groups = planned.groups
+        partial = False
+        while True:
+            built = self._queries(view, groups, planned.searched, query)
+            if query.sort is Sort.RELEVANCE:
+                page = self._ranked(searcher, built.hits, query)
+            else:
+                page = self._sorted(searcher, built.hits, query)
+            # Nothing has every word: drop words from the end until something
+            # matches (the first words of a query are the ones people mean most).
+            if page.count or len(groups) == 1:
+                return groups, built, page, partial
+            groups = groups[:-1]
+            partial = True
+
+    def _planned(self, view: View, text: str, settings: SearchSettings) -> QueryPlan:
+        """plan(), remembered with the searcher for these settings: the
+        dictionary lookups behind it are the same until the next commit."""
+        key = ("plan", text)
+        found = view.memo.get(key)
+        if found is not None and found[0] is settings:
+            return found[1]  # type: ignore[no-any-return]
+        planned = self.plan(view.searcher, text, settings)
+        view.remember(key, (settings, planned))
+        return planned
+
+    def _queries(
+        self, view: View, groups: tuple[Group, ...], searched: tuple[str, ...], query: SearchQuery
+    ) -> Built:
+        """The Tantivy queries of these groups and filters, remembered with
+        the searcher (expanding prefixes reads its dictionaries)."""
+        relevance = query.sort is Sort.RELEVANCE
+        key = ("queries", groups, searched, query.filters, relevance)
+        found = view.memo.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        searcher = view.searcher
+        filters = _filters(query.filters)
+        matched = self._matches(searcher, groups)
+        must = [*matched, *filters.values()]
+        if relevance:
+            scores = self._scores(searcher, groups, frozenset(searched))
+            proximity = _proximity(groups)
+            hits = _all_of(must, [*scores, *([proximity] if proximity else [])])
+        else:
+            # Sorted by a field, the ranking clauses would only cost: every
+            # match would be read for its score, and the score unused.
+            hits = _all_of(must)
+        built = Built(matched, filters, hits)
+        view.remember(key, built)
+        return built
 
     def _highlighter(self, groups: tuple[Group, ...]) -> Highlighter:
         """The highlighter of these groups, kept while their query is asked
