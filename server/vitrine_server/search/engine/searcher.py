@@ -154,8 +154,25 @@ class EmbeddedSearch:
             view.remember(key, found)
         groups, built, page, partial = found
         matched, filters = built.matched, built.filters
+        hits_key = (key, q.snippet_words)
+        hits = view.memo.get(hits_key)
+        if hits is None:
+            hits = self._hits(searcher, groups, page, q.snippet_words)
+            view.remember(hits_key, hits)
+        facets = self._facets(view, query, groups, matched, filters) if query.facets else ()
+        return SearchResult(
+            hits=hits,
+            facets=facets,
+            total=page.count,
+            corrected_query=planned.corrected_query,
+            partial_match=partial and bool(page.count),
+        )
+
+    def _hits(
+        self, searcher: tantivy.Searcher, groups: tuple[Group, ...], page: Page, crop: int
+    ) -> tuple[CardHit, ...]:
+        """The page's cards, with the words the groups match marked."""
         highlighter = self._highlighter(groups)
-        crop = query.snippet_words
         hits = []
         for address in page.addresses:
             stored = read_product(searcher.doc(address))
@@ -167,14 +184,7 @@ class EmbeddedSearch:
                     highlighter.snippet(stored.description, crop),
                 )
             )
-        facets = self._facets(view, query, groups, matched, filters) if query.facets else ()
-        return SearchResult(
-            hits=tuple(hits),
-            facets=facets,
-            total=page.count,
-            corrected_query=planned.corrected_query,
-            partial_match=partial and bool(page.count),
-        )
+        return tuple(hits)
 
     def _page(
         self, view: View, planned: QueryPlan, query: SearchQuery
