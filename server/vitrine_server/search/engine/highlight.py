@@ -27,6 +27,8 @@ from vitrine_server.search.text import MARK_END, MARK_START, words
 # A word as written: a run of letters and digits (accents included).
 _TOKEN = re.compile(r"[^\W_]+")
 _LETTERS: dict[str, str] = {}
+# Words a highlighter remembers the verdict on, at most.
+MAX_SEEN = 20_000
 
 
 def _letter_class(c: str) -> str:
@@ -76,6 +78,8 @@ class Highlighter:
         if found is None:
             folded = [token.lower()] if token.isascii() and token.isalnum() else words(token)
             found = any(self._word_matches(w) for w in folded)
+            if len(self._seen) >= MAX_SEEN:  # a highlighter lives as long as its query is asked
+                self._seen.clear()
             self._seen[token] = found
         return found
 
