@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import dataclasses
+import itertools
 import json
 import os
 import shutil
@@ -221,6 +222,27 @@ def raw_calls(channels: list[grpc.aio.Channel], path: str, bodies: list[bytes]) 
     return [call(b) for b in bodies]
 
 
+def cold_calls(channels: list[grpc.aio.Channel], counter: itertools.count[int]) -> list[Call]:
+    """The search mix, each call with a minimum price no other call of the
+    run has (1, 2, 3... minor units: it leaves out next to nothing): the
+    server remembers plans, pages of hits and facet counts per commit
+    (engine/searcher.py), and here every answer is computed afresh."""
+    methods = [
+        ch.unary_unary(SEARCH_PATH, request_serializer=None, response_deserializer=None)
+        for ch in channels
+    ]
+    bodies = [r.SerializeToString() for r in search_requests()]
+
+    async def run() -> None:
+        n = next(counter)
+        # Concatenated messages merge: the filter gains the minimum price.
+        price = pb.SearchProductsRequest(filter=pb.SearchFilter(min_price_minor=1 + n % 40_000))
+        body = bodies[n % len(bodies)] + price.SerializeToString()
+        await methods[n % len(methods)](body, timeout=30)
+
+    return [run]
+
+
 def search_requests() -> list[pb.SearchProductsRequest]:
     return [pb.SearchProductsRequest(query=q, page_size=20, **extra) for q, extra in QUERIES]
 
@@ -339,14 +361,27 @@ async def open_channels(target: str, count: int, *, key: bool = True) -> list[gr
     return channels
 
 
-async def single_calls(channel: grpc.aio.Channel, n: int) -> dict[str, float]:
+async def single_calls(
+    channel: grpc.aio.Channel, n: int, *, cold: bool = False
+) -> dict[str, float]:
+    """The broadest query, one call at a time; `cold`: each call with its
+    own minimum price (see cold_calls), so none is answered from what the
+    server keeps per commit."""
     stub = search_service_pb2_grpc.SearchServiceStub(channel)
-    for _ in range(10):
-        await stub.SearchProducts(BROADEST, timeout=30)
+    requests = [BROADEST]
+    if cold:
+        requests = []
+        for i in range(n + 10):
+            request = pb.SearchProductsRequest()
+            request.CopyFrom(BROADEST)
+            request.filter.min_price_minor = 1 + i
+            requests.append(request)
+    for i in range(10):
+        await stub.SearchProducts(requests[i % len(requests)], timeout=30)
     latencies = []
-    for _ in range(n):
+    for i in range(10, n + 10):
         started = time.perf_counter()
-        await stub.SearchProducts(BROADEST, timeout=30)
+        await stub.SearchProducts(requests[i % len(requests)], timeout=30)
         latencies.append((time.perf_counter() - started) * 1000)
     return {
         "p50_ms": round(percentile(latencies, 0.5), 2),
@@ -586,7 +621,7 @@ async def run_search_bench(config: SearchBenchConfig) -> dict[str, Any]:
     env["VITRINE_SEARCH_DIR"] = str(search_dir.resolve())
     server = vitrine_server(free_port(), config.workers, config.out_dir / "search-server.log", env)
     runs: dict[str, list[Run]] = {
-        k: [] for k in ("search", "search_bare", "suggest", "suggest_bare")
+        k: [] for k in ("search", "search_bare", "search_cold", "suggest", "suggest_bare")
     }
     async with server:
         await wait_search_serving(server.target)
@@ -600,6 +635,8 @@ async def run_search_bench(config: SearchBenchConfig) -> dict[str, Any]:
         )
         report["single_call"] = await single_calls(record, config.single_calls)
         print(f"  single call, broadest query: {report['single_call']}", flush=True)
+        report["single_call_cold"] = await single_calls(record, config.single_calls, cold=True)
+        print(f"  the same, each call new: {report['single_call_cold']}", flush=True)
         bare = echo_server(
             free_port(), config.workers, config.out_dir / "search-bare.log", replay=replay
         )
@@ -609,11 +646,12 @@ async def run_search_bench(config: SearchBenchConfig) -> dict[str, Any]:
             loads = {
                 "search": raw_calls(service_channels, SEARCH_PATH, searches),
                 "search_bare": raw_calls(bare_channels, REPLAY_PATH, searches),
+                "search_cold": cold_calls(service_channels, itertools.count()),
                 "suggest": raw_calls(service_channels, SUGGEST_PATH, completions),
                 "suggest_bare": raw_calls(bare_channels, REPLAY_PATH, completions),
             }
-            for calls in loads.values():  # warm: connections, caches
-                for c in calls:
+            for key, calls in loads.items():  # warm: connections, caches
+                for c in calls if key != "search_cold" else ():
                     await c()
             for r in range(config.rounds):
                 for key, calls in loads.items():
@@ -651,6 +689,9 @@ async def run_search_bench(config: SearchBenchConfig) -> dict[str, Any]:
         kind: _ratio(report["median"][kind]["rps"], report["median"][f"{kind}_bare"]["rps"])
         for kind in ("search", "suggest")
     }
+    report["ratios"]["search_cold"] = _ratio(
+        report["median"]["search_cold"]["rps"], report["median"]["search_bare"]["rps"]
+    )
     report["targets"] = targets(report, config)
     report_path(config).write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -704,6 +745,7 @@ def table(report: dict[str, Any]) -> str:
     names = {
         "search": "SearchProducts, 20-query mix",
         "search_bare": "  bare grpc.aio server, same bytes",
+        "search_cold": "  every call a new search (nothing kept)",
         "suggest": "SuggestProducts, 10 prefixes",
         "suggest_bare": "  bare grpc.aio server, same bytes",
     }
@@ -713,10 +755,11 @@ def table(report: dict[str, Any]) -> str:
             f"{name:40} {m[key]['rps']:9.1f} {m[key]['p50_ms']:8.2f} {m[key]['p99_ms']:8.2f}"
             f" {ratio:>8}"
         )
-    b, s = report["build"], report["single_call"]
+    b, s, sc = report["build"], report["single_call"], report.get("single_call_cold") or {}
     lines.append(
         f"one call at a time, 'celular' + 3 facets + highlights: p50 {s['p50_ms']} ms, "
-        f"p99 {s['p99_ms']} ms"
+        f"p99 {s['p99_ms']} ms; each call new: p50 {sc.get('p50_ms')} ms, "
+        f"p99 {sc.get('p99_ms')} ms"
     )
     lines.append(
         f"full build of {b['products']:,} products: {b['seconds']} s ({b['cpu_seconds']} s CPU), "

@@ -11,8 +11,8 @@ from vitrine.search.v1 import search_service_pb2 as api
 
 from vitrine_server.catalog.convert import money
 from vitrine_server.errors import Violations
-from vitrine_server.search import validate
-from vitrine_server.search.model import Hit
+from vitrine_server.search import cards, validate
+from vitrine_server.search.model import CardHit, Facet, Hit
 from vitrine_server.search.service import SearchService
 from vitrine_server.search.settings import SearchSettings, SettingsStore, normalize
 from vitrine_server.search.text import html_tags, render_marks
@@ -26,34 +26,39 @@ class SearchHandlers:
     def __init__(self, search: SearchService, settings: SettingsStore):
         self.search = search
         self.settings = settings
+        self._facets = FacetEntries()
 
-    async def SearchProducts(
-        self, request: api.SearchProductsRequest, context: Context
-    ) -> api.SearchProductsResponse:
+    async def SearchProducts(self, request: api.SearchProductsRequest, context: Context) -> bytes:
+        """The answer serialised here: hits of the embedded index are spliced
+        in from their cards (search/cards.py), the rest is one message."""
         started = time.perf_counter()
         query, (pre, post) = validate.search_request(request)
         answer = await self.search.search(query)
         result = answer.result
-        response = api.SearchProductsResponse(
-            hits=[_hit(h, pre, post, html_tags(pre, post)) for h in result.hits],
-            facets=[
-                api.FacetDistribution(
-                    field=FACET_FIELDS[f.field],  # type: ignore[arg-type]
-                    values=[
-                        api.FacetValue(value=c.value, label=c.label, count=c.count)
-                        for c in f.counts
-                    ],
-                )
-                for f in result.facets
-            ],
+        escape = html_tags(pre, post)
+        hits = [
+            cards.hit_entry(
+                h.card,
+                render_marks(h.name_marked, pre, post, escape=escape),
+                render_marks(h.brand_marked, pre, post, escape=escape),
+                render_marks(h.snippet_marked, pre, post, escape=escape),
+            )
+            if isinstance(h, CardHit)
+            else cards.message_entry(_hit(h, pre, post, escape))
+            for h in result.hits
+        ]
+        rest = api.SearchProductsResponse(
             estimated_total_hits=result.total,
             corrected_query=result.corrected_query,
             backend=answer.backend,
             degraded=answer.degraded,
             partial_match=result.partial_match,
         )
-        response.processing_time.CopyFrom(_elapsed(started))
-        return response
+        rest.processing_time.CopyFrom(_elapsed(started))
+        facets = b"".join(self._facets.entry(f) for f in result.facets)
+        # Fields in number order, as SerializeToString writes them: hits (1),
+        # facets (2), then the rest.
+        return b"".join(hits) + facets + rest.SerializeToString()
 
     async def SuggestProducts(
         self, request: api.SuggestProductsRequest, context: Context
@@ -118,6 +123,39 @@ def _hit(h: Hit, pre: str, post: str, escape: bool) -> api.SearchHit:
         brand_highlighted=render_marks(h.brand_marked, pre, post, escape=escape),
         description_snippet=render_marks(h.snippet_marked, pre, post, escape=escape),
     )
+
+
+class FacetEntries:
+    """Facets serialised, remembered by identity: the engine hands out the
+    same Facet objects while its counts stand (until the next commit), and
+    a brand facet is a hundred values to convert."""
+
+    MAX = 512
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Facet, bytes]] = {}
+
+    def entry(self, facet: Facet) -> bytes:
+        found = self._known.get(id(facet))
+        if found is not None and found[0] is facet:
+            return found[1]
+        message = api.SearchProductsResponse(
+            facets=[
+                api.FacetDistribution(
+                    field=FACET_FIELDS[facet.field],  # type: ignore[arg-type]
+                    values=[
+                        api.FacetValue(value=c.value, label=c.label, count=c.count)
+                        for c in facet.counts
+                    ],
+                )
+            ]
+        )
+        data = message.SerializeToString()
+        if len(self._known) >= self.MAX:
+            self._known.clear()
+        # The facet is kept with its bytes, so its id cannot be reused meanwhile.
+        self._known[id(facet)] = (facet, data)
+        return data
 
 
 def _settings(s: SearchSettings) -> api.SearchSettings:

@@ -77,6 +77,17 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
+class CardHit:
+    """A hit of the embedded index: its product pre-serialised when it was
+    indexed (search/cards.py; opaque bytes here), and what the query marks."""
+
+    card: bytes
+    name_marked: str
+    brand_marked: str
+    snippet_marked: str
+
+
+@dataclass(frozen=True, slots=True)
 class FacetCount:
     value: str
     label: str
@@ -91,7 +102,7 @@ class Facet:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    hits: tuple[Hit, ...]
+    hits: tuple[Hit | CardHit, ...]
     facets: tuple[Facet, ...]
     total: int
     corrected_query: str = ""

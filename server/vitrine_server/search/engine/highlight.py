@@ -27,6 +27,8 @@ from vitrine_server.search.text import MARK_END, MARK_START, words
 # A word as written: a run of letters and digits (accents included).
 _TOKEN = re.compile(r"[^\W_]+")
 _LETTERS: dict[str, str] = {}
+# Words a highlighter remembers the verdict on, at most.
+MAX_SEEN = 20_000
 
 
 def _letter_class(c: str) -> str:
@@ -76,6 +78,8 @@ class Highlighter:
         if found is None:
             folded = [token.lower()] if token.isascii() and token.isalnum() else words(token)
             found = any(self._word_matches(w) for w in folded)
+            if len(self._seen) >= MAX_SEEN:  # a highlighter lives as long as its query is asked
+                self._seen.clear()
             self._seen[token] = found
         return found
 
@@ -107,13 +111,20 @@ class Highlighter:
         """About `crop_words` words of the text around its densest matches
         (its start when nothing matches), matches marked."""
         spans = self._spans(text)
-        tokens = [m.span() for m in _TOKEN.finditer(text)]
-        if not tokens:
+        first_token = _TOKEN.search(text)
+        if first_token is None:
             return ""
+        if len(_TOKEN.findall(text)) <= crop_words:
+            # The whole text fits (most descriptions): from its first word to
+            # its last, found in C, without a Python object per word.
+            last_token = _TOKEN.search(text[::-1])
+            assert last_token is not None
+            return _marked(text, spans, first_token.start(), len(text) - last_token.start())
+        tokens = [m.span() for m in _TOKEN.finditer(text)]
         starts = {start for start, _ in spans}
         hits = [i for i, (start, _) in enumerate(tokens) if start in starts]
         first = 0
-        if hits and len(tokens) > crop_words:
+        if hits:
             best = -1
             lead = crop_words // 4
             for i in hits:
@@ -122,13 +133,17 @@ class Highlighter:
                 if count > best:
                     best, first = count, begin
         window = tokens[first : first + crop_words]
-        begin, end = window[0][0], window[-1][1]
-        out: list[str] = []
-        last = begin
-        for start, stop in spans:
-            if start >= begin and stop <= end:
-                out.append(text[last:start])
-                out.append(MARK_START + text[start:stop] + MARK_END)
-                last = stop
-        out.append(text[last:end])
-        return "".join(out)
+        return _marked(text, spans, window[0][0], window[-1][1])
+
+
+def _marked(text: str, spans: list[tuple[int, int]], begin: int, end: int) -> str:
+    """text[begin:end] with the spans inside it marked."""
+    out: list[str] = []
+    last = begin
+    for start, stop in spans:
+        if start >= begin and stop <= end:
+            out.append(text[last:start])
+            out.append(MARK_START + text[start:stop] + MARK_END)
+            last = stop
+    out.append(text[last:end])
+    return "".join(out)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import tantivy
 
@@ -31,6 +33,8 @@ from vitrine_server.search.feed import Position
 log = logging.getLogger("vitrine.search.reader")
 
 POLL_S = 0.05
+# Answers remembered per searcher (View.memo) at most.
+MAX_MEMO = 4096
 
 
 @dataclass
@@ -41,10 +45,18 @@ class View:
     searcher: tantivy.Searcher
     state: State
     labels: dict[str, str] = field(default_factory=dict)
+    # Answers computed from this searcher (facet counts, completions): right
+    # for as long as it is served, and dropped with it at the next commit.
+    memo: dict[Hashable, Any] = field(default_factory=dict)
 
     @property
     def position(self) -> Position:
         return self.state.position
+
+    def remember(self, key: Hashable, value: Any) -> None:
+        if len(self.memo) >= MAX_MEMO:
+            self.memo.clear()
+        self.memo[key] = value
 
     def label(self, kind: str, id_: int) -> str | None:
         key = label_key(kind, id_)

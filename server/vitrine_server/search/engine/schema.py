@@ -5,9 +5,11 @@ Three kinds of document live in one index:
 - a product: its text, once as plain words and once as stems (Portuguese
   and English), every word lower case without accents; `vocab`,
   the words of its name, brand and categories (the typo dictionary); the numbers
-  searches filter, sort and facet on (fast fields); and `data`, the JSON a
-  hit shows, so a hit costs one stored field;
-- a label (`label_key` "category:7", "store:3"): the name a facet value shows;
+  searches filter, sort and facet on (fast fields); and `product`, what a
+  hit shows, so a hit costs one stored field: its ProductSummary already
+  serialised (search/cards.py) and the texts highlights are cut from;
+- a label (`label_key` "category:7", "store:3"): the name a facet value
+  shows (`data`, JSON);
 - the state (`label_key` "state"): the log position the index reflects and
   its label version, committed with the changes they describe, so the
   index always knows exactly where it is.
@@ -21,14 +23,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import tantivy
 
+from vitrine_server.search import cards
 from vitrine_server.search.feed import Position
 from vitrine_server.search.text import strip_marks
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 PLAIN, STEMMED = "vitrine_plain", "vitrine_stem"
 # Longer "words" are noise (hashes, urls) and would bloat the dictionary.
@@ -87,6 +90,7 @@ def build_schema() -> tantivy.Schema:
     b.add_integer_field("created", fast=True)
     b.add_integer_field("discount_bps", fast=True)
     b.add_integer_field("in_stock", indexed=True)
+    b.add_bytes_field("product", stored=True)
     b.add_bytes_field("data", stored=True)
     return b.build()
 
@@ -171,25 +175,37 @@ def product_document(row: Mapping[str, Any]) -> tantivy.Document:
     doc.add_integer("created", row["created_us"])
     doc.add_integer("discount_bps", row["discount_bps"])
     doc.add_integer("in_stock", 1 if row["best_in_stock"] else 0)
-    data = {
-        "id": row["id"],
-        "slug": row["slug"],
-        "name": name,
-        "brand": brand,
-        "description": description,
-        "category_names": category,
-        "category_id": row["category_id"],
-        "image_url": row["image_url"],
-        "rating": rating,
-        "review_count": row["review_count"],
-        "currency_code": row["currency_code"],
-        "price": price,
-        "store_id": row["best_store_id"],
-        "in_stock": row["best_in_stock"],
-        "discount_bps": row["discount_bps"],
-    }
-    doc.add_bytes("data", json.dumps(data, separators=(",", ":")).encode())
+    doc.add_bytes(
+        "product", pack_product(cards.card(row, name, brand), name, brand, description, category)
+    )
     return doc
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProduct:
+    """What a product document stores: its card (search/cards.py) and the
+    texts highlights and typo corrections read."""
+
+    card: bytes
+    name: str
+    brand: str
+    description: str
+    category_names: str
+
+
+def pack_product(card: bytes, name: str, brand: str, description: str, category: str) -> bytes:
+    """The card's length (4 bytes), the card, then the texts joined by NUL
+    (PostgreSQL text never holds one): unpacked with two slices and a split,
+    where JSON cost a parse per hit."""
+    texts = "\x00".join((name, brand, description, category)).encode()
+    return len(card).to_bytes(4, "big") + card + texts
+
+
+def read_product(doc: tantivy.Document) -> StoredProduct:
+    raw = cast(bytes, doc.get_first("product"))
+    size = int.from_bytes(raw[:4], "big")
+    name, brand, description, category = raw[4 + size :].decode().split("\x00")
+    return StoredProduct(raw[4 : 4 + size], name, brand, description, category)
 
 
 def label_key(kind: str, id_: int) -> str:

@@ -29,15 +29,15 @@ from vitrine_server import errors
 from vitrine_server.search.engine import SearchEngine
 from vitrine_server.search.engine.highlight import Highlighter
 from vitrine_server.search.engine.reader import View
-from vitrine_server.search.engine.schema import SCHEMA, TEXT_FIELDS, read_data
+from vitrine_server.search.engine.schema import SCHEMA, TEXT_FIELDS, read_product
 from vitrine_server.search.engine.trending import Trending
 from vitrine_server.search.model import (
+    CardHit,
     Facet,
     FacetCount,
     FacetField,
     FacetSpec,
     Filters,
-    Hit,
     SearchQuery,
     SearchResult,
     Sort,
@@ -71,6 +71,8 @@ MAX_CORRECTIONS = 10_000
 TIE_WINDOW = 20
 # A prefix is expanded into its words up to this many (beyond: an automaton).
 MAX_PREFIX_TERMS = 16
+# Highlighters of recent queries kept (each remembers the words it matched).
+MAX_HIGHLIGHTERS = 1024
 
 SORTS: dict[Sort, tuple[str, Order]] = {
     Sort.PRICE_ASC: ("price_asc", Order.Asc),
@@ -81,6 +83,16 @@ SORTS: dict[Sort, tuple[str, Order]] = {
 }
 FACET_FIELDS = {FacetField.BRAND: "brand_facet", FacetField.CATEGORY: "category_id"}
 FACET_FIELDS[FacetField.STORE] = "store_ids"
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """The queries of one search: each group's match, the filters by the
+    facet they belong to, and the query of the page of hits."""
+
+    matched: list[Query]
+    filters: dict[FacetField | None, Query]
+    hits: Query
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +112,7 @@ class EmbeddedSearch:
         self._trending = trending
         self._analyzers = engine.analyzers
         self._corrected: dict[str, tuple[float, tuple[Candidate, ...]]] = {}
+        self._highlighters: dict[tuple[Group, ...], Highlighter] = {}
 
     async def _view(self) -> View:
         engine = self._engine
@@ -130,32 +143,23 @@ class EmbeddedSearch:
 
     def _search(self, view: View, query: SearchQuery, settings: SearchSettings) -> SearchResult:
         searcher = view.searcher
-        planned = self.plan(searcher, query.text, settings)
+        planned = self._planned(view, query.text, settings)
         if planned.empty:
             return SearchResult((), _empty_facets(query), 0, planned.corrected_query)
-        groups = planned.groups
-        filters = _filters(query.filters)
-        partial = False
-        while True:
-            matched = self._matches(searcher, groups)
-            scores = self._scores(searcher, groups, frozenset(planned.searched))
-            proximity = _proximity(groups)
-            hits_query = _all_of(
-                [*matched, *filters.values()], [*scores, *([proximity] if proximity else [])]
-            )
-            page = self._top(searcher, hits_query, query)
-            # Nothing has every word: drop words from the end until something
-            # matches (the first words of a query are the ones people mean most).
-            if page.count or len(groups) == 1:
-                break
-            groups = groups[:-1]
-            partial = True
-        highlighter = Highlighter(groups, self._analyzers)
-        hits = tuple(
-            _hit(read_data(searcher.doc(address)), highlighter, query.snippet_words)
-            for address in page.addresses
-        )
-        facets = self._facets(view, query, matched, filters) if query.facets else ()
+        q = query
+        key = ("page", planned.groups, planned.searched, q.filters, q.sort, q.page, q.page_size)
+        found = view.memo.get(key)
+        if found is None:
+            found = self._page(view, planned, query)
+            view.remember(key, found)
+        groups, built, page, partial = found
+        matched, filters = built.matched, built.filters
+        hits_key = (key, q.snippet_words)
+        hits = view.memo.get(hits_key)
+        if hits is None:
+            hits = self._hits(searcher, groups, page, q.snippet_words)
+            view.remember(hits_key, hits)
+        facets = self._facets(view, query, groups, matched, filters) if query.facets else ()
         return SearchResult(
             hits=hits,
             facets=facets,
@@ -164,16 +168,107 @@ class EmbeddedSearch:
             partial_match=partial and bool(page.count),
         )
 
-    def _top(self, searcher: tantivy.Searcher, q: Query, query: SearchQuery) -> Page:
-        offset = (query.page - 1) * query.page_size
-        if query.sort is not Sort.RELEVANCE:
-            field, order = SORTS[query.sort]
-            found = searcher.search(
-                q, query.page_size, offset=offset, order_by_field=field, order=order
+    def _hits(
+        self, searcher: tantivy.Searcher, groups: tuple[Group, ...], page: Page, crop: int
+    ) -> tuple[CardHit, ...]:
+        """The page's cards, with the words the groups match marked."""
+        highlighter = self._highlighter(groups)
+        hits = []
+        for address in page.addresses:
+            stored = read_product(searcher.doc(address))
+            hits.append(
+                CardHit(
+                    stored.card,
+                    highlighter.mark(stored.name),
+                    highlighter.mark(stored.brand),
+                    highlighter.snippet(stored.description, crop),
+                )
             )
-            return Page(_count(found), [address for _, address in found.hits])
+        return tuple(hits)
+
+    def _page(
+        self, view: View, planned: QueryPlan, query: SearchQuery
+    ) -> tuple[tuple[Group, ...], Built, Page, bool]:
+        """The page of hits: the groups that matched (all, or the first ones
+        when nothing has every word), their queries, the page, and whether
+        words were dropped. Remembered with the searcher by the caller, as
+        Solr's query result cache does: a storefront asks the same popular
+        searches over and over, and their hits only change with a commit."""
+        searcher = view.searcher
+        groups = planned.groups
+        partial = False
+        while True:
+            built = self._queries(view, groups, planned.searched, query)
+            if query.sort is Sort.RELEVANCE:
+                page = self._ranked(searcher, built.hits, query)
+            else:
+                page = self._sorted(searcher, built.hits, query)
+            # Nothing has every word: drop words from the end until something
+            # matches (the first words of a query are the ones people mean most).
+            if page.count or len(groups) == 1:
+                return groups, built, page, partial
+            groups = groups[:-1]
+            partial = True
+
+    def _planned(self, view: View, text: str, settings: SearchSettings) -> QueryPlan:
+        """plan(), remembered with the searcher for these settings: the
+        dictionary lookups behind it are the same until the next commit."""
+        key = ("plan", text)
+        found = view.memo.get(key)
+        if found is not None and found[0] is settings:
+            return found[1]  # type: ignore[no-any-return]
+        planned = self.plan(view.searcher, text, settings)
+        view.remember(key, (settings, planned))
+        return planned
+
+    def _queries(
+        self, view: View, groups: tuple[Group, ...], searched: tuple[str, ...], query: SearchQuery
+    ) -> Built:
+        """The Tantivy queries of these groups and filters, remembered with
+        the searcher (expanding prefixes reads its dictionaries)."""
+        relevance = query.sort is Sort.RELEVANCE
+        key = ("queries", groups, searched, query.filters, relevance)
+        found = view.memo.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        searcher = view.searcher
+        filters = _filters(query.filters)
+        matched = self._matches(searcher, groups)
+        must = [*matched, *filters.values()]
+        if relevance:
+            scores = self._scores(searcher, groups, frozenset(searched))
+            proximity = _proximity(groups)
+            hits = _all_of(must, [*scores, *([proximity] if proximity else [])])
+        else:
+            # Sorted by a field, the ranking clauses would only cost: every
+            # match would be read for its score, and the score unused.
+            hits = _all_of(must)
+        built = Built(matched, filters, hits)
+        view.remember(key, built)
+        return built
+
+    def _highlighter(self, groups: tuple[Group, ...]) -> Highlighter:
+        """The highlighter of these groups, kept while their query is asked
+        (it remembers which words of the texts it saw match)."""
+        found = self._highlighters.get(groups)
+        if found is None:
+            if len(self._highlighters) >= MAX_HIGHLIGHTERS:
+                self._highlighters.clear()
+            found = self._highlighters[groups] = Highlighter(groups, self._analyzers)
+        return found
+
+    def _sorted(self, searcher: tantivy.Searcher, q: Query, query: SearchQuery) -> Page:
+        field, order = SORTS[query.sort]
+        offset = (query.page - 1) * query.page_size
+        found = searcher.search(
+            q, query.page_size, offset=offset, order_by_field=field, order=order
+        )
+        return Page(_count(found), [address for _, address in found.hits])
+
+    def _ranked(self, searcher: tantivy.Searcher, q: Query, query: SearchQuery) -> Page:
         # Equal scores are ordered by rating, then id: over the page and
         # TIE_WINDOW hits past it (a tie longer than that is cut by id).
+        offset = (query.page - 1) * query.page_size
         found = searcher.search(q, offset + query.page_size + TIE_WINDOW)
         addresses = [address for _, address in found.hits]
         ratings = searcher.fast_field_values("rating", addresses)
@@ -231,8 +326,8 @@ class EmbeddedSearch:
             fuzzy = Query.fuzzy_term_query(SCHEMA, "vocab", word, distance, True)
             seen: set[str] = set()
             for _, address in searcher.search(fuzzy, CANDIDATE_DOCS, count=False).hits:
-                data = read_data(searcher.doc(address))
-                seen.update(words(f"{data['name']} {data['brand']} {data['category_names']}"))
+                p = read_product(searcher.doc(address))
+                seen.update(words(f"{p.name} {p.brand} {p.category_names}"))
             found = [
                 w
                 for w in seen
@@ -334,15 +429,23 @@ class EmbeddedSearch:
         self,
         view: View,
         query: SearchQuery,
+        groups: tuple[Group, ...],
         matched: list[Query],
         filters: dict[FacetField | None, Query],
     ) -> tuple[Facet, ...]:
         """Each facet counts the hits of every filter but its own: facets whose
         field is not filtered share one aggregation over the hits. Counting
-        needs no ranking: only the `all` postings and the filters are read."""
+        needs no ranking: only the `all` postings and the filters are read.
+        The counts are remembered with the searcher (until the next commit):
+        the same words and filters are asked again and again (each page, each
+        sort), and the aggregations cost more than the page of hits."""
         by_query: dict[FacetField | None, list[FacetSpec]] = {}
         for spec in query.facets:
             by_query.setdefault(spec.field if spec.field in filters else None, []).append(spec)
+        key = ("facets", groups, query.filters, query.facets)
+        found = view.memo.get(key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
         counted: dict[FacetField, Facet] = {}
         for own, specs in by_query.items():
             q = _all_of([*matched, *(f for k, f in filters.items() if k is not own)])
@@ -350,20 +453,37 @@ class EmbeddedSearch:
             answer = view.searcher.aggregate(q, aggs)
             for spec in specs:
                 counted[spec.field] = _facet(view, spec, answer.get(spec.field.value) or {})
-        return tuple(counted[s.field] for s in query.facets)
+        facets = tuple(counted[s.field] for s in query.facets)
+        view.remember(key, facets)
+        return facets
 
     # -- SuggestProducts -----------------------------------------------------------
 
     async def suggest(self, query: SuggestQuery) -> tuple[Suggestion, ...]:
         view = await self._view()
         settings = await self._settings.current()
+        trending = self._trending.query if self._trending is not None else None
+        # Completions are remembered with the searcher (until the next
+        # commit): every visitor types the same first letters, and what they
+        # complete to only changes with the index, the settings or the
+        # trending list (each checked below by identity).
+        key = ("suggest", query)
+        found = view.memo.get(key)
+        if found is not None and found[0] is settings and found[1] is trending:
+            return found[2]  # type: ignore[no-any-return]
         try:
-            return self._suggest(view, query, settings)
+            suggestions = self._suggest(view, query, settings, trending)
         except ValueError as err:
             raise _index_error(err) from None
+        view.remember(key, (settings, trending, suggestions))
+        return suggestions
 
     def _suggest(
-        self, view: View, query: SuggestQuery, settings: SearchSettings
+        self,
+        view: View,
+        query: SuggestQuery,
+        settings: SearchSettings,
+        trending: Query | None,
     ) -> tuple[Suggestion, ...]:
         """Products whose words start with the typed words: those matching in
         the name first, then in brand or category; within each, the most
@@ -386,22 +506,25 @@ class EmbeddedSearch:
                 (Occur.MustNot, in_name),
             ]
         )
-        highlighter = Highlighter(planned.groups, self._analyzers)
+        highlighter = self._highlighter(planned.groups)
         out: list[Suggestion] = []
         for tier in (in_name, elsewhere):
             want = query.limit - len(out)
             if want <= 0:
                 break
-            for address in self._popular(searcher, tier, want):
-                data = read_data(searcher.doc(address))
-                out.append(Suggestion(data["name"], highlighter.mark(data["name"]), data["id"]))
+            addresses = self._popular(searcher, tier, want, trending)
+            ids = searcher.fast_field_values("id", addresses) if addresses else []
+            for address, id_ in zip(addresses, ids, strict=True):
+                name = read_product(searcher.doc(address)).name
+                out.append(Suggestion(name, highlighter.mark(name), int(id_ or 0)))
         return tuple(out)
 
-    def _popular(self, searcher: tantivy.Searcher, tier: Query, want: int) -> list[Any]:
+    def _popular(
+        self, searcher: tantivy.Searcher, tier: Query, want: int, trending: Query | None
+    ) -> list[Any]:
         """The `want` most popular products of a tier: those trending now
         first (in trending order), then the most reviewed."""
         out: list[Any] = []
-        trending = self._trending.query if self._trending is not None else None
         if trending is not None:
             ranked = Query.boolean_query(
                 [(Occur.Must, Query.const_score_query(tier, 0.0)), (Occur.Must, trending)]
@@ -569,27 +692,6 @@ def _empty_facets(query: SearchQuery) -> tuple[Facet, ...]:
             else (),
         )
         for s in query.facets
-    )
-
-
-def _hit(data: dict[str, Any], highlighter: Highlighter, crop_words: int) -> Hit:
-    return Hit(
-        id=data["id"],
-        slug=data["slug"],
-        name=data["name"],
-        brand=data["brand"],
-        category_id=data["category_id"],
-        image_url=data["image_url"],
-        rating=float(data["rating"]),
-        review_count=data["review_count"],
-        currency_code=data["currency_code"],
-        price_minor=data["price"],
-        store_id=data["store_id"],
-        in_stock=data["in_stock"],
-        discount_bps=data["discount_bps"],
-        name_marked=highlighter.mark(data["name"]),
-        brand_marked=highlighter.mark(data["brand"]),
-        snippet_marked=highlighter.snippet(data["description"], crop_words),
     )
 
 

@@ -11,13 +11,14 @@ replaced in the same commit as the changes it covers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import tantivy
 
-from vitrine_server.db.database import Database
+from vitrine_server.db.database import Database, translated
 from vitrine_server.search import feed
 from vitrine_server.search.documents import Q as _DOCS
 from vitrine_server.search.engine.schema import (
@@ -142,20 +143,44 @@ class IndexWriter:
         await self._in_thread(add_labels)
         total = int(await self._db.fetchval(_DOCS.count_live_products))
         await progress(0, total)
-        done, after = 0, 0
-        while True:
-            ids = [
-                r["id"] for r in await self._db.fetch(_DOCS.live_product_ids, after, FETCH_CHUNK)
-            ]
-            if not ids:
-                break
-            after = ids[-1]
-            rows = await self._db.fetch(_DOCS.product_documents, ids)
-            await self._in_thread(self._add_products, rows)
-            done += len(ids)
-            await progress(min(done, total), total)
+        # PostgreSQL reads the next rows while this process indexes the last
+        # ones: a reader task fills a short queue, the writer's thread drains it.
+        chunks: asyncio.Queue[list[Any] | BaseException] = asyncio.Queue(maxsize=2)
+        reader = asyncio.create_task(self._read_products(chunks), name="search-build-read")
+        done = 0
+        try:
+            while True:
+                rows = await chunks.get()
+                if isinstance(rows, BaseException):
+                    raise rows
+                if not rows:
+                    break
+                await self._in_thread(self._add_products, rows)
+                done += len(rows)
+                await progress(min(done, total), total)
+            await reader
+        finally:
+            if not reader.done():
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await reader
         await self._in_thread(self._commit_state)
         return done
+
+    async def _read_products(self, chunks: asyncio.Queue[list[Any] | BaseException]) -> None:
+        """Every live product's row, FETCH_CHUNK at a time, through one cursor;
+        an empty chunk ends them, an error is handed over in their place."""
+        try:
+            async with self._db.transaction() as conn:
+                with translated():
+                    cursor = await conn.raw.cursor(_DOCS.all_product_documents)
+                    while True:
+                        rows = await cursor.fetch(FETCH_CHUNK, timeout=self._db.timeout())
+                        await chunks.put(rows)
+                        if not rows:
+                            return
+        except Exception as err:  # the building side raises it
+            await chunks.put(err)
 
     def _add_products(self, rows: list[Any]) -> None:
         for row in rows:
