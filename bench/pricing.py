@@ -178,6 +178,9 @@ class Stream:
         pct = self.rng.uniform(0.01, 0.15) * self.rng.choice((-1, 1))
         new = max(1, round(s.price * (1 + pct)))
         s.price = new if new != s.price else s.price + 1
+        if s.original is not None and s.original < s.price:
+            # An original price below the price is rejected (INVALID_ORIGINAL_PRICE).
+            s.original = s.price
 
     def take(self) -> Batch:
         if self.pending is not None:
