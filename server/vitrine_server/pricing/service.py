@@ -9,8 +9,8 @@ deadlocking), record all observations in one set-based statement
 price and last sighting). Then, for the products with a changed
 observation only: lock them in id order, refresh their best offers,
 recompute their best-price history from their earliest change on (stamped
-with observation times), the 30-day averages of those whose history moved,
-and the alerts of those whose best price or stock changed. Store the
+with observation times), and evaluate the alerts of those whose best price
+or stock changed. Store the
 response. After the commit the cache is invalidated (every product touched:
 its last scrape time moved) and triggered alerts are published; only then
 is the batch acknowledged. The search feed follows from the products rows,
@@ -98,9 +98,12 @@ async def record(tx: Connection, accepted: list[Accepted], results: list[Result]
     if not since:
         return Recorded(touched, [])
     moved = await store.refresh_products(tx, sorted(since))
-    history_moved = await store.record_best_prices(tx, since)
-    if history_moved:
-        await store.refresh_averages(tx, sorted(history_moved))
+    # The 30-day averages (products.avg_30d_price_minor, the deals-vs-average
+    # list) are not recomputed here: a new price weighs nothing yet, the
+    # average moves as time passes. PartitionMaintainer refreshes them every
+    # partitions.INTERVAL_S, so they lag by at most that; GetPriceStats
+    # computes its 30- and 90-day figures from the history when asked.
+    await store.record_best_prices(tx, since)
     # Alerts look at the best price and stock only: the products whose
     # best price or stock changed, set-based.
     return Recorded(touched, await evaluate(tx, moved))

@@ -15,10 +15,9 @@ Q = load_queries(__package__, "store.sql")
 
 
 async def claim_batch(tx: Connection, batch_id: str) -> bool:
-    """Claim the batch id for this transaction (and plan its statements
-    generically); False if it was recorded before. A concurrent duplicate
-    waits on the claim until the first commits, then sees it recorded."""
-    await tx.fetchval(Q.generic_plans)
+    """Claim the batch id for this transaction; False if it was recorded
+    before. A concurrent duplicate waits on the claim until the first
+    commits, then sees it recorded."""
     return bool(await tx.fetchval(Q.claim_batch, batch_id))
 
 
@@ -74,8 +73,3 @@ async def record_best_prices(tx: Connection, since: dict[int, datetime]) -> list
     products = sorted(since)
     rows = await tx.fetch(Q.record_best_prices, products, [since[p] for p in products])
     return [r["product_id"] for r in rows]
-
-
-async def refresh_averages(tx: Connection, products: list[int]) -> None:
-    """The 30-day average best price of these (locked) products."""
-    await tx.execute(Q.refresh_price_averages, products)

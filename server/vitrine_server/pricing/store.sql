@@ -1,12 +1,5 @@
 -- The statements of price ingestion (store.py runs them; service.py decides).
 
--- name: generic_plans
--- This transaction's statements are planned once per connection: their
--- arguments are arrays whose contents do not change the best plan, and
--- planning record_observations over every monthly partition cost more than
--- running it.
-SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
-
 -- name: claim_batch
 -- Claim a batch id for this transaction; NULL when it was recorded before
 -- (a concurrent duplicate waits here until the first one commits).
