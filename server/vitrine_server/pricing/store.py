@@ -13,6 +13,12 @@ from vitrine_server.pricing.model import Accepted, Observation, Offer
 
 Q = load_queries(__package__, "store.sql")
 
+# Up to this many observations, record_observations runs on the plan the
+# connection made once (planning it over every monthly partition costs
+# ~10 ms, more than recording a few observations); larger batches are
+# planned for their own arguments.
+SMALL_BATCH = 100
+
 
 async def claim_batch(tx: Connection, batch_id: str) -> bool:
     """Claim the batch id for this transaction; False if it was recorded
@@ -46,6 +52,8 @@ async def record_observations(tx: Connection, accepted: list[Accepted]) -> list[
     """Record the observations in their offers' change-point histories and
     current prices; per observation (`ord`: its request index) whether it
     changed the price in effect at its time."""
+    if len(accepted) <= SMALL_BATCH:
+        await tx.fetchval(Q.generic_plans)
     return await tx.fetch(
         Q.record_observations,
         [a.index for a in accepted],

@@ -1,5 +1,10 @@
 -- The statements of price ingestion (store.py runs them; service.py decides).
 
+-- name: generic_plans
+-- The rest of this transaction runs statements on the plans their connection
+-- made once (store.py, SMALL_BATCH).
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
+
 -- name: claim_batch
 -- Claim a batch id for this transaction; NULL when it was recorded before
 -- (a concurrent duplicate waits here until the first one commits).
