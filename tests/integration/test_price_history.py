@@ -36,7 +36,10 @@ def ohlc(series) -> list[tuple[int, int, int, int]]:
     return list(zip(b.open_minor, b.low_minor, b.high_minor, b.close_minor, strict=True))
 
 
-T0 = (NOW - dt.timedelta(days=2)).replace(minute=0, second=0)
+# 10:00 UTC two days ago: the six hours after it lie in one UTC day, as the
+# daily buckets below expect (from 18:00 on, T0 + 6 h was the next day, and
+# the last daily bucket held only the last price).
+T0 = (NOW - dt.timedelta(days=2)).replace(hour=10, minute=0, second=0)
 
 
 async def _product_with_two_offers(env):
