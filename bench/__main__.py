@@ -82,6 +82,25 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     )
     g.add_argument("--pricing-rounds", type=int, default=dp.rounds)
     g.add_argument("--pricing-seed", type=int, default=dp.seed)
+    g.add_argument(
+        "--pricing-until-rows",
+        type=int,
+        default=None,
+        help="after the rounds, ingest until price_points holds this many rows "
+        "(e.g. 10000000); reports the first and last rounds' throughput and the sizes",
+    )
+    g.add_argument(
+        "--pricing-stream-batch-size",
+        type=int,
+        default=dp.stream_batch_size,
+        help="observations per RecordPrices message",
+    )
+    g.add_argument(
+        "--pricing-stream-duration",
+        type=float,
+        default=dp.stream_duration_s,
+        help="seconds of RecordPrices streaming (0: skip)",
+    )
     ds = SearchBenchConfig()
     g = p.add_argument_group("search (the embedded index beside a bare server answering its bytes)")
     g.add_argument("--search-concurrency", type=int, default=ds.concurrency, help="callers")
@@ -163,6 +182,9 @@ def _pricing(args: argparse.Namespace, reset_db: bool) -> int:
         duration_s=args.pricing_duration,
         rounds=args.pricing_rounds,
         seed=args.pricing_seed,
+        until_rows=args.pricing_until_rows,
+        stream_batch_size=args.pricing_stream_batch_size,
+        stream_duration_s=args.pricing_stream_duration,
     )
     print(
         f"pricing bench: {config.workers} server workers, {config.writers} writers sending "

@@ -117,6 +117,23 @@ class PricingConfig:
     # Retries of a batch answered ABORTED (a deadlock or serialization
     # failure): the same batch id, as a real client would resend it.
     max_retries: int = 5
+    # Sustained scale: after the rounds, more rounds until price_points holds
+    # this many rows (None: no scale run); throughput of the first and last.
+    until_rows: int | None = None
+    # RecordPrices (the streaming RPC) after the rounds: one stream per
+    # writer of messages of this many observations each, for this long
+    # (0 seconds: skipped).
+    stream_batch_size: int = 10
+    stream_duration_s: float = 10.0
+
+
+def max_batches_per_writer(config: PricingConfig) -> int:
+    """Batches a writer's timestamps must leave room for: MAX_BATCHES_PER_WRITER,
+    or what a scale run to `until_rows` needs (with a margin)."""
+    if config.until_rows is None:
+        return MAX_BATCHES_PER_WRITER
+    observations = config.until_rows / max(config.change_fraction, 0.01) / config.writers
+    return max(MAX_BATCHES_PER_WRITER, int(observations / config.batch_size * 1.5) + 10)
 
 
 # --- the observation streams -------------------------------------------------
@@ -169,7 +186,8 @@ class Stream:
         # A batch generated but not sent yet (the writers build the next batch
         # while the current one is in flight): sent first by the next round.
         self.pending: Batch | None = None
-        self.last_us = start_us + step_us * MAX_BATCHES_PER_WRITER * config.batch_size
+        self.max_batches = max_batches_per_writer(config)
+        self.last_us = start_us + step_us * self.max_batches * config.batch_size
 
     def _change(self, s: OfferState) -> None:
         if self.rng.random() < 0.15:
@@ -179,7 +197,8 @@ class Stream:
         new = max(1, round(s.price * (1 + pct)))
         s.price = new if new != s.price else s.price + 1
         if s.original is not None and s.original < s.price:
-            s.original = s.price  # a list price below the price is refused
+            # An original price below the price is rejected (INVALID_ORIGINAL_PRICE).
+            s.original = s.price
 
     def take(self) -> Batch:
         if self.pending is not None:
@@ -190,7 +209,7 @@ class Stream:
     def _generate(self) -> Batch:
         if self.next_us + self.batch_size * self.step_us > self.last_us:
             raise ScenarioError(
-                f"writer {self.writer} sent {MAX_BATCHES_PER_WRITER:,} batches: "
+                f"writer {self.writer} sent {self.max_batches:,} batches: "
                 "no timestamps left in its window"
             )
         n = len(self.offers)
@@ -303,6 +322,11 @@ class PricingReport:
     dataset: dict[str, Any] = field(default_factory=dict)
     loadavg_before: float = 0.0
     loadavg_after: float = 0.0
+    # The scale run (until_rows): its rounds, and what it left.
+    scale_rounds: list[RoundResult] = field(default_factory=list)
+    scale: dict[str, Any] = field(default_factory=dict)
+    # RecordPrices with many small messages.
+    streaming: dict[str, Any] = field(default_factory=dict)
 
     @property
     def measured(self) -> bool:
@@ -442,7 +466,7 @@ def make_streams(
     start = max(now - timedelta(hours=1), latest + timedelta(milliseconds=1))
     end = now - timedelta(seconds=1)
     window_us = (end - start) // timedelta(microseconds=1)
-    step_us = window_us // (MAX_BATCHES_PER_WRITER * config.batch_size)
+    step_us = window_us // (max_batches_per_writer(config) * config.batch_size)
     if step_us < 1:
         raise ScenarioError(
             f"the chosen offers were last observed at {latest.isoformat()}: too close to now "
@@ -761,6 +785,109 @@ async def run_pricing_bench(config: PricingConfig) -> PricingReport:
     return report
 
 
+# --- sustained scale and the streaming RPC ---------------------------------------
+
+# Messages per RecordPrices call: as many observations per call as one batch.
+STREAM_MESSAGES = 100
+
+
+async def storage(conn: asyncpg.Connection) -> dict[str, Any]:
+    """price_points rows, and the bytes of the history's tables and indexes
+    per million of those rows."""
+    rows = await _count_points(conn)
+    sizes = await conn.fetchrow(
+        """
+        SELECT (SELECT sum(pg_table_size(inhrelid)) FROM pg_inherits
+                 WHERE inhparent = 'price_points'::regclass) AS points_table,
+               (SELECT sum(pg_indexes_size(inhrelid)) FROM pg_inherits
+                 WHERE inhparent = 'price_points'::regclass) AS points_indexes,
+               pg_table_size('price_point_months') AS months_table,
+               pg_indexes_size('price_point_months') AS months_indexes,
+               pg_total_relation_size('best_price_points') AS best_prices_total
+        """
+    )
+    per_million = 1e6 / max(1, rows)
+    return {
+        "price_points_rows": rows,
+        "mb_per_million_rows": {
+            k: round(int(v or 0) * per_million / 2**20, 1) for k, v in dict(sizes).items()
+        },
+    }
+
+
+async def scale_run(
+    report: PricingReport,
+    stubs: list[Any],
+    streams: list[Stream],
+    conn: asyncpg.Connection,
+    rows: int,
+) -> int:
+    """Rounds (without their COPY) until price_points holds until_rows rows;
+    returns the CHANGED outcomes."""
+    config = report.config
+    assert config.until_rows is not None
+    changed = 0
+    index = len(report.rounds)
+    while rows + changed < config.until_rows:
+        index += 1
+        r = await ingest(
+            stubs, streams, config, _new_round(index, config.writers), duration_s=config.duration_s
+        )
+        for sent in r.sent:
+            sent.clear()  # no COPY: the rows are not kept
+        changed += r.changed
+        report.scale_rounds.append(r)
+        print(
+            f"  scale round {index}: {r.obs_per_s:>8,.0f} obs/s, price_points ~{rows + changed:,} "
+            f"rows (load {r.loadavg_1m:.1f})",
+            flush=True,
+        )
+    report.scale = await storage(conn)
+    return changed
+
+
+async def stream_run(
+    stubs: list[Any], streams: list[Stream], config: PricingConfig
+) -> dict[str, Any]:
+    """RecordPrices: each writer streams messages of stream_batch_size
+    observations, STREAM_MESSAGES per call, for stream_duration_s."""
+    for stream in streams:
+        stream.batch_size = config.stream_batch_size
+    deadline = time.monotonic() + config.stream_duration_s
+    totals = {"observations": 0, "messages": 0, "calls": 0}
+
+    async def writer(stub: Any, stream: Stream) -> None:
+        while time.monotonic() < deadline:
+            batches = [stream.take() for _ in range(STREAM_MESSAGES)]
+
+            async def messages(batches: list[Batch]) -> Any:
+                for b in batches:
+                    yield pricing_service_pb2.RecordPricesRequest(
+                        batch_id=b.request.batch_id, observations=b.request.observations
+                    )
+
+            response = await stub.RecordPrices(messages(batches), timeout=config.call_timeout_s)
+            for b, r in zip(batches, response.batches, strict=True):
+                verify_response(b, r)
+            totals["observations"] += response.accepted_count
+            totals["messages"] += len(batches)
+            totals["calls"] += 1
+
+    started = time.perf_counter()
+    await _all([writer(stub, stream) for stub, stream in zip(stubs, streams, strict=True)])
+    wall = time.perf_counter() - started
+    return {
+        "observations_per_message": config.stream_batch_size,
+        "messages_per_call": STREAM_MESSAGES,
+        "writers": len(stubs),
+        "wall_s": round(wall, 3),
+        **totals,
+        "obs_per_s": round(totals["observations"] / wall),
+        "messages_per_s": round(totals["messages"] / wall),
+        "loadavg_1m": os.getloadavg()[0],
+    }
+
+
 async def _run(report: PricingReport, server: ServerProcess) -> None:
     config = report.config
     W = config.writers
@@ -805,6 +932,9 @@ async def _run(report: PricingReport, server: ServerProcess) -> None:
             changed += r.changed
             _progress(r, W)
 
+        if config.until_rows is not None:
+            changed += await scale_run(report, stubs, streams, conn, points_before + changed)
+
         # Send what the writers had built but not sent, so that the offers'
         # current prices can be compared with the last ones sent.
         rest = [i for i, s in enumerate(streams) if s.pending is not None]
@@ -816,7 +946,9 @@ async def _run(report: PricingReport, server: ServerProcess) -> None:
             max_batches=1,
         )
         changed += tail.changed
-        report.aborted_retries = sum(x.aborted_retries for x in (solo, warm, tail, *report.rounds))
+        report.aborted_retries = sum(
+            x.aborted_retries for x in (solo, warm, tail, *report.rounds, *report.scale_rounds)
+        )
         await server.check_alive()
 
         points_after = await _count_points(conn)
@@ -831,6 +963,14 @@ async def _run(report: PricingReport, server: ServerProcess) -> None:
             )
         await _check_current_prices(conn, streams)
         report.info["checks"]["offers_current_price"] = "ok"
+        if config.stream_duration_s > 0:
+            report.streaming = await stream_run(stubs, streams, config)
+            s = report.streaming
+            print(
+                f"  RecordPrices: {s['obs_per_s']:,} obs/s ({s['messages_per_s']:,} messages/s "
+                f"of {s['observations_per_message']} observations)",
+                flush=True,
+            )
         report.info["history_year_hourly"] = await measure_history(conn, stubs[0], groups)
         _print_history(report.info["history_year_hourly"])
     finally:
@@ -947,6 +1087,15 @@ def table(report: PricingReport) -> str:
                 f"  ABORTED (concurrent-update conflict, a deadlock) and resent with the same "
                 f"batch id: {report.aborted_retries} batches over the run"
             )
+        if report.streaming:
+            st = report.streaming
+            lines.append(
+                f"  RecordPrices       {st['obs_per_s']:>10,} obs/s     (streams of "
+                f"{st['observations_per_message']}-observation messages, "
+                f"{st['messages_per_s']:,} messages/s; "
+                f"{st['obs_per_s'] / max(1.0, med.obs_per_s):.2f}x RecordPriceBatch)"
+            )
+        lines += scale_lines(report)
         checks = report.info.get("checks")
         if checks:
             lines.append(
@@ -958,6 +1107,20 @@ def table(report: PricingReport) -> str:
     if report.error:
         lines.append(f"  ERROR: {report.error}")
     return "\n".join(lines)
+
+
+def scale_lines(report: PricingReport) -> list[str]:
+    if not report.scale_rounds:
+        return []
+    first, last = report.scale_rounds[0], report.scale_rounds[-1]
+    sizes = report.scale.get("mb_per_million_rows", {})
+    return [
+        f"  scale: to {report.scale.get('price_points_rows', 0):,} price_points rows in "
+        f"{len(report.scale_rounds)} rounds: first {first.obs_per_s:,.0f} obs/s (load "
+        f"{first.loadavg_1m:.1f}), last {last.obs_per_s:,.0f} obs/s (load {last.loadavg_1m:.1f}), "
+        f"{(last.obs_per_s / max(1.0, first.obs_per_s) - 1) * 100:+.0f}%",
+        "  MB per million price_points rows: " + ", ".join(f"{k} {v}" for k, v in sizes.items()),
+    ]
 
 
 def to_json(report: PricingReport) -> dict[str, Any]:
@@ -1009,6 +1172,13 @@ def to_json(report: PricingReport) -> dict[str, Any]:
             "aborted_retries_whole_run": report.aborted_retries,
         },
         "checks": report.info.get("checks"),
+        "streaming": report.streaming or None,
+        "scale": None
+        if not report.scale_rounds
+        else {
+            **report.scale,
+            "rounds": [r.to_json() for r in report.scale_rounds],
+        },
         "note": NOTE,
         "measured": report.measured,
         "error": report.error,

@@ -68,8 +68,8 @@ from vitrine_server.pricing.alerts import BLOCK_MS, AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.handlers import PricingHandlers
 from vitrine_server.pricing.history import HistoryService
-from vitrine_server.pricing.ingestion import IngestionService
 from vitrine_server.pricing.partitions import PartitionMaintainer
+from vitrine_server.pricing.service import IngestionService
 from vitrine_server.rpc import paging_secret
 from vitrine_server.rpc import status as _status  # noqa: F401  (registers google.rpc details)
 from vitrine_server.rpc.consistency import ConsistencyTokens

@@ -1,12 +1,17 @@
 -- name: get_products
 -- Products by id, deleted ones included (the caller decides what to show).
+-- When it was last scraped is its offers' latest sighting: price ingestion
+-- moves offers.last_seen_at only, not the wide products row.
 SELECT id, slug, name, description, brand, category_id, attributes, image_url,
        rating::float8 AS rating, review_count, currency_code, external_id, source_store_id,
        best_offer_id, best_store_id, best_price_minor, best_original_price_minor,
-       best_in_stock, offer_count, discount_bps, last_scraped_at, version,
-       created_at, updated_at, deleted_at
-  FROM products
- WHERE id = ANY($1::bigint[]);
+       best_in_stock, offer_count, discount_bps,
+       greatest(p.last_scraped_at,
+                (SELECT max(o.last_seen_at) FROM offers o WHERE o.product_id = p.id))
+         AS last_scraped_at,
+       version, created_at, updated_at, deleted_at
+  FROM products p
+ WHERE p.id = ANY($1::bigint[]);
 
 -- name: product_state
 -- Whether a product exists, is deleted, and its version: to tell NOT_FOUND from ABORTED.

@@ -11,11 +11,11 @@ from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
 from vitrine_server.catalog.convert import timestamp
-from vitrine_server.catalog.offers import Q as OFFERS
 from vitrine_server.catalog.products import ProductService
 from vitrine_server.db.database import Database
 from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
+from vitrine_server.pricing.store import Q as OFFERS
 from vitrine_server.rpc import paging
 from vitrine_server.validation import refs, times
 

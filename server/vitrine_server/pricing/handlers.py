@@ -10,7 +10,7 @@ from vitrine.pricing.v1 import pricing_service_pb2 as api
 from vitrine_server.pricing.alerts import AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.history import HistoryService
-from vitrine_server.pricing.ingestion import IngestionService
+from vitrine_server.pricing.service import IngestionService
 
 Context = Any  # grpc.aio.ServicerContext
 
@@ -18,7 +18,7 @@ Context = Any  # grpc.aio.ServicerContext
 class PricingHandlers:
     # A bad observation is rejected on its own (ObservationResult REJECTED,
     # with a reason) while the rest of its batch is recorded: the RPC
-    # boundary bounds these lists but leaves their items to ingestion.py.
+    # boundary bounds these lists but leaves their items to validate.py.
     items_checked_by_service = (
         "vitrine.pricing.v1.RecordPriceBatchRequest.observations",
         "vitrine.pricing.v1.RecordPricesRequest.observations",

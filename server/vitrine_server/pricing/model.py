@@ -1,0 +1,78 @@
+"""Price ingestion's domain values, free of protobuf and SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+
+class Outcome(Enum):
+    CHANGED = "changed"  # a new price in effect at the observation's time
+    UNCHANGED = "unchanged"  # the price in effect was seen again
+    REJECTED = "rejected"
+
+
+@dataclass(slots=True)
+class Observation:
+    """One observation as sent, checked for shape (validate.py) but not yet
+    matched to an offer. `index` is its position in the request."""
+
+    index: int
+    offer_id: int  # 0: named by store_id and external_id
+    store_id: int
+    external_id: str
+    currency: str
+    at: datetime
+    price: int
+    original: int | None
+    in_stock: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """The offer an observation names."""
+
+    id: int
+    product_id: int
+    currency: str
+
+
+@dataclass(slots=True)
+class Accepted:
+    """An observation matched to its offer, to be recorded."""
+
+    index: int
+    offer_id: int
+    product_id: int
+    currency: str
+    at: datetime
+    price: int
+    original: int | None
+    in_stock: bool
+
+
+@dataclass(slots=True)
+class Result:
+    """What became of one observation (RecordPriceBatchResponse.results)."""
+
+    outcome: Outcome = Outcome.UNCHANGED
+    offer_id: int = 0
+    reason: str = ""
+    detail: str = ""
+
+    def reject(self, reason: str, detail: str) -> None:
+        self.outcome = Outcome.REJECTED
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class Recorded:
+    """What a recorded batch changed beyond its observations' history."""
+
+    # Products whose cached form is stale: every product touched (its last
+    # scrape time moved), whether or not its best offer changed.
+    touched_products: list[int]
+    # Alert triggers written in the batch's transaction, to publish after it.
+    fired_triggers: list[int]

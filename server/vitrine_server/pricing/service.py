@@ -1,0 +1,142 @@
+"""Price ingestion: scraped observations into exact change-point history.
+
+A batch is one transaction: claim the batch id (a replay answers the first
+delivery's response), check each observation on its own (validate.py: a
+bad one is rejected with a reason, the rest go on), lock the touched offers
+in id order (concurrent batches on shared offers queue instead of
+deadlocking), record all observations in one set-based statement
+(store.sql, record_observations: change points, and each offer's current
+price and last sighting). Then, for the products with a changed
+observation only: lock them in id order, refresh their best offers,
+recompute their best-price history from their earliest change on (stamped
+with observation times), and evaluate the alerts of those whose best price
+or stock changed. Store the
+response. After the commit the cache is invalidated (every product touched:
+its last scrape time moved) and triggered alerts are published; only then
+is the batch acknowledged. The search feed follows from the products rows,
+by trigger."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from vitrine.pricing.v1 import observation_pb2 as obs
+from vitrine.pricing.v1 import pricing_service_pb2 as api
+
+from vitrine_server.cache.aside import CacheAside
+from vitrine_server.db.database import Connection, Database
+from vitrine_server.pricing import convert, horizon, store, validate
+from vitrine_server.pricing.alerts import AlertDelivery, evaluate
+from vitrine_server.pricing.model import (
+    Accepted,
+    Observation,
+    Offer,
+    Outcome,
+    Recorded,
+    Result,
+)
+
+
+def match_offers(
+    offers: dict[int, Offer], shaped: list[Observation], results: list[Result]
+) -> list[Accepted]:
+    """The observations whose offer exists and takes their currency; the
+    others rejected with the reason."""
+    accepted = []
+    for position, o in enumerate(shaped):
+        offer = offers.get(position)
+        result = results[o.index]
+        if offer is None:
+            result.reject("UNKNOWN_OFFER", "no such offer")
+            continue
+        result.offer_id = offer.id
+        if o.currency != offer.currency:
+            result.reject(
+                "CURRENCY_MISMATCH",
+                f"price is in {o.currency or '(none)'}, the offer in {offer.currency}",
+            )
+            continue
+        accepted.append(
+            Accepted(
+                o.index,
+                offer.id,
+                offer.product_id,
+                offer.currency,
+                o.at,
+                o.price,
+                o.original,
+                o.in_stock,
+            )
+        )
+    return accepted
+
+
+def earliest_changes(
+    accepted: list[Accepted], changed: dict[int, bool], results: list[Result]
+) -> dict[int, datetime]:
+    """Set each outcome; per product, the time of its earliest change (its
+    best-price history moves from there on)."""
+    since: dict[int, datetime] = {}
+    for a in accepted:
+        if changed[a.index]:
+            results[a.index].outcome = Outcome.CHANGED
+            if a.product_id not in since or a.at < since[a.product_id]:
+                since[a.product_id] = a.at
+        else:
+            results[a.index].outcome = Outcome.UNCHANGED
+    return since
+
+
+async def record(tx: Connection, accepted: list[Accepted], results: list[Result]) -> Recorded:
+    """Record accepted observations and refresh what follows from them."""
+    rows = await store.record_observations(tx, accepted)
+    since = earliest_changes(accepted, {r["ord"]: r["changed"] for r in rows}, results)
+    # Every product touched was scraped (its cached form shows when), but
+    # only those with a changed observation can have a new best offer: an
+    # unchanged one moved its offer's last sighting, not its price or stock.
+    touched = sorted({a.product_id for a in accepted})
+    if not since:
+        return Recorded(touched, [])
+    moved = await store.refresh_products(tx, sorted(since))
+    # The 30-day averages (products.avg_30d_price_minor, the deals-vs-average
+    # list) are not recomputed here: a new price weighs nothing yet, the
+    # average moves as time passes. PartitionMaintainer refreshes them every
+    # partitions.INTERVAL_S, so they lag by at most that; GetPriceStats
+    # computes its 30- and 90-day figures from the history when asked.
+    await store.record_best_prices(tx, since)
+    # Alerts look at the best price and stock only: the products whose
+    # best price or stock changed, set-based.
+    return Recorded(touched, await evaluate(tx, moved))
+
+
+class IngestionService:
+    def __init__(self, db: Database, cache: CacheAside, alerts: AlertDelivery):
+        self.db = db
+        self.cache = cache
+        self.alerts = alerts
+
+    async def record_batch(
+        self, batch_id: str, observations: list[obs.PriceObservation]
+    ) -> api.RecordPriceBatchResponse:
+        validate.batch(batch_id, observations)
+        now = datetime.now(UTC)
+        max_age = await horizon.max_age(self.db, now, validate.MAX_AGE)
+        results = [Result() for _ in observations]
+        shaped = [
+            checked
+            for i, o in enumerate(observations)
+            if (checked := validate.observation(i, o, results[i], now, max_age)) is not None
+        ]
+        recorded = Recorded([], [])
+        async with self.db.transaction() as tx:
+            if not await store.claim_batch(tx, batch_id):
+                return convert.replayed_response(await store.stored_response(tx, batch_id))
+            offers = await store.resolve_offers(tx, shaped)
+            accepted = match_offers(offers, shaped, results)
+            if accepted:
+                recorded = await record(tx, accepted, results)
+            response = convert.batch_response(batch_id, results)
+            await store.save_response(tx, batch_id, response.SerializeToString())
+        await self.cache.invalidate([self.cache.keys.product(p) for p in recorded.touched_products])
+        await self.alerts.publish(recorded.fired_triggers)
+        return response

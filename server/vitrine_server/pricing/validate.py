@@ -1,0 +1,89 @@
+"""RecordPriceBatch's input: the batch as a whole (a bad one is refused with
+every field violation named), then each observation on its own (a bad one
+is rejected with a reason while the rest of its batch is recorded).
+
+Observations are judged here with the same helpers every RPC uses (the RPC
+boundary leaves them to this module: PricingHandlers.items_checked_by_service)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from vitrine.pricing.v1 import observation_pb2 as obs
+
+from vitrine_server import errors
+from vitrine_server.pricing.model import Observation, Result
+from vitrine_server.validation import money, text, times
+
+MAX_OBSERVATIONS = 10_000
+MAX_AGE = timedelta(days=365)
+MAX_EXTERNAL_ID = 200  # as UpsertOffers takes it
+MAX_BATCH_ID = 128
+
+
+def batch(batch_id: str, observations: list[obs.PriceObservation]) -> None:
+    """Raise InvalidArgument naming every problem of the batch itself."""
+    v = errors.Violations()
+    if not 1 <= len(batch_id) <= MAX_BATCH_ID:
+        v.add("batch_id", f"must be 1-{MAX_BATCH_ID} characters")
+    if not observations:
+        v.add("observations", "must hold at least one observation")
+    elif len(observations) > MAX_OBSERVATIONS:
+        v.add("observations", f"may hold at most {MAX_OBSERVATIONS} observations")
+    v.raise_if_any()
+
+
+def _reference_problem(o: obs.PriceObservation) -> tuple[str, str] | None:
+    external_problem = text.text_problem(o.external_id, MAX_EXTERNAL_ID)
+    if external_problem is not None:
+        return "INVALID_EXTERNAL_ID", f"external_id {external_problem}"
+    if o.offer_id < 0 or (o.offer_id == 0 and (o.store_id <= 0 or not o.external_id)):
+        return "UNKNOWN_OFFER", "name the offer by offer_id, or by store_id and external_id"
+    return None
+
+
+def _time_problem(
+    o: obs.PriceObservation, now: datetime, max_age: timedelta
+) -> tuple[str, str] | None:
+    if not o.HasField("observed_time"):
+        return "MISSING_TIMESTAMP", "observed_time is required"
+    problem = times.past_problem(o.observed_time, max_age=max_age, now=now)
+    if problem is not None:
+        reason, detail = problem
+        return reason, f"observed_time {detail}"
+    return None
+
+
+def _price_problem(o: obs.PriceObservation) -> tuple[str, str] | None:
+    price_problem = money.amount_problem(o.price.amount_minor)
+    if price_problem is not None:
+        return "INVALID_PRICE", f"price {price_problem}"
+    if o.HasField("original_price"):
+        original_problem = money.original_price_problem(o.price, o.original_price)
+        if original_problem is not None:
+            what, detail = original_problem
+            reason = "CURRENCY_MISMATCH" if what == "currency" else "INVALID_ORIGINAL_PRICE"
+            return reason, f"original_price {detail}"
+    return None
+
+
+def observation(
+    index: int, o: obs.PriceObservation, result: Result, now: datetime, max_age: timedelta
+) -> Observation | None:
+    """The observation as a domain value, or None with `result` rejected
+    (checks that need no database; the offer is matched by the service)."""
+    problem = _reference_problem(o) or _time_problem(o, now, max_age) or _price_problem(o)
+    if problem is not None:
+        result.reject(*problem)
+        return None
+    return Observation(
+        index=index,
+        offer_id=o.offer_id,
+        store_id=o.store_id,
+        external_id=o.external_id,
+        currency=o.price.currency_code,
+        at=times.to_datetime(o.observed_time),
+        price=o.price.amount_minor,
+        original=o.original_price.amount_minor if o.HasField("original_price") else None,
+        in_stock=o.in_stock,
+    )
