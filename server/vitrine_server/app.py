@@ -57,7 +57,7 @@ from vitrine_server.catalog.favorites import FavoriteService
 from vitrine_server.catalog.handlers import CatalogHandlers
 from vitrine_server.catalog.offers import OfferService
 from vitrine_server.catalog.products import ProductService
-from vitrine_server.catalog.taxonomy import CategoryService, StoreService
+from vitrine_server.catalog.service import CategoryService, StoreService
 from vitrine_server.catalog.trending import TrendingService
 from vitrine_server.config import DEFAULT_MIN_CLIENT_PING_INTERVAL_MS, Settings
 from vitrine_server.db.database import Database
@@ -220,14 +220,15 @@ class VitrineServer:
 
         # Every instance and worker signs page tokens with the same secret.
         tokens = PageTokens(functools.partial(paging_secret.load, s, self.db))
-        products = ProductService(self.db, self.cache, tokens, self.reads)
+        products = ProductService(self.db, self.cache, self.reads)
         catalog = CatalogHandlers(
             products=products,
             offers=OfferService(self.db, self.cache, tokens, self.reads),
             categories=CategoryService(self.db, self.cache),
-            stores=StoreService(self.db, self.cache, tokens),
+            stores=StoreService(self.db, self.cache),
             favorites=FavoriteService(self.db, self.cache, products, tokens),
             trending=TrendingService(self.db, self.cache, products),
+            tokens=tokens,
         )
 
         self.catalog = catalog

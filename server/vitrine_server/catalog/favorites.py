@@ -16,14 +16,13 @@ from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import FAVORITES_TTL_S
 from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.catalog import convert
-from vitrine_server.catalog.products import ProductService
+from vitrine_server.catalog.service import ProductService
 from vitrine_server.db.database import Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 from vitrine_server.validation import refs, text, times
 
 Q = load_queries(__package__, "favorites.sql")
-PRODUCTS = load_queries(__package__, "offers.sql")  # product_exists
 
 MAX_CHECK = 1000
 # Sentinel member: makes an empty set exist, so "no favorites" is cached too.
@@ -89,7 +88,7 @@ class FavoriteService:
         refs.positive_id(v, "product_id", request.product_id)
         v.raise_if_any()
         async with self.db.transaction() as tx:
-            if not await tx.fetchval(PRODUCTS.product_exists, request.product_id):
+            if not await self.products.store.exists(tx, request.product_id):
                 raise errors.NotFound("product", str(request.product_id))
             created = await tx.fetchval(Q.add_favorite, request.user_id, request.product_id)
         await self._mirror(request.user_id, "add", request.product_id)
@@ -128,7 +127,9 @@ class FavoriteService:
             Q.list_favorites, request.user_id, after_time, after_id, size + 1
         )
         page = rows[:size]
-        products = await self.products.get_many([r["product_id"] for r in page])
+        products = convert.products_from_entries(
+            await self.products.live_entries([r["product_id"] for r in page])
+        )
         response = api.ListFavoritesResponse()
         for r in page:
             fav = response.favorites.add(

@@ -24,12 +24,10 @@ from vitrine_server import errors
 from vitrine_server.cache import redis as redis_errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import TRENDING_KEEP
-from vitrine_server.catalog.products import ProductService
+from vitrine_server.catalog import convert
+from vitrine_server.catalog.service import ProductService
 from vitrine_server.db.database import Database
-from vitrine_server.db.sql import load_queries
 from vitrine_server.validation import lists, refs, times
-
-Q = load_queries(__package__, "products.sql")
 
 HALF_LIFE_S = 6 * 3600
 WEIGHTS = {
@@ -106,12 +104,7 @@ class TrendingService:
             when_seen.append(when.timestamp())
         v.raise_if_any()
 
-        paths = {
-            r["id"]: list(r["path"])
-            for r in await self.db.fetch(
-                Q.live_products_with_categories, list({e.product_id for e in events})
-            )
-        }
+        paths = await self.products.store.category_paths(list({e.product_id for e in events}))
         # Sum increments per (set, product, second) before they go to Redis.
         increments: dict[tuple[str, int, int], float] = defaultdict(float)
         recorded = 0
@@ -153,7 +146,7 @@ class TrendingService:
             return api.ListTrendingResponse()
         decay = 2 ** ((float(epoch or time.time()) - time.time()) / HALF_LIFE_S)
         ids = [int(member) for member, _ in ranked]
-        products = await self.products.get_many(ids)
+        products = convert.products_from_entries(await self.products.live_entries(ids))
         response = api.ListTrendingResponse()
         for member, score in ranked:
             product = products.get(int(member))

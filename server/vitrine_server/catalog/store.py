@@ -1,0 +1,246 @@
+"""The catalog's queries over products, categories and stores: the only
+place they run. Statements live in the .sql files beside this one (their
+names, e.g. `catalog.products.get_products`, are what AdminService's
+ExplainStatement takes); values only ever travel as `$n` parameters.
+
+Constraint violations come back as the domain's `Conflict`, naming the
+constraint, so the service decides what the caller is told.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Hashable, Iterator
+from typing import Any
+
+import asyncpg
+
+from vitrine_server.catalog.model import (
+    NewCategory,
+    NewStore,
+    ProductChange,
+    ProductFields,
+    ProductFilter,
+    ProductListQuery,
+    ProductOrder,
+    ProductState,
+)
+from vitrine_server.db.coalesce import Coalescer
+from vitrine_server.db.database import Database
+from vitrine_server.db.replicas import Reader
+from vitrine_server.db.sql import load_queries
+
+PRODUCTS = load_queries(__package__, "products.sql")
+CATEGORIES = load_queries(__package__, "categories.sql")
+STORES = load_queries(__package__, "stores.sql")
+OFFERS = load_queries(__package__, "offers.sql")
+
+_LIST_QUERY = {
+    ProductOrder.BEST_PRICE: PRODUCTS.list_products_by_price,
+    ProductOrder.RATING: PRODUCTS.list_products_by_rating,
+    ProductOrder.NEWEST: PRODUCTS.list_products_by_newest,
+    ProductOrder.DISCOUNT: PRODUCTS.list_products_by_discount,
+}
+
+# A row as asyncpg returns it (asyncpg.Record; untyped to mypy)
+Row = Any
+
+
+class Conflict(Exception):
+    """A write broke a constraint: `unique` (else a foreign key), named."""
+
+    def __init__(self, constraint: str, *, unique: bool):
+        super().__init__(constraint)
+        self.constraint = constraint
+        self.unique = unique
+
+
+@contextlib.contextmanager
+def _conflicts() -> Iterator[None]:
+    try:
+        yield
+    except asyncpg.UniqueViolationError as err:
+        raise Conflict(err.constraint_name or "", unique=True) from None
+    except asyncpg.ForeignKeyViolationError as err:
+        raise Conflict(err.constraint_name or "", unique=False) from None
+
+
+def _filter_args(f: ProductFilter) -> tuple[Any, ...]:
+    """$1-$8 of every ListProducts statement (products.sql, list_filters)."""
+    return (
+        f.category_id,
+        f.brands,
+        f.store_ids,
+        f.min_price_minor,
+        f.max_price_minor,
+        f.currency,
+        f.in_stock_only,
+        f.show_deleted,
+    )
+
+
+def _field_args(p: ProductFields) -> tuple[Any, ...]:
+    """The writable fields, as create_product and update_product bind them."""
+    return (
+        p.slug,
+        p.name,
+        p.description,
+        p.brand,
+        p.category_id,
+        p.attributes,
+        p.image_url,
+        p.rating,
+        p.review_count,
+    )
+
+
+class Products:
+    def __init__(self, db: Database):
+        self.db = db
+        # Concurrent reads by id share one query (db/coalesce.py), one per
+        # database they are read from.
+        self._rows: dict[int, Coalescer] = {}
+
+    async def by_ids(self, db: Reader, ids: list[int]) -> list[Row]:
+        """Products by id, deleted ones included."""
+        return list(await db.fetch(PRODUCTS.get_products, ids))
+
+    def coalesced(self, db: Database, encode: Any) -> Coalescer:
+        """Reads by id from `db`, shared by concurrent callers, each row
+        turned into `encode(row)` once however many asked for it."""
+        rows = self._rows.get(id(db))
+        if rows is None:
+
+            async def fetch(ids: list[Any]) -> dict[Hashable, Any]:
+                return {r["id"]: encode(r) for r in await db.fetch(PRODUCTS.get_products, ids)}
+
+            rows = self._rows[id(db)] = Coalescer(fetch)
+        return rows
+
+    async def page(self, db: Reader, query: ProductListQuery) -> list[Row]:
+        """(id, sort_key) rows of one keyset page, one more than its size."""
+        sort_key, last_id = query.after if query.after is not None else (None, None)
+        return list(
+            await db.fetch(
+                _LIST_QUERY[query.order],
+                *_filter_args(query.filter),
+                sort_key,
+                last_id,
+                query.size + 1,
+            )
+        )
+
+    async def create(self, p: ProductFields) -> int:
+        with _conflicts():
+            async with self.db.transaction() as tx:
+                product_id: int = await tx.fetchval(
+                    PRODUCTS.create_product,
+                    *_field_args(p),
+                    p.currency_code,
+                    p.external_id or None,
+                    p.source_store_id or None,
+                )
+        return product_id
+
+    async def update(self, change: ProductChange) -> ProductState | None:
+        """None when updated; else the product's state."""
+        p = change.fields
+        with _conflicts():
+            async with self.db.transaction() as tx:
+                updated = await tx.fetchval(
+                    PRODUCTS.update_product,
+                    change.id,
+                    change.paths,
+                    change.version,
+                    *_field_args(p),
+                    p.external_id or None,
+                    p.source_store_id or None,
+                )
+                return None if updated is not None else await self._state(tx, change.id)
+
+    async def delete(self, product_id: int, version: int | None) -> ProductState | None:
+        """None when deleted; else the product's state."""
+        async with self.db.transaction() as tx:
+            if await tx.fetchval(PRODUCTS.delete_product, product_id, version) is not None:
+                return None
+            return await self._state(tx, product_id)
+
+    async def undelete(self, product_id: int) -> ProductState | None:
+        """None when restored; else the product's state."""
+        async with self.db.transaction() as tx:
+            if await tx.fetchval(PRODUCTS.undelete_product, product_id) is not None:
+                return None
+            return await self._state(tx, product_id)
+
+    @staticmethod
+    async def _state(tx: Any, product_id: int) -> ProductState:
+        """Why a conditional write matched nothing: the product's state."""
+        state = await tx.fetchrow(PRODUCTS.product_state, product_id)
+        if state is None:
+            return ProductState(version=0, deleted=True, exists=False)
+        return ProductState(version=state["version"], deleted=state["deleted"])
+
+    async def exists(self, conn: Reader, product_id: int) -> bool:
+        """Whether a live product exists (`conn`: a transaction to read in)."""
+        return bool(await conn.fetchval(OFFERS.product_exists, product_id))
+
+    async def category_paths(self, ids: list[int]) -> dict[int, list[int]]:
+        """The category path of each live product among `ids`."""
+        rows = await self.db.fetch(PRODUCTS.live_products_with_categories, ids)
+        return {r["id"]: list(r["path"]) for r in rows}
+
+
+class Categories:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def create(self, c: NewCategory) -> Row:
+        with _conflicts():
+            async with self.db.transaction() as tx:
+                row: Row = await tx.fetchrow(
+                    CATEGORIES.create_category, c.parent_id, c.slug, c.name
+                )
+        return row
+
+    async def get(self, category_id: int) -> Row | None:
+        return await self.db.fetchrow(CATEGORIES.get_category, category_id)
+
+    async def tree(self) -> list[Row]:
+        """Every category, parents before children, each level by name."""
+        return list(await self.db.fetch(CATEGORIES.list_categories, None))
+
+
+class Stores:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def create(self, s: NewStore) -> Row:
+        with _conflicts():
+            async with self.db.transaction() as tx:
+                row: Row = await tx.fetchrow(
+                    STORES.create_store, s.slug, s.name, s.country_code, s.currency_code, s.url
+                )
+        return row
+
+    async def get(self, store_id: int) -> Row | None:
+        return await self.db.fetchrow(STORES.get_store, store_id)
+
+    async def page(self, after_slug: str | None, size: int) -> list[Row]:
+        """Stores by slug after `after_slug`, one more than `size`."""
+        return list(await self.db.fetch(STORES.list_stores, after_slug, size + 1))
+
+
+async def refresh_best_offers(conn: Any, product_ids: list[int]) -> list[Row]:
+    """Recompute the best offer of products (locked by the caller where it
+    writes concurrently); the ids whose row changed."""
+    return list(await conn.fetch(OFFERS.refresh_best_offers, product_ids))
+
+
+async def record_best_prices(conn: Any, product_ids: list[int], since: list[Any]) -> None:
+    """The best-price history of each product from its instant in `since` on."""
+    await conn.execute(OFFERS.record_best_prices, product_ids, since)
+
+
+async def refresh_price_averages(conn: Any, product_ids: list[int]) -> None:
+    """The 30-day average best price of products."""
+    await conn.execute(OFFERS.refresh_price_averages, product_ids)
