@@ -15,6 +15,7 @@ from vitrine_server import errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import FAVORITES_TTL_S
 from vitrine_server.cache.redis import REDIS_DOWN
+from vitrine_server.cache.scripts import script
 from vitrine_server.catalog import convert
 from vitrine_server.catalog.service import ProductService
 from vitrine_server.db.database import Database
@@ -30,36 +31,6 @@ _PRESENT = "_"
 # Users with more favorites than this are answered from PostgreSQL directly.
 _MAX_MIRRORED = 5000
 
-# KEYS: set, version; ARGV: "add"|"rem", product id, ttl seconds.
-_WRITE = """
-redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  if ARGV[1] == 'add' then redis.call('SADD', KEYS[1], ARGV[2])
-  else redis.call('SREM', KEYS[1], ARGV[2]) end
-end
-return 1
-"""
-
-# KEYS: generation, set, version; ARGV: generation, ids... Returns false if
-# the cache is untrusted, {0, version} if the set is missing, {1, flags} else.
-_CHECK = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  return {0, redis.call('GET', KEYS[3]) or '0'}
-end
-return {1, redis.call('SMISMEMBER', KEYS[2], unpack(ARGV, 2))}
-"""
-
-# KEYS: set, version; ARGV: version read before loading, ttl, members...
-_REBUILD = """
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('SADD', KEYS[1], unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
 
 class FavoriteService:
     def __init__(
@@ -73,9 +44,9 @@ class FavoriteService:
         self.cache = cache
         self.products = products
         self.tokens = tokens
-        self._write = cache.redis.register_script(_WRITE)
-        self._check = cache.redis.register_script(_CHECK)
-        self._rebuild = cache.redis.register_script(_REBUILD)
+        self._write = cache.redis.register_script(script("favorites_write").source)
+        self._check = cache.redis.register_script(script("favorites_check").source)
+        self._rebuild = cache.redis.register_script(script("favorites_rebuild").source)
 
     def _keys(self, user_id: str) -> list[str]:
         """The set and its version counter (one hash tag: one slot)."""

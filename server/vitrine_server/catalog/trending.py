@@ -24,6 +24,7 @@ from vitrine_server import errors
 from vitrine_server.cache import redis as redis_errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import TRENDING_KEEP
+from vitrine_server.cache.scripts import script
 from vitrine_server.catalog import convert
 from vitrine_server.catalog.service import ProductService
 from vitrine_server.db.database import Database
@@ -40,36 +41,6 @@ MAX_COUNT = 1_000_000
 MAX_AGE = timedelta(days=7)
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 
-# KEYS[1] = hash of epochs by set name, KEYS[2..] = sorted sets.
-# ARGV = now, half-life, keep, then (set index, member, weight, time) groups.
-_RECORD = """
-local now, hl, keep = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local epochs = {}
-for i = 2, #KEYS do
-  local e = tonumber(redis.call('HGET', KEYS[1], KEYS[i]))
-  if not e then
-    e = now
-    redis.call('HSET', KEYS[1], KEYS[i], e)
-  elseif (now - e) / hl > 64 then
-    local k = math.floor((now - e) / hl)
-    redis.call('ZUNIONSTORE', KEYS[i], 1, KEYS[i], 'WEIGHTS', 2 ^ (-k))
-    e = e + k * hl
-    redis.call('HSET', KEYS[1], KEYS[i], e)
-  end
-  epochs[i] = e
-end
-for j = 4, #ARGV, 4 do
-  local idx = tonumber(ARGV[j])
-  local inc = tonumber(ARGV[j + 2]) * 2 ^ ((tonumber(ARGV[j + 3]) - epochs[idx]) / hl)
-  redis.call('ZINCRBY', KEYS[idx], inc, ARGV[j + 1])
-end
-for i = 2, #KEYS do
-  local n = redis.call('ZCARD', KEYS[i])
-  if n > keep then redis.call('ZREMRANGEBYRANK', KEYS[i], 0, n - keep - 1) end
-end
-return 1
-"""
-
 
 class TrendingService:
     def __init__(self, db: Database, cache: CacheAside, products: ProductService):
@@ -77,7 +48,7 @@ class TrendingService:
         self.redis = cache.redis
         self.keys = cache.keys
         self.products = products
-        self._record = self.redis.register_script(_RECORD)
+        self._record = self.redis.register_script(script("trending_record").source)
 
     async def record(
         self, request: api.RecordProductEventsRequest
