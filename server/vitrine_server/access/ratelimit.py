@@ -177,22 +177,31 @@ class RateLimiter:
             return
         if now < state.blocked_until:
             self._refuse(principal, state.limit, (state.blocked_until - now) * 1000)
-        if now >= self._redis_back_at:
-            waiter: asyncio.Future[_Decision] = asyncio.get_running_loop().create_future()
-            if state.waiters is None:
-                state.waiters = [waiter]
-                # Runs once the calls already scheduled in this turn have joined.
-                self._start_ask(state)
-            else:
-                state.waiters.append(waiter)
-            try:
-                allowed, wait_ms = await waiter
-            except REDIS_DOWN as err:
-                self._redis_failed(err)
-            else:
-                if not allowed:
-                    self._refuse(principal, state.limit, wait_ms)
-                return
+        if now >= self._redis_back_at and await self._ask_redis(principal, state):
+            return
+        self._fall_back(principal, state, write=write)
+
+    async def _ask_redis(self, principal: Principal, state: _KeyState) -> bool:
+        """Have Redis decide (with the key's other waiting calls); False when
+        it could not (it is down)."""
+        waiter: asyncio.Future[_Decision] = asyncio.get_running_loop().create_future()
+        if state.waiters is None:
+            state.waiters = [waiter]
+            # Runs once the calls already scheduled in this turn have joined.
+            self._start_ask(state)
+        else:
+            state.waiters.append(waiter)
+        try:
+            allowed, wait_ms = await waiter
+        except REDIS_DOWN as err:
+            self._redis_failed(err)
+            return False
+        if not allowed:
+            self._refuse(principal, state.limit, wait_ms)
+        return True
+
+    def _fall_back(self, principal: Principal, state: _KeyState, *, write: bool) -> None:
+        """Redis down: reads go through, writes are limited in this process."""
         if not write:
             self.fail_open_total += 1
             return
@@ -239,9 +248,14 @@ class RateLimiter:
             state.lease, state.lease_until = granted - asking, now + LEASE_S
         elif granted < asking:
             state.lease, state.blocked_until = 0, now + wait_ms / 1000
-        # Calls that arrived while the ask was in flight: the lease, the
-        # refusal, or another ask.
-        for i, waiter in enumerate(late := waiters[asking:]):
+        self._answer_late(state, waiters[asking:], now)
+
+    def _answer_late(
+        self, state: _KeyState, late: list[asyncio.Future[_Decision]], now: float
+    ) -> None:
+        """Calls that arrived while the ask was in flight: the lease, the
+        refusal, or another ask."""
+        for i, waiter in enumerate(late):
             if waiter.done():
                 continue
             if state.lease > 0:

@@ -14,6 +14,7 @@ accumulated meanwhile: nothing is counted twice or lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -121,7 +122,5 @@ class CacheStatsFlusher(Background):
 
     async def close(self) -> None:
         await super().close()
-        try:
+        with contextlib.suppress(Exception):  # best effort on the way out
             await self.flush()
-        except Exception:  # best effort on the way out
-            pass

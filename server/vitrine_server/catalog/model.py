@@ -118,3 +118,14 @@ class NewStore:
     country_code: str
     currency_code: str
     url: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProductEvent:
+    """RecordProductEvents: `count` events of `kind` (the API's enum value) at
+    `at` (epoch seconds)."""
+
+    product_id: int
+    kind: int
+    count: int
+    at: float

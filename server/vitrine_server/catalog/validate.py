@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from vitrine.catalog.v1 import catalog_service_pb2 as api
@@ -23,6 +24,7 @@ from vitrine_server.catalog.model import (
     NewCategory,
     NewStore,
     ProductChange,
+    ProductEvent,
     ProductFields,
     ProductFilter,
     ProductListQuery,
@@ -313,3 +315,42 @@ def new_store(request: api.CreateStoreRequest) -> NewStore:
     url(v, "store.url", s.url)
     v.raise_if_any()
     return NewStore(s.slug, s.name, s.country_code, s.currency_code, s.url)
+
+
+# -- trending -------------------------------------------------------------
+
+EVENT_KINDS = frozenset(
+    {
+        api.PRODUCT_EVENT_KIND_VIEW,
+        api.PRODUCT_EVENT_KIND_FAVORITE,
+        api.PRODUCT_EVENT_KIND_CLICK_OUT,
+    }
+)
+MAX_EVENTS = 10_000
+MAX_EVENT_COUNT = 1_000_000
+MAX_EVENT_AGE = timedelta(days=7)
+
+
+def product_events(request: api.RecordProductEventsRequest) -> list[ProductEvent]:
+    now = datetime.now(UTC)
+    events = list(request.events)
+    v = Violations()
+    if not events:
+        v.add("events", "must hold at least one event")
+    lists.within(v, "events", events, MAX_EVENTS, noun="events")
+    v.raise_if_any()
+    checked = [_event(v, f"events[{i}]", e, now) for i, e in enumerate(events)]
+    v.raise_if_any()
+    return checked
+
+
+def _event(v: Violations, at: str, e: api.ProductEvent, now: datetime) -> ProductEvent:
+    refs.positive_id(v, f"{at}.product_id", e.product_id)
+    if e.kind not in EVENT_KINDS:
+        v.add(f"{at}.kind", "must be VIEW, FAVORITE or CLICK_OUT")
+    if not 0 <= e.count <= MAX_EVENT_COUNT:
+        v.add(f"{at}.count", f"must be between 0 and {MAX_EVENT_COUNT}")
+    when = now
+    if e.HasField("occurred_time"):
+        when = times.past(v, f"{at}.occurred_time", e.occurred_time, max_age=MAX_EVENT_AGE, now=now)
+    return ProductEvent(e.product_id, e.kind, e.count, when.timestamp())
