@@ -21,10 +21,10 @@ import meilisearch
 import redis.asyncio as aioredis
 from opentelemetry.sdk.trace import TracerProvider
 
-from vitrine_server.access.apikeys import ApiKeyService
 from vitrine_server.access.authenticator import Authenticator
 from vitrine_server.access.hook import AccessControl
 from vitrine_server.access.ratelimit import RateLimiter
+from vitrine_server.access.service import ApiKeyService
 from vitrine_server.admin.cache_admin import CacheAdmin
 from vitrine_server.admin.dbstats import DatabaseStats
 from vitrine_server.admin.explain import Explainer
@@ -211,8 +211,9 @@ async def build(
         explainer=Explainer(db),
         cache=CacheAdmin(cache, stores.redis, cache_stats),
         operations=operations,
-        keys=ApiKeyService(db, stores.redis, keys, authenticator, tokens),
+        keys=ApiKeyService(db, stores.redis, keys, authenticator),
         search=reindexer,
+        tokens=tokens,
     )
     partitions = PartitionMaintainer(db.pool, s.price_retention_months, s.price_retention_drop)
     stack.push_async_callback(partitions.close)

@@ -5,33 +5,17 @@ entries built from them, and entries -> messages (entries are b"V" or b"D"
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.catalog.v1 import category_pb2, offer_pb2, product_pb2, store_pb2
-from vitrine.type.v1 import money_pb2
 
 from vitrine_server.cache.aside import ABSENT_ENTRY
+from vitrine_server.rpc import wire
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    # Integer arithmetic on the timedelta: exact, and several times cheaper
-    # than Timestamp.FromDatetime (pure Python) on this hot path.
-    if value is None:
-        return None
-    micros = (value - _EPOCH) // _MICROSECOND
-    return Timestamp(seconds=micros // 1_000_000, nanos=micros % 1_000_000 * 1000)
-
-
-def money(amount: int | None, currency: str) -> money_pb2.Money | None:
-    if amount is None:
-        return None
-    return money_pb2.Money(currency_code=currency, amount_minor=amount)
+# The shared conversions (pricing/ and search/ import them from here too).
+timestamp = wire.timestamp
+money = wire.money
 
 
 def etag(version: int) -> str:
