@@ -41,9 +41,8 @@ from vitrine_server.cache.pipeline import open_pipeline
 from vitrine_server.cache.stats import CacheStatsFlusher
 from vitrine_server.catalog.favorites import FavoriteService
 from vitrine_server.catalog.handlers import CatalogHandlers
-from vitrine_server.catalog.offers import OfferService
 from vitrine_server.catalog.products import ProductService
-from vitrine_server.catalog.service import CategoryService, StoreService
+from vitrine_server.catalog.service import CategoryService, OfferService, StoreService
 from vitrine_server.catalog.trending import TrendingService
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
@@ -184,7 +183,7 @@ async def build(
     products = ProductService(db, cache, stores.reads)
     catalog = CatalogHandlers(
         products=products,
-        offers=OfferService(db, cache, tokens, stores.reads),
+        offers=OfferService(db, cache, stores.reads),
         categories=CategoryService(db, cache),
         stores=StoreService(db, cache),
         favorites=FavoriteService(db, cache, products, tokens),

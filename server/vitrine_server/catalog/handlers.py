@@ -10,6 +10,7 @@ which maps them to statuses once for every service.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import grpc
 from vitrine.catalog.v1 import catalog_service_pb2 as api
@@ -19,8 +20,12 @@ from vitrine_server import errors
 from vitrine_server.catalog import convert, validate
 from vitrine_server.catalog.fastpath import ProductBytes
 from vitrine_server.catalog.favorites import FavoriteService
-from vitrine_server.catalog.offers import OfferService
-from vitrine_server.catalog.service import CategoryService, ProductService, StoreService
+from vitrine_server.catalog.service import (
+    CategoryService,
+    OfferService,
+    ProductService,
+    StoreService,
+)
 from vitrine_server.catalog.trending import TrendingService
 from vitrine_server.rpc import paging
 
@@ -97,12 +102,25 @@ class CatalogHandlers(catalog_service_pb2_grpc.CatalogServiceServicer):
     async def ListOffers(
         self, request: api.ListOffersRequest, context: Context
     ) -> api.ListOffersResponse:
-        return await self.offers.list_offers(request)
+        query = validate.offer_list(request)
+        cursor = await self.tokens.decode(request, validate.OFFER_CURSOR)
+        if cursor is not None:
+            query = replace(query, after=(cursor[0], cursor[1], cursor[2]))
+        rows, next_cursor = await self.offers.page(query)
+        response = api.ListOffersResponse(offers=[convert.offer(r) for r in rows])
+        if next_cursor is not None:
+            response.next_page_token = await self.tokens.encode(request, next_cursor)
+        return response
 
     async def UpsertOffers(
         self, request: api.UpsertOffersRequest, context: Context
     ) -> api.UpsertOffersResponse:
-        return await self.offers.upsert(request)
+        now = datetime.now(UTC)
+        max_age = validate.MAX_OBSERVATION_AGE
+        if any(o.HasField("observed_time") for o in request.offers):
+            max_age = await self.offers.observation_horizon(now, max_age)
+        rows = await self.offers.upsert(validate.offer_inputs(request, now, max_age))
+        return api.UpsertOffersResponse(offers=[convert.offer(r) for r in rows])
 
     async def CreateCategory(
         self, request: api.CreateCategoryRequest, context: Context

@@ -8,6 +8,7 @@ entries (bytes: see cache/aside.py), which the edge turns into protobuf.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -129,3 +130,27 @@ class ProductEvent:
     kind: int
     count: int
     at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OfferInput:
+    """One offer of UpsertOffers: a store's price for a product, seen at `observed_at`."""
+
+    product_id: int
+    store_id: int
+    external_id: str
+    url: str
+    currency_code: str
+    price_minor: int
+    original_price_minor: int | None
+    in_stock: bool
+    observed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OfferListQuery:
+    product_id: int
+    in_stock_only: bool
+    size: int
+    # (in stock, price, id) of the last offer of the previous page.
+    after: tuple[bool, int, int] | None = None

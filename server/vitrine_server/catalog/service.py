@@ -10,7 +10,7 @@ messages at the edge. Queries are store.py's.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +26,8 @@ from vitrine_server.catalog import convert
 from vitrine_server.catalog.model import (
     NewCategory,
     NewStore,
+    OfferInput,
+    OfferListQuery,
     ProductChange,
     ProductFields,
     ProductListQuery,
@@ -35,6 +37,7 @@ from vitrine_server.catalog.model import (
 from vitrine_server.catalog.store import (
     Categories,
     Conflict,
+    Offers,
     Products,
     Stores,
     record_best_prices,
@@ -42,7 +45,8 @@ from vitrine_server.catalog.store import (
     refresh_price_averages,
 )
 from vitrine_server.db.database import Database
-from vitrine_server.db.replicas import ReadRouter
+from vitrine_server.db.replicas import Reader, ReadRouter
+from vitrine_server.pricing import horizon
 from vitrine_server.validation import times
 
 # Keeping products' best offers and best-price history right after offers
@@ -294,3 +298,79 @@ class StoreService:
         """A page of store rows by slug, and the slug to continue after (None: last)."""
         rows = await self.store.page(after_slug, size)
         return rows[:size], rows[size - 1]["slug"] if len(rows) > size else None
+
+
+class OfferService:
+    """Offers: the comparison view, and batch upserts that keep each
+    product's best offer (and its price history) right in the same
+    transaction."""
+
+    def __init__(self, db: Database, cache: CacheAside, reads: Reader | None = None):
+        self.db = db
+        self.cache = cache
+        self.store = Offers(db)
+        self.products = Products(db)
+        # Lists may lag: replicas when configured (db/replicas.py).
+        self.reads: Reader = reads or db
+
+    async def page(self, query: OfferListQuery) -> tuple[list[Any], list[Any] | None]:
+        """A page of offer rows, and the cursor of the next (None: last)."""
+        rows = await self.store.page(self.reads, query)
+        if (
+            not rows
+            and query.after is None
+            and not await self.products.exists(self.reads, query.product_id)
+        ):
+            raise errors.NotFound("product", str(query.product_id))
+        page = rows[: query.size]
+        if len(rows) <= query.size:
+            return page, None
+        last = page[-1]
+        return page, [last["in_stock"], last["price_minor"], last["id"]]
+
+    async def observation_horizon(self, now: datetime, limit: timedelta) -> timedelta:
+        """How old an observation may be: `limit`, or less where retention
+        retired older months of price history."""
+        return await horizon.max_age(self.db, now, limit)
+
+    async def upsert(self, items: list[OfferInput]) -> list[Any]:
+        """The offer rows, in the order of `items`."""
+        await self._check_references(items)
+        rows, changed = await self.store.upsert(items)
+        await self.cache.invalidate([self.cache.keys.product(pid) for pid in changed])
+        by_key = {(r["store_id"], r["external_id"]): r for r in rows}
+        return [by_key[(o.store_id, o.external_id)] for o in items]
+
+    async def _check_references(self, items: list[OfferInput]) -> None:
+        """Every product live and every store there, in the offer's currency."""
+        products, stores = await self.store.currencies(
+            list({o.product_id for o in items}), list({o.store_id for o in items})
+        )
+        v = errors.Violations()
+        for i, o in enumerate(items):
+            _check_reference(v, f"offers[{i}]", o, products, stores)
+        v.raise_if_any()
+
+
+def _check_reference(
+    v: errors.Violations,
+    at: str,
+    o: OfferInput,
+    products: dict[int, str],
+    stores: dict[int, str],
+) -> None:
+    currency = o.currency_code
+    if o.product_id not in products:
+        v.add(f"{at}.product_id", f"product {o.product_id} does not exist")
+    elif products[o.product_id] != currency:
+        v.add(
+            f"{at}.price.currency_code",
+            f"is {currency} but product {o.product_id} is priced in {products[o.product_id]}",
+        )
+    if o.store_id not in stores:
+        v.add(f"{at}.store_id", f"store {o.store_id} does not exist")
+    elif stores[o.store_id] != currency:
+        v.add(
+            f"{at}.price.currency_code",
+            f"is {currency} but store {o.store_id} sells in {stores[o.store_id]}",
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Hashable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -18,6 +19,8 @@ import asyncpg
 from vitrine_server.catalog.model import (
     NewCategory,
     NewStore,
+    OfferInput,
+    OfferListQuery,
     ProductChange,
     ProductFields,
     ProductFilter,
@@ -228,6 +231,119 @@ class Stores:
     async def page(self, after_slug: str | None, size: int) -> list[Row]:
         """Stores by slug after `after_slug`, one more than `size`."""
         return list(await self.db.fetch(STORES.list_stores, after_slug, size + 1))
+
+
+class Offers:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def page(self, db: Reader, query: OfferListQuery) -> list[Row]:
+        """A product's offers in comparison order, one more than the page size."""
+        in_stock, price, last_id = query.after if query.after is not None else (None, None, None)
+        return list(
+            await db.fetch(
+                OFFERS.list_offers,
+                query.product_id,
+                query.in_stock_only,
+                in_stock,
+                price,
+                last_id,
+                query.size + 1,
+            )
+        )
+
+    async def currencies(
+        self, product_ids: list[int], store_ids: list[int]
+    ) -> tuple[dict[int, str], dict[int, str]]:
+        """The currency of each live product and each store among the ids."""
+        products = await self.db.fetch(OFFERS.products_currency, product_ids)
+        stores = await self.db.fetch(OFFERS.stores_currency, store_ids)
+        return (
+            {r["id"]: r["currency_code"] for r in products},
+            {r["id"]: r["currency_code"] for r in stores},
+        )
+
+    async def upsert(self, items: list[OfferInput]) -> tuple[list[Row], list[int]]:
+        """Write the offers, their price history, and their products' best
+        offers in one transaction; the offer rows, and the products changed."""
+        # A stable lock order keeps concurrent batches from deadlocking.
+        ordered = sorted(items, key=lambda o: (o.store_id, o.external_id))
+        async with self.db.transaction() as tx:
+            before = {
+                (r["store_id"], r["external_id"]): r
+                for r in await tx.fetch(
+                    OFFERS.lock_offers,
+                    [o.store_id for o in ordered],
+                    [o.external_id for o in ordered],
+                )
+            }
+            rows = await tx.fetch(
+                OFFERS.upsert_offers,
+                [o.product_id for o in ordered],
+                [o.store_id for o in ordered],
+                [o.external_id for o in ordered],
+                [o.url for o in ordered],
+                [o.currency_code for o in ordered],
+                [o.price_minor for o in ordered],
+                [o.original_price_minor for o in ordered],
+                [o.in_stock for o in ordered],
+                [o.observed_at for o in ordered],
+            )
+            await _record_history(tx, rows, before)
+            touched = {r["product_id"] for r in rows} | {r["product_id"] for r in before.values()}
+            await tx.execute(OFFERS.lock_products, sorted(touched))
+            changed = await tx.fetch(OFFERS.refresh_best_offers, sorted(touched))
+            since = _best_price_since(rows, before)
+            await tx.execute(OFFERS.record_best_prices, list(since), list(since.values()))
+            await tx.execute(OFFERS.refresh_price_averages, [r["id"] for r in changed])
+        return list(rows), [r["id"] for r in changed]
+
+
+async def _record_history(tx: Any, rows: list[Row], before: dict[Any, Row]) -> None:
+    """A change point where price or stock changed; else extend last seen."""
+    new_points = []
+    touched = []
+    for r in rows:
+        old = before.get((r["store_id"], r["external_id"]))
+        if old is None or r["price_since"] != old["price_since"]:
+            new_points.append(r)
+        elif r["observed_at"] > old["observed_at"]:
+            touched.append(r)
+    if new_points:
+        await tx.execute(
+            OFFERS.insert_price_points,
+            [r["id"] for r in new_points],
+            [r["product_id"] for r in new_points],
+            [r["price_since"] for r in new_points],
+            [r["currency_code"] for r in new_points],
+            [r["price_minor"] for r in new_points],
+            [r["original_price_minor"] for r in new_points],
+            [r["in_stock"] for r in new_points],
+        )
+    if touched:
+        await tx.execute(
+            OFFERS.touch_price_points,
+            [r["id"] for r in touched],
+            [r["price_since"] for r in touched],
+            [r["observed_at"] for r in touched],
+        )
+
+
+_BEGINNING = datetime.min.replace(tzinfo=UTC)
+
+
+def _best_price_since(rows: list[Row], before: dict[Any, Row]) -> dict[int, datetime]:
+    """Per product, the instant its best-price history may change from: the
+    earliest observation of its upserted offers; the beginning when an offer
+    moved between products (its whole history moved with it)."""
+    since: dict[int, datetime] = {}
+    for r in rows:
+        old = before.get((r["store_id"], r["external_id"]))
+        if old is not None and old["product_id"] != r["product_id"]:
+            since[old["product_id"]] = since[r["product_id"]] = _BEGINNING
+        at = min(r["observed_at"], r["price_since"])
+        since[r["product_id"]] = min(since.get(r["product_id"], at), at)
+    return dict(sorted(since.items()))
 
 
 async def refresh_best_offers(conn: Any, product_ids: list[int]) -> list[Row]:

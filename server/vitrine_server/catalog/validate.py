@@ -23,6 +23,8 @@ from vitrine_server.catalog.model import (
     UPDATABLE,
     NewCategory,
     NewStore,
+    OfferInput,
+    OfferListQuery,
     ProductChange,
     ProductEvent,
     ProductFields,
@@ -354,3 +356,75 @@ def _event(v: Violations, at: str, e: api.ProductEvent, now: datetime) -> Produc
     if e.HasField("occurred_time"):
         when = times.past(v, f"{at}.occurred_time", e.occurred_time, max_age=MAX_EVENT_AGE, now=now)
     return ProductEvent(e.product_id, e.kind, e.count, when.timestamp())
+
+
+# -- offers ---------------------------------------------------------------
+
+MAX_UPSERT = 1000
+# UpsertOffers sets current prices; old observations belong to price ingestion.
+MAX_OBSERVATION_AGE = timedelta(days=365)
+# The cursor of ListOffers: in stock, price, id (offers.sql, list_offers).
+OFFER_CURSOR = (paging.BOOL, paging.INT64, paging.INT64)
+
+
+def offer_list(request: api.ListOffersRequest) -> OfferListQuery:
+    """The first page's query (the handler adds the page token's cursor)."""
+    positive_id("product_id", request.product_id)
+    size = paging.page_size(request.page_size)
+    return OfferListQuery(request.product_id, request.in_stock_only, size)
+
+
+def offer_inputs(
+    request: api.UpsertOffersRequest, now: datetime, max_age: timedelta
+) -> list[OfferInput]:
+    """The offers, each observed `now` unless it says when (at most `max_age` ago)."""
+    items = list(request.offers)
+    v = Violations()
+    if not items:
+        v.add("offers", "must hold at least one offer")
+    lists.within(v, "offers", items, MAX_UPSERT, noun="offers")
+    v.raise_if_any()
+    seen: dict[tuple[int, str], int] = {}
+    checked = []
+    for i, o in enumerate(items):
+        checked.append(_offer(v, f"offers[{i}]", o, now, max_age))
+        key = (o.store_id, o.external_id)
+        if key in seen:
+            v.add(
+                f"offers[{i}].external_id",
+                f"repeats offers[{seen[key]}] (same store and external id)",
+            )
+        seen.setdefault(key, i)
+    v.raise_if_any()
+    return checked
+
+
+def _offer(
+    v: Violations, at: str, o: api.OfferInput, now: datetime, max_age: timedelta
+) -> OfferInput:
+    refs.positive_id(v, f"{at}.product_id", o.product_id)
+    refs.positive_id(v, f"{at}.store_id", o.store_id)
+    text.text(v, f"{at}.external_id", o.external_id, 200, required=True)
+    url(v, f"{at}.url", o.url)
+    money.currency(v, f"{at}.price.currency_code", o.price.currency_code)
+    money.amount(v, f"{at}.price.amount_minor", o.price.amount_minor)
+    if o.HasField("original_price"):
+        problem = money.original_price_problem(o.price, o.original_price)
+        if problem is not None:
+            what, description = problem
+            field = "currency_code" if what == "currency" else "amount_minor"
+            v.add(f"{at}.original_price.{field}", description)
+    when = now
+    if o.HasField("observed_time"):
+        when = times.past(v, f"{at}.observed_time", o.observed_time, max_age=max_age, now=now)
+    return OfferInput(
+        product_id=o.product_id,
+        store_id=o.store_id,
+        external_id=o.external_id,
+        url=o.url,
+        currency_code=o.price.currency_code,
+        price_minor=o.price.amount_minor,
+        original_price_minor=o.original_price.amount_minor or None,
+        in_stock=o.in_stock,
+        observed_at=when,
+    )
