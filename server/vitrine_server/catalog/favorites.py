@@ -18,12 +18,10 @@ from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.cache.scripts import script
 from vitrine_server.catalog import convert
 from vitrine_server.catalog.service import ProductService
+from vitrine_server.catalog.store import Favorites
 from vitrine_server.db.database import Database
-from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 from vitrine_server.validation import refs, text, times
-
-Q = load_queries(__package__, "favorites.sql")
 
 MAX_CHECK = 1000
 # Sentinel member: makes an empty set exist, so "no favorites" is cached too.
@@ -40,7 +38,7 @@ class FavoriteService:
         products: ProductService,
         tokens: paging.PageTokens,
     ):
-        self.db = db
+        self.store = Favorites(db)
         self.cache = cache
         self.products = products
         self.tokens = tokens
@@ -58,10 +56,9 @@ class FavoriteService:
         text.user_id(v, "user_id", request.user_id)
         refs.positive_id(v, "product_id", request.product_id)
         v.raise_if_any()
-        async with self.db.transaction() as tx:
-            if not await self.products.store.exists(tx, request.product_id):
-                raise errors.NotFound("product", str(request.product_id))
-            created = await tx.fetchval(Q.add_favorite, request.user_id, request.product_id)
+        created = await self.store.add(request.user_id, request.product_id)
+        if created is None:
+            raise errors.NotFound("product", str(request.product_id))
         await self._mirror(request.user_id, "add", request.product_id)
         return api.Favorite(
             user_id=request.user_id,
@@ -74,10 +71,9 @@ class FavoriteService:
         text.user_id(v, "user_id", request.user_id)
         refs.positive_id(v, "product_id", request.product_id)
         v.raise_if_any()
-        async with self.db.transaction() as tx:
-            removed = await tx.fetchval(Q.remove_favorite, request.user_id, request.product_id)
+        removed = await self.store.remove(request.user_id, request.product_id)
         await self._mirror(request.user_id, "rem", request.product_id)
-        return removed is not None
+        return removed
 
     async def _mirror(self, user_id: str, op: str, product_id: int) -> None:
         keys = self._keys(user_id)
@@ -93,9 +89,8 @@ class FavoriteService:
         v.raise_if_any()
         size = paging.page_size(request.page_size)
         cursor = await self.tokens.decode(request, (paging.MICROS, paging.INT64))
-        after_time, after_id = cursor if cursor is not None else (None, None)
-        rows = await self.db.fetch(
-            Q.list_favorites, request.user_id, after_time, after_id, size + 1
+        rows = await self.store.page(
+            request.user_id, (cursor[0], cursor[1]) if cursor is not None else None, size
         )
         page = rows[:size]
         products = convert.products_from_entries(
@@ -125,10 +120,7 @@ class FavoriteService:
         ids = list(request.product_ids)
         flags = await self._check_mirror(request.user_id, ids)
         if flags is None:
-            favored = {
-                r["product_id"]
-                for r in await self.db.fetch(Q.favorites_among, request.user_id, ids)
-            }
+            favored = await self.store.among(request.user_id, ids)
             return [i for i in ids if i in favored]
         return [i for i, flag in zip(ids, flags, strict=True) if flag]
 
@@ -149,7 +141,7 @@ class FavoriteService:
             if found == 1:
                 return list(payload)
             # Missing: rebuild it from PostgreSQL, unless a write races us.
-            members = [r["product_id"] for r in await self.db.fetch(Q.all_favorite_ids, user_id)]
+            members = await self.store.all_ids(user_id)
             if len(members) <= _MAX_MIRRORED:
                 await self._rebuild(
                     keys=[set_key, version_key],

@@ -37,6 +37,7 @@ PRODUCTS = load_queries(__package__, "products.sql")
 CATEGORIES = load_queries(__package__, "categories.sql")
 STORES = load_queries(__package__, "stores.sql")
 OFFERS = load_queries(__package__, "offers.sql")
+FAVORITES = load_queries(__package__, "favorites.sql")
 
 _LIST_QUERY = {
     ProductOrder.BEST_PRICE: PRODUCTS.list_products_by_price,
@@ -297,6 +298,41 @@ class Offers:
             await tx.execute(OFFERS.record_best_prices, list(since), list(since.values()))
             await tx.execute(OFFERS.refresh_price_averages, [r["id"] for r in changed])
         return list(rows), [r["id"] for r in changed]
+
+
+class Favorites:
+    """Users' favorites, durable (the Redis sets only mirror them)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.products = Products(db)
+
+    async def add(self, user_id: str, product_id: int) -> datetime | None:
+        """When the live product became a favorite; None: no such product."""
+        async with self.db.transaction() as tx:
+            if not await self.products.exists(tx, product_id):
+                return None
+            created: datetime = await tx.fetchval(FAVORITES.add_favorite, user_id, product_id)
+        return created
+
+    async def remove(self, user_id: str, product_id: int) -> bool:
+        async with self.db.transaction() as tx:
+            removed = await tx.fetchval(FAVORITES.remove_favorite, user_id, product_id)
+        return removed is not None
+
+    async def page(self, user_id: str, after: tuple[Any, Any] | None, size: int) -> list[Row]:
+        """(product_id, created_at) newest first after `after`, one more than `size`."""
+        after_time, after_id = after if after is not None else (None, None)
+        return list(
+            await self.db.fetch(FAVORITES.list_favorites, user_id, after_time, after_id, size + 1)
+        )
+
+    async def among(self, user_id: str, ids: list[int]) -> set[int]:
+        rows = await self.db.fetch(FAVORITES.favorites_among, user_id, ids)
+        return {r["product_id"] for r in rows}
+
+    async def all_ids(self, user_id: str) -> list[int]:
+        return [r["product_id"] for r in await self.db.fetch(FAVORITES.all_favorite_ids, user_id)]
 
 
 async def _record_history(tx: Any, rows: list[Row], before: dict[Any, Row]) -> None:
