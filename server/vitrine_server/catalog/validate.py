@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from vitrine.catalog.v1 import catalog_service_pb2 as api
@@ -319,6 +320,17 @@ def new_store(request: api.CreateStoreRequest) -> NewStore:
     return NewStore(s.slug, s.name, s.country_code, s.currency_code, s.url)
 
 
+def _batch(path: str, items: list[Any], maximum: int, noun: str) -> Violations:
+    """A batch of 1 to `maximum` items (raised now if not); the violations
+    its items will add to."""
+    v = Violations()
+    if not items:
+        v.add(path, f"must hold at least one {noun}")
+    lists.within(v, path, items, maximum, noun=f"{noun}s")
+    v.raise_if_any()
+    return v
+
+
 # -- trending -------------------------------------------------------------
 
 EVENT_KINDS = frozenset(
@@ -336,11 +348,7 @@ MAX_EVENT_AGE = timedelta(days=7)
 def product_events(request: api.RecordProductEventsRequest) -> list[ProductEvent]:
     now = datetime.now(UTC)
     events = list(request.events)
-    v = Violations()
-    if not events:
-        v.add("events", "must hold at least one event")
-    lists.within(v, "events", events, MAX_EVENTS, noun="events")
-    v.raise_if_any()
+    v = _batch("events", events, MAX_EVENTS, "event")
     checked = [_event(v, f"events[{i}]", e, now) for i, e in enumerate(events)]
     v.raise_if_any()
     return checked
@@ -379,11 +387,7 @@ def offer_inputs(
 ) -> list[OfferInput]:
     """The offers, each observed `now` unless it says when (at most `max_age` ago)."""
     items = list(request.offers)
-    v = Violations()
-    if not items:
-        v.add("offers", "must hold at least one offer")
-    lists.within(v, "offers", items, MAX_UPSERT, noun="offers")
-    v.raise_if_any()
+    v = _batch("offers", items, MAX_UPSERT, "offer")
     seen: dict[tuple[int, str], int] = {}
     checked = []
     for i, o in enumerate(items):
