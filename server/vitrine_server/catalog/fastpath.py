@@ -7,10 +7,10 @@ are. This is the hottest path of the service, so it is kept apart and
 short: validate the id, then the opt-in in-process hit, then the cache.
 
 Its benchmark (`python -m bench --only catalog`, 2 workers, h2load against
-the bare grpc.aio echo server in interleaved rounds): GetProduct at
-0.84-0.98x the echo server's req/s from the in-process tier and 0.69-0.84x
-from Redis, BatchGetProducts(100) at 71,000-104,000 products/s, on a
-2-core machine shared with other runs (load average 8-12).
+the bare grpc.aio echo server in interleaved rounds), three runs on a 2-core
+machine shared with other runs (load average 2-12): GetProduct at
+0.69-0.98x the echo server's req/s from the in-process tier and 0.64-0.84x
+from Redis; BatchGetProducts(100) at 71,000-202,000 products/s.
 """
 
 from __future__ import annotations
