@@ -14,6 +14,7 @@ pass one `Session` to several channels to carry a user's writes across them.
 from __future__ import annotations
 
 import collections
+import contextlib
 import threading
 from typing import Any
 
@@ -88,10 +89,8 @@ class SessionInterceptor(
 
     def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
         outcome = continuation(self._details(details), request)
-        try:
+        with contextlib.suppress(Exception):  # an outcome without trailers (failed early)
             self.session.saw(outcome.trailing_metadata())
-        except Exception:  # an outcome without trailers (the call failed early)
-            pass
         return outcome
 
     def intercept_unary_stream(self, continuation, details, request):  # type: ignore[no-untyped-def]
@@ -99,10 +98,8 @@ class SessionInterceptor(
 
     def intercept_stream_unary(self, continuation, details, requests):  # type: ignore[no-untyped-def]
         outcome = continuation(self._details(details), requests)
-        try:
+        with contextlib.suppress(Exception):
             self.session.saw(outcome.trailing_metadata())
-        except Exception:
-            pass
         return outcome
 
 

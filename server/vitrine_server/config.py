@@ -5,7 +5,9 @@ Every setting is listed in README.md ("Configuration").
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 # Where /metrics listens when VITRINE_METRICS_PORT is not set (the port
@@ -24,16 +26,79 @@ class ConfigError(ValueError):
     """A setting that cannot work (a TLS key without a certificate, a port taken)."""
 
 
-def _bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+# The spellings a boolean variable accepts; anything else is refused (a
+# mistyped "ture" must not quietly read as off).
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+_OFF_WORDS = ("off", "false", "no", "none")
 
 
-def _metrics_port(value: str) -> int | None:
-    """`off` (or empty) disables metrics; 0 asks for an ephemeral port."""
-    value = value.strip().lower()
-    if value in {"", "off", "false", "no", "none"}:
-        return None
-    return int(value)
+class _Env:
+    """Reads variables, each parsed strictly: a bad value is a ConfigError
+    naming the variable and the value, never a traceback. An empty value is
+    the same as an unset one."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env = env
+
+    def text(self, name: str, default: str) -> str:
+        return self.env.get(name, default)
+
+    def _raw(self, name: str) -> str | None:
+        value = self.env.get(name, "").strip()
+        return value or None
+
+    def integer(self, name: str, default: int) -> int:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r}: must be a whole number") from None
+
+    def number(self, name: str, default: float) -> float:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            parsed = float(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r}: must be a number (seconds)") from None
+        if not math.isfinite(parsed):
+            raise ConfigError(f"{name}={value!r}: must be a finite number")
+        return parsed
+
+    def boolean(self, name: str, default: bool) -> bool:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value.lower() in TRUE_WORDS:
+            return True
+        if value.lower() in FALSE_WORDS:
+            return False
+        raise ConfigError(
+            f"{name}={value!r}: must be one of {', '.join(TRUE_WORDS)} (on) "
+            f"or {', '.join(FALSE_WORDS)} (off)"
+        )
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value.lower() not in choices:
+            raise ConfigError(f"{name}={value!r}: must be one of {', '.join(choices)}")
+        return value.lower()
+
+    def metrics_port(self, name: str, default: int) -> int | None:
+        """`off` (or empty) disables metrics; 0 asks for an ephemeral port."""
+        value = self.env.get(name)
+        if value is not None and value.strip().lower() in ("", *_OFF_WORDS):
+            return None
+        port = self.integer(name, default)
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"{name}={port!r}: must be a port (0-65535) or off")
+        return port
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,68 +219,65 @@ class Settings:
         return bool(self.tls_cert)
 
     @classmethod
-    def from_env(cls, env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        e = _Env(os.environ if env is None else env)
         d = cls()
-
-        def get(name: str, default: str) -> str:
-            return env.get(name, default)
-
         return cls(
-            database_url=get("DATABASE_URL", d.database_url),
-            redis_url=get("REDIS_URL", d.redis_url),
-            redis_prefix=get("VITRINE_REDIS_PREFIX", d.redis_prefix),
-            redis_cluster=_bool(get("VITRINE_REDIS_CLUSTER", "off")),
+            database_url=e.text("DATABASE_URL", d.database_url),
+            redis_url=e.text("REDIS_URL", d.redis_url),
+            redis_prefix=e.text("VITRINE_REDIS_PREFIX", d.redis_prefix),
+            redis_cluster=e.boolean("VITRINE_REDIS_CLUSTER", False),
             replica_urls=tuple(
-                url.strip() for url in get("VITRINE_REPLICA_URLS", "").split(",") if url.strip()
+                url.strip() for url in e.text("VITRINE_REPLICA_URLS", "").split(",") if url.strip()
             ),
-            replica_max_lag=float(get("VITRINE_REPLICA_MAX_LAG", str(d.replica_max_lag))),
-            replica_wait=float(get("VITRINE_REPLICA_WAIT", str(d.replica_wait))),
-            host=get("VITRINE_HOST", d.host),
-            port=int(get("VITRINE_PORT", str(d.port))),
-            workers=int(get("VITRINE_WORKERS", str(d.workers))),
-            migrate_on_start=_bool(get("VITRINE_MIGRATE_ON_START", str(d.migrate_on_start))),
-            seed_demo=_bool(get("VITRINE_SEED_DEMO", str(d.seed_demo))),
-            cache_enabled=get("VITRINE_CACHE", "on").strip().lower() != "off",
-            pool_min_size=int(get("VITRINE_PG_POOL_MIN", str(d.pool_min_size))),
-            pool_max_size=int(get("VITRINE_PG_POOL_MAX", str(d.pool_max_size))),
-            pool_connect_timeout=float(
-                get("VITRINE_PG_CONNECT_TIMEOUT", str(d.pool_connect_timeout))
+            replica_max_lag=e.number("VITRINE_REPLICA_MAX_LAG", d.replica_max_lag),
+            replica_wait=e.number("VITRINE_REPLICA_WAIT", d.replica_wait),
+            host=e.text("VITRINE_HOST", d.host),
+            port=e.integer("VITRINE_PORT", d.port),
+            workers=e.integer("VITRINE_WORKERS", d.workers),
+            migrate_on_start=e.boolean("VITRINE_MIGRATE_ON_START", d.migrate_on_start),
+            seed_demo=e.boolean("VITRINE_SEED_DEMO", d.seed_demo),
+            cache_enabled=e.boolean("VITRINE_CACHE", True),
+            pool_min_size=e.integer("VITRINE_PG_POOL_MIN", d.pool_min_size),
+            pool_max_size=e.integer("VITRINE_PG_POOL_MAX", d.pool_max_size),
+            pool_connect_timeout=e.number("VITRINE_PG_CONNECT_TIMEOUT", d.pool_connect_timeout),
+            default_statement_timeout=e.number(
+                "VITRINE_STATEMENT_TIMEOUT", d.default_statement_timeout
             ),
-            default_statement_timeout=float(
-                get("VITRINE_STATEMENT_TIMEOUT", str(d.default_statement_timeout))
+            redis_timeout=e.number("VITRINE_REDIS_TIMEOUT", d.redis_timeout),
+            shutdown_drain=e.number("VITRINE_SHUTDOWN_DRAIN", d.shutdown_drain),
+            shutdown_grace=e.number("VITRINE_SHUTDOWN_GRACE", d.shutdown_grace),
+            min_client_ping_interval_ms=e.integer(
+                "VITRINE_MIN_CLIENT_PING_INTERVAL_MS", d.min_client_ping_interval_ms
             ),
-            redis_timeout=float(get("VITRINE_REDIS_TIMEOUT", str(d.redis_timeout))),
-            shutdown_drain=float(get("VITRINE_SHUTDOWN_DRAIN", str(d.shutdown_drain))),
-            shutdown_grace=float(get("VITRINE_SHUTDOWN_GRACE", str(d.shutdown_grace))),
-            min_client_ping_interval_ms=int(
-                get("VITRINE_MIN_CLIENT_PING_INTERVAL_MS", str(d.min_client_ping_interval_ms))
+            log_level=e.text("VITRINE_LOG_LEVEL", d.log_level).upper(),
+            log_format=e.text("VITRINE_LOG_FORMAT", d.log_format).lower(),
+            price_retention_months=e.integer("VITRINE_PRICE_RETENTION_MONTHS", 0),
+            price_retention_drop=e.choice(
+                "VITRINE_PRICE_RETENTION_MODE", "detach", ("detach", "drop")
+            )
+            == "drop",
+            search_dir=e.text("VITRINE_SEARCH_DIR", d.search_dir),
+            search_ready_wait=e.number("VITRINE_SEARCH_READY_WAIT", d.search_ready_wait),
+            search_read_your_writes=e.boolean(
+                "VITRINE_SEARCH_READ_YOUR_WRITES", d.search_read_your_writes
             ),
-            log_level=get("VITRINE_LOG_LEVEL", d.log_level).upper(),
-            log_format=get("VITRINE_LOG_FORMAT", d.log_format).lower(),
-            price_retention_months=int(get("VITRINE_PRICE_RETENTION_MONTHS", "0")),
-            price_retention_drop=get("VITRINE_PRICE_RETENTION_MODE", "detach").lower() == "drop",
-            search_dir=get("VITRINE_SEARCH_DIR", d.search_dir),
-            search_ready_wait=float(get("VITRINE_SEARCH_READY_WAIT", str(d.search_ready_wait))),
-            search_read_your_writes=_bool(
-                get("VITRINE_SEARCH_READ_YOUR_WRITES", str(d.search_read_your_writes))
+            outbox_retention_s=e.number("VITRINE_OUTBOX_RETENTION", d.outbox_retention_s),
+            meili_url=e.text("MEILI_URL", d.meili_url),
+            meili_api_key=e.text("MEILI_API_KEY", e.text("MEILI_MASTER_KEY", d.meili_api_key)),
+            meili_index=e.text("VITRINE_MEILI_INDEX", d.meili_index),
+            meili_timeout=e.number("VITRINE_MEILI_TIMEOUT", d.meili_timeout),
+            tls_cert=e.text("VITRINE_TLS_CERT", ""),
+            tls_key=e.text("VITRINE_TLS_KEY", ""),
+            tls_client_ca=e.text("VITRINE_TLS_CLIENT_CA", ""),
+            metrics_port=e.metrics_port("VITRINE_METRICS_PORT", DEFAULT_METRICS_PORT),
+            metrics_host=e.text("VITRINE_METRICS_HOST", d.metrics_host),
+            auth_enabled=e.boolean("VITRINE_AUTH", True),
+            bootstrap_admin_key=e.text("VITRINE_BOOTSTRAP_ADMIN_KEY", "").strip(),
+            auth_cache_ttl=e.number("VITRINE_AUTH_CACHE_TTL", d.auth_cache_ttl),
+            rate_limit_per_minute=e.integer(
+                "VITRINE_RATE_LIMIT_PER_MINUTE", d.rate_limit_per_minute
             ),
-            outbox_retention_s=float(get("VITRINE_OUTBOX_RETENTION", str(d.outbox_retention_s))),
-            meili_url=get("MEILI_URL", d.meili_url),
-            meili_api_key=get("MEILI_API_KEY", get("MEILI_MASTER_KEY", d.meili_api_key)),
-            meili_index=get("VITRINE_MEILI_INDEX", d.meili_index),
-            meili_timeout=float(get("VITRINE_MEILI_TIMEOUT", str(d.meili_timeout))),
-            tls_cert=get("VITRINE_TLS_CERT", ""),
-            tls_key=get("VITRINE_TLS_KEY", ""),
-            tls_client_ca=get("VITRINE_TLS_CLIENT_CA", ""),
-            metrics_port=_metrics_port(get("VITRINE_METRICS_PORT", str(DEFAULT_METRICS_PORT))),
-            metrics_host=get("VITRINE_METRICS_HOST", d.metrics_host),
-            auth_enabled=get("VITRINE_AUTH", "on").strip().lower() != "off",
-            bootstrap_admin_key=get("VITRINE_BOOTSTRAP_ADMIN_KEY", "").strip(),
-            auth_cache_ttl=float(get("VITRINE_AUTH_CACHE_TTL", str(d.auth_cache_ttl))),
-            rate_limit_per_minute=int(
-                get("VITRINE_RATE_LIMIT_PER_MINUTE", str(d.rate_limit_per_minute))
-            ),
-            rate_limit_burst=int(get("VITRINE_RATE_LIMIT_BURST", str(d.rate_limit_burst))),
-            page_token_secret=get("VITRINE_PAGE_TOKEN_SECRET", ""),
+            rate_limit_burst=e.integer("VITRINE_RATE_LIMIT_BURST", d.rate_limit_burst),
+            page_token_secret=e.text("VITRINE_PAGE_TOKEN_SECRET", ""),
         )

@@ -106,33 +106,11 @@ def run_supervisor(settings: Settings) -> None:
 
 
 def _supervise(settings: Settings, aggregator: Aggregator | None) -> None:
-    ctx = mp.get_context("spawn")
-    workers: dict[int, BaseProcess] = {}
-    stopping = False
-
-    def start(i: int) -> None:
-        p = ctx.Process(target=run_worker, args=(settings, i, False), name=f"vitrine-worker-{i}")
-        p.start()
-        workers[i] = p
-
-    # Past this, a worker that has not exited is killed (set at the first signal).
-    give_up_at: float | None = None
-
-    def on_signal(signum: int, _frame: object) -> None:
-        nonlocal stopping, give_up_at
-        stopping = True
-        if give_up_at is None:
-            give_up_at = (
-                time.monotonic() + settings.shutdown_drain + settings.shutdown_grace + KILL_AFTER_S
-            )
-        for p in workers.values():
-            if p.is_alive() and p.pid:
-                os.kill(p.pid, signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    supervisor = _Supervisor(settings, aggregator)
+    signal.signal(signal.SIGTERM, supervisor.on_signal)
+    signal.signal(signal.SIGINT, supervisor.on_signal)
     for i in range(settings.workers):
-        start(i)
+        supervisor.start(i)
     log.info(
         "supervising",
         extra={
@@ -142,21 +120,60 @@ def _supervise(settings: Settings, aggregator: Aggregator | None) -> None:
             "metrics_dir": aggregator.path if aggregator else None,
         },
     )
-    while workers:
-        if give_up_at is not None and time.monotonic() > give_up_at:
-            for p in workers.values():
-                if p.is_alive() and p.pid:
+    while supervisor.workers:
+        supervisor.kill_overstayers()
+        supervisor.reap()
+
+
+class _Supervisor:
+    """The worker processes: started, restarted when they die unasked,
+    signalled to stop, killed when they overstay their grace period."""
+
+    def __init__(self, settings: Settings, aggregator: Aggregator | None):
+        self.settings = settings
+        self.aggregator = aggregator
+        self.ctx = mp.get_context("spawn")
+        self.workers: dict[int, BaseProcess] = {}
+        self.stopping = False
+        # Past this, a worker that has not exited is killed (set at the first signal).
+        self.give_up_at: float | None = None
+
+    def start(self, i: int) -> None:
+        p = self.ctx.Process(
+            target=run_worker, args=(self.settings, i, False), name=f"vitrine-worker-{i}"
+        )
+        p.start()
+        self.workers[i] = p
+
+    def on_signal(self, signum: int, _frame: object) -> None:
+        s = self.settings
+        self.stopping = True
+        if self.give_up_at is None:
+            self.give_up_at = time.monotonic() + s.shutdown_drain + s.shutdown_grace + KILL_AFTER_S
+        self._signal_all(signum)
+
+    def _signal_all(self, signum: int) -> None:
+        for p in self.workers.values():
+            if p.is_alive() and p.pid:
+                if signum == signal.SIGKILL:
                     log.error("worker pid %d overstayed its grace period: killed", p.pid)
-                    os.kill(p.pid, signal.SIGKILL)
-            give_up_at = float("inf")
-        for i, p in list(workers.items()):
+                os.kill(p.pid, signum)
+
+    def kill_overstayers(self) -> None:
+        if self.give_up_at is not None and time.monotonic() > self.give_up_at:
+            self._signal_all(signal.SIGKILL)
+            self.give_up_at = float("inf")
+
+    def reap(self) -> None:
+        """Wait a little for each worker; restart those that died unasked."""
+        for i, p in list(self.workers.items()):
             p.join(timeout=0.2)
             if p.is_alive():
                 continue
-            del workers[i]
-            if aggregator is not None:
-                aggregator.worker_exited(p.pid)
-            if not stopping:
+            del self.workers[i]
+            if self.aggregator is not None:
+                self.aggregator.worker_exited(p.pid)
+            if not self.stopping:
                 log.error("worker %d exited with %s; restarting", i, p.exitcode)
                 time.sleep(0.5)
-                start(i)
+                self.start(i)

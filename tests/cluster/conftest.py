@@ -94,6 +94,8 @@ async def pair(postgres: Postgres, redis_cluster: OwnRedisCluster) -> AsyncItera
         await postgres.replica.start()
     await postgres.replica.resume_replay()
     prefix = f"cluster-{uuid.uuid4().hex[:8]}"
-    async with Env.started(cluster_settings(postgres, redis_cluster, prefix)) as a:
-        async with Env.started(cluster_settings(postgres, redis_cluster, prefix)) as b:
-            yield Pair(a, b)
+    async with (
+        Env.started(cluster_settings(postgres, redis_cluster, prefix)) as a,
+        Env.started(cluster_settings(postgres, redis_cluster, prefix)) as b,
+    ):
+        yield Pair(a, b)

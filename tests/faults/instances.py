@@ -125,10 +125,8 @@ class OwnPostgres:
 
     async def resume(self) -> None:
         for pid in reversed(self.paused):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGCONT)
-            except ProcessLookupError:
-                pass
         self.paused = []
 
     async def running(self) -> bool:

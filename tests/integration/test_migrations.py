@@ -13,6 +13,7 @@ import pytest_asyncio
 from vitrine_server.db.migrate import (
     COMMENT_ONLY_EDITS,
     DEFAULT_DIR,
+    SKIPPED_VERSIONS,
     MigrationError,
     Migrator,
 )
@@ -226,5 +227,30 @@ async def test_retired_months_leave_the_history_read_model(empty_db):
         assert await price_point_months_drift(conn) == 0
         await conn.execute("TRUNCATE price_points")
         assert await conn.fetchval("SELECT count(*) FROM price_point_months") == 0
+    finally:
+        await conn.close()
+
+
+def test_versions_go_up_with_only_the_gaps_meant():
+    versions = [m.version for m in Migrator(BASE_URL).migrations]
+    assert versions == sorted(versions)
+    expected = set(range(1, versions[-1] + 1)) - SKIPPED_VERSIONS
+    assert set(versions) == expected
+
+
+async def test_an_unapplied_migration_older_than_the_applied_ones_is_refused(
+    empty_db, tmp_path: Path
+):
+    copy = tmp_path / "migrations"
+    shutil.copytree(DEFAULT_DIR, copy)
+    await Migrator(empty_db, copy).up()
+    # A branch's migration merged after a later one was applied: in the gap.
+    (copy / "0012_late_branch.up.sql").write_text("CREATE TABLE late_branch (id int);\n")
+    (copy / "0012_late_branch.down.sql").write_text("DROP TABLE late_branch;\n")
+    with pytest.raises(MigrationError, match=r"0012_late_branch .*never applied"):
+        await Migrator(empty_db, copy).up()
+    conn = await asyncpg.connect(empty_db)
+    try:
+        assert await conn.fetchval("SELECT to_regclass('late_branch')") is None
     finally:
         await conn.close()

@@ -21,13 +21,12 @@ from typing import Any
 
 from vitrine_server import errors
 from vitrine_server.access import scopes, tokens
+from vitrine_server.access.store import ApiKeys
 from vitrine_server.db.database import Database
-from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import deadline
 
 log = logging.getLogger("vitrine.access")
 
-Q = load_queries(__package__, "keys.sql")
 
 BOOTSTRAP_ID = "bootstrap"
 # Refused tokens are remembered too (so a flood of bad tokens costs no
@@ -61,7 +60,7 @@ def _refusal(reason: str) -> errors.Unauthenticated:
 
 class Authenticator:
     def __init__(self, db: Database, *, ttl: float, bootstrap_key: str = ""):
-        self.db = db
+        self.keys = ApiKeys(db)
         self.ttl = ttl
         # token digest -> (monotonic time the entry expires, Principal or refusal reason)
         self._entries: dict[bytes, tuple[float, Principal | str]] = {}
@@ -112,7 +111,7 @@ class Authenticator:
         key_id = tokens.key_id_of(token)
         if key_id is None:
             return "API_KEY_INVALID"
-        row = await self.db.fetchrow(Q.find_key, key_id)
+        row = await self.keys.find(key_id)
         if row is None or not tokens.same_digest(bytes(row["token_sha256"]), d):
             return "API_KEY_INVALID"
         if row["revoked_at"] is not None:

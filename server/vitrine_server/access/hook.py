@@ -7,7 +7,9 @@ learns nothing about the API's rules. Health and reflection are registered
 by grpcio itself and stay open.
 
 The per-call cost when the key is known: a SHA-256 of the token, two dict
-lookups, one bit test and one pipelined Redis script.
+lookups, one bit test, and the rate limiter's answer, which is usually
+taken from the key's lease in this process: Redis is asked once per lease
+for many calls, not once per call (access/ratelimit.py).
 """
 
 from __future__ import annotations

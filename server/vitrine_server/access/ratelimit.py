@@ -34,7 +34,6 @@ limit with N server processes.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import math
 import time
@@ -47,6 +46,7 @@ from vitrine_server.access.authenticator import Principal
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.pipeline import Pipe
 from vitrine_server.cache.redis import REDIS_DOWN
+from vitrine_server.cache.scripts import script
 from vitrine_server.rpc import deadline
 
 log = logging.getLogger("vitrine.ratelimit")
@@ -57,25 +57,8 @@ RETRY_REDIS_S = 1.0
 LEASE_S = 0.1
 MAX_AHEAD = 1000
 
-# KEYS[1] = the key's TAT (ms since the epoch, as text); ARGV[1] = emission
-# interval ms, ARGV[2] = burst tolerance ms, ARGV[3] = calls asking at once.
-# Returns {calls allowed (the first ones asking), ms until one more would be}.
-_GCRA = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local interval = tonumber(ARGV[1])
-local tolerance = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local room = math.floor((tolerance - (tat - now)) / interval + 1e-9) + 1
-local allowed = math.max(0, math.min(tonumber(ARGV[3]), room))
-if allowed > 0 then
-  tat = tat + allowed * interval
-  redis.call('SET', KEYS[1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1)
-end
-return {allowed, math.ceil(math.max(tat - tolerance - now, 0))}
-"""
-_GCRA_SHA = hashlib.sha1(_GCRA.encode()).hexdigest()
+# GCRA, decided in Redis for the calls of one key asking at once.
+_GCRA = script("rate_limit")
 
 
 class _LocalGcra:
@@ -194,22 +177,31 @@ class RateLimiter:
             return
         if now < state.blocked_until:
             self._refuse(principal, state.limit, (state.blocked_until - now) * 1000)
-        if now >= self._redis_back_at:
-            waiter: asyncio.Future[_Decision] = asyncio.get_running_loop().create_future()
-            if state.waiters is None:
-                state.waiters = [waiter]
-                # Runs once the calls already scheduled in this turn have joined.
-                self._start_ask(state)
-            else:
-                state.waiters.append(waiter)
-            try:
-                allowed, wait_ms = await waiter
-            except REDIS_DOWN as err:
-                self._redis_failed(err)
-            else:
-                if not allowed:
-                    self._refuse(principal, state.limit, wait_ms)
-                return
+        if now >= self._redis_back_at and await self._ask_redis(principal, state):
+            return
+        self._fall_back(principal, state, write=write)
+
+    async def _ask_redis(self, principal: Principal, state: _KeyState) -> bool:
+        """Have Redis decide (with the key's other waiting calls); False when
+        it could not (it is down)."""
+        waiter: asyncio.Future[_Decision] = asyncio.get_running_loop().create_future()
+        if state.waiters is None:
+            state.waiters = [waiter]
+            # Runs once the calls already scheduled in this turn have joined.
+            self._start_ask(state)
+        else:
+            state.waiters.append(waiter)
+        try:
+            allowed, wait_ms = await waiter
+        except REDIS_DOWN as err:
+            self._redis_failed(err)
+            return False
+        if not allowed:
+            self._refuse(principal, state.limit, wait_ms)
+        return True
+
+    def _fall_back(self, principal: Principal, state: _KeyState, *, write: bool) -> None:
+        """Redis down: reads go through, writes are limited in this process."""
         if not write:
             self.fail_open_total += 1
             return
@@ -256,9 +248,14 @@ class RateLimiter:
             state.lease, state.lease_until = granted - asking, now + LEASE_S
         elif granted < asking:
             state.lease, state.blocked_until = 0, now + wait_ms / 1000
-        # Calls that arrived while the ask was in flight: the lease, the
-        # refusal, or another ask.
-        for i, waiter in enumerate(late := waiters[asking:]):
+        self._answer_late(state, waiters[asking:], now)
+
+    def _answer_late(
+        self, state: _KeyState, late: list[asyncio.Future[_Decision]], now: float
+    ) -> None:
+        """Calls that arrived while the ask was in flight: the lease, the
+        refusal, or another ask."""
+        for i, waiter in enumerate(late):
             if waiter.done():
                 continue
             if state.lease > 0:
@@ -294,9 +291,9 @@ class RateLimiter:
     async def _eval(self, key: str, interval: str, tolerance: str, asked: int) -> list[int]:
         args = (1, key, interval, tolerance, asked)
         try:
-            return await self.pipe.call("EVALSHA", _GCRA_SHA, *args)  # type: ignore[no-any-return]
+            return await self.pipe.call("EVALSHA", _GCRA.sha, *args)  # type: ignore[no-any-return]
         except ResponseError as err:
             if not str(err).startswith("NOSCRIPT"):
                 raise
-            await self.pipe.call("SCRIPT", "LOAD", _GCRA)
-            return await self.pipe.call("EVALSHA", _GCRA_SHA, *args)  # type: ignore[no-any-return]
+            await self.pipe.call("SCRIPT", "LOAD", _GCRA.source)
+            return await self.pipe.call("EVALSHA", _GCRA.sha, *args)  # type: ignore[no-any-return]

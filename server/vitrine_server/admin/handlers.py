@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import grpc
 from vitrine.admin.v1 import admin_service_pb2 as api
+from vitrine.admin.v1 import admin_service_pb2_grpc
 
 from vitrine_server import errors
-from vitrine_server.access.apikeys import ApiKeyService
+from vitrine_server.access import convert as access_convert
+from vitrine_server.access import validate as access_validate
+from vitrine_server.access.service import ApiKeyService
 from vitrine_server.admin.cache_admin import CacheAdmin
 from vitrine_server.admin.dbstats import DatabaseStats
 from vitrine_server.admin.explain import Explainer
@@ -18,13 +22,14 @@ from vitrine_server.admin.maintenance import Maintenance
 from vitrine_server.admin.operations import Operations
 from vitrine_server.admin.search import SearchReindexer
 from vitrine_server.admin.status import StatusService
+from vitrine_server.rpc import paging
 
-Context = Any  # grpc.aio.ServicerContext
+Context = grpc.aio.ServicerContext
 
 REINDEX = "reindex-search"
 
 
-class AdminHandlers:
+class AdminHandlers(admin_service_pb2_grpc.AdminServiceServicer):
     def __init__(
         self,
         status: StatusService,
@@ -35,6 +40,7 @@ class AdminHandlers:
         operations: Operations,
         keys: ApiKeyService,
         search: SearchReindexer | None,
+        tokens: paging.PageTokens,
     ):
         self.status = status
         self.maintenance = maintenance
@@ -44,6 +50,7 @@ class AdminHandlers:
         self.operations = operations
         self.keys = keys
         self.search = search
+        self.tokens = tokens
 
     async def GetStatus(self, request: api.GetStatusRequest, context: Context) -> Any:
         return await self.status.status()
@@ -99,10 +106,20 @@ class AdminHandlers:
         return await self.maintenance.maintain_partitions(request)
 
     async def CreateApiKey(self, request: api.CreateApiKeyRequest, context: Context) -> Any:
-        return await self.keys.create(request)
+        row, token = await self.keys.create(access_validate.new_api_key(request))
+        return api.CreateApiKeyResponse(api_key=access_convert.api_key(row), token=token)
 
     async def ListApiKeys(self, request: api.ListApiKeysRequest, context: Context) -> Any:
-        return await self.keys.list_keys(request)
+        size = paging.page_size(request.page_size, default=100, maximum=1000)
+        cursor = await self.tokens.decode(request, (paging.TEXT,))  # the last key id served
+        rows, last_id = await self.keys.page(
+            cursor[0] if cursor is not None else None, request.show_revoked, size
+        )
+        response = api.ListApiKeysResponse(api_keys=[access_convert.api_key(r) for r in rows])
+        if last_id is not None:
+            response.next_page_token = await self.tokens.encode(request, [last_id])
+        return response
 
     async def RevokeApiKey(self, request: api.RevokeApiKeyRequest, context: Context) -> Any:
-        return await self.keys.revoke(request)
+        row = await self.keys.revoke(access_validate.key_id(request))
+        return api.RevokeApiKeyResponse(api_key=access_convert.api_key(row))

@@ -214,10 +214,9 @@ class Operations:
 
     async def _write_progress(self, op_id: str, state: dict[str, Any]) -> None:
         state["written"] = time.monotonic()
-        try:
+        # PostgreSQL busy or away: the next report (or the end) catches up.
+        with contextlib.suppress(errors.VitrineError):
             await self.db.fetchval(Q.report_progress, op_id, state["processed"], state["total"])
-        except errors.VitrineError:
-            pass  # PostgreSQL busy or away: the next report (or the end) catches up
 
     async def _heartbeat(self, op_id: str, state: dict[str, Any]) -> None:
         while True:

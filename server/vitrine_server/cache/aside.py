@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import itertools
 import logging
 import secrets
@@ -52,9 +51,11 @@ from vitrine_server.cache.local import LocalTier
 from vitrine_server.cache.pipeline import Pipe
 from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.cache.redis import scan as redis_scan
-from vitrine_server.cache.stats import CacheCounters
+from vitrine_server.cache.scripts import script
+from vitrine_server.cache.stats import ReadCounts
 from vitrine_server.db import consistency
 from vitrine_server.db.database import Database
+from vitrine_server.db.sql import load_queries
 
 log = logging.getLogger("vitrine.cache")
 
@@ -69,59 +70,11 @@ PROPAGATION_WAIT_S = 2 * GENERATION_POLL_S + 0.2
 LEASE_POLLS = (0.005, 0.01, 0.02, 0.04)
 RECONCILE_LOCK_ID = 0x76697472696E66
 
-# KEYS[1] = generation key, KEYS[2..] = entries; ARGV = token, lease ms, generation.
-# Returns false when the cache is not trusted, else one value per entry key:
-# the entry, or "" when this caller now holds the lease.
-_READ = """
-if redis.call('GET', KEYS[1]) ~= ARGV[3] then return false end
-local out = {}
-for i = 2, #KEYS do
-  local v = redis.call('GET', KEYS[i])
-  if v then
-    out[i - 1] = v
-  else
-    redis.call('SET', KEYS[i], 'L' .. ARGV[1], 'PX', ARGV[2])
-    out[i - 1] = ''
-  end
-end
-return out
-"""
-
-_READ_SHA = hashlib.sha1(_READ.encode()).hexdigest()
-
-# KEYS = entries; ARGV = token, then (value, ttl ms) per key. A value is
-# stored only where the caller's lease is still in place.
-_FILL = """
-local lease = 'L' .. ARGV[1]
-local n = 0
-for i = 1, #KEYS do
-  if redis.call('GET', KEYS[i]) == lease then
-    redis.call('SET', KEYS[i], ARGV[2 * i], 'PX', ARGV[2 * i + 1])
-    n = n + 1
-  end
-end
-return n
-"""
-
-_FILL_SHA = hashlib.sha1(_FILL.encode()).hexdigest()
-
-# KEYS[1] = generation key; ARGV[1] = generation. Never moves it backwards.
-_SET_GENERATION = """
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
-return redis.call('GET', KEYS[1])
-"""
-
-_RECORD_INVALIDATIONS = """
-WITH bumped AS (
-  UPDATE cache_state SET generation = generation + 1 RETURNING generation
-), owed AS (
-  INSERT INTO cache_invalidations (key, generation)
-  SELECT k, (SELECT generation FROM bumped) FROM unnest($1::text[]) AS k
-  ON CONFLICT (key) DO UPDATE SET generation = EXCLUDED.generation
-)
-SELECT generation FROM bumped
-"""
+# Named scripts (cache/scripts/*.lua) and statements (state.sql).
+_READ = script("cache_read")
+_FILL = script("cache_fill")
+_SET_GENERATION = script("set_generation")
+Q = load_queries(__package__, "state.sql")
 
 Loader = Callable[[list[int]], Awaitable[list[bytes]]]
 
@@ -164,13 +117,15 @@ class CacheAside:
         self.generation: int | None = None
         # Locally known to be unusable (Redis failed, or a generation mismatch).
         self.trusted = False
-        self.stats = {"hits": 0, "misses": 0, "bypassed": 0, "owed": 0}
-        # The same per cache ("product", "category", ...: a key's entity), for
-        # AdminService.GetCacheStats and metrics (cache/stats.py).
-        self.counters = CacheCounters()
+        # What reads did (cache/stats.py): in all (`stats`) and per cache
+        # (`counters`: "product", "category", ...; for AdminService.GetCacheStats
+        # and metrics).
+        self.counts = ReadCounts(keys.entity_of)
+        self.stats = self.counts.totals
+        self.counters = self.counts.by_cache
         self.local = LocalTier()
         self.channel = keys.invalidations()
-        self._set_generation = redis.register_script(_SET_GENERATION)
+        self._set_generation = redis.register_script(_SET_GENERATION.source)
         # Lease tokens: unique per read, across processes and instances.
         self._token_prefix = secrets.token_hex(6) + ":"
         self._tokens = itertools.count()
@@ -205,7 +160,7 @@ class CacheAside:
 
     async def _poll_once(self) -> None:
         try:
-            self.generation = await self.db.fetchval("SELECT generation FROM cache_state")
+            self.generation = await self.db.fetchval(Q.current_generation)
         except Exception:
             return  # PostgreSQL down: keep the last known generation
         if not self.trusted:
@@ -216,14 +171,9 @@ class CacheAside:
         try:
             await self.redis.ping()
             async with self.db.transaction() as tx:
-                await tx.execute("SELECT pg_advisory_xact_lock($1)", RECONCILE_LOCK_ID)
-                generation = await tx.fetchval("SELECT generation FROM cache_state")
-                owed = [
-                    r["key"]
-                    for r in await tx.fetch(
-                        "SELECT key FROM cache_invalidations WHERE generation <= $1", generation
-                    )
-                ]
+                await tx.execute(Q.reconcile_lock, RECONCILE_LOCK_ID)
+                generation = await tx.fetchval(Q.current_generation)
+                owed = [r["key"] for r in await tx.fetch(Q.owed_keys, generation)]
                 for start in range(0, len(owed), 500):
                     await self._delete(owed[start : start + 500])
                 if self._failed_over:
@@ -232,9 +182,7 @@ class CacheAside:
                     await self._set_generation(
                         keys=[self.keys.cache_generation(tag)], args=[generation]
                     )
-                await tx.execute(
-                    "DELETE FROM cache_invalidations WHERE generation <= $1", generation
-                )
+                await tx.execute(Q.forget_owed, generation)
         except REDIS_DOWN:
             return
         except Exception as err:  # PostgreSQL away or hung: retried every poll, logged once
@@ -330,8 +278,7 @@ class CacheAside:
         read the primary: an entry filled from a lagging replica would stay
         stale in Redis for as long as its TTL."""
         if not (self.enabled and self.trusted):
-            self.stats["bypassed"] += len(keys)
-            self._count(keys, bypassed=len(keys))
+            self.counts.reads(keys, bypassed=len(keys))
             return await load(list(range(len(keys)))), False
         # Each key once: a repeated key would otherwise wait on its own lease.
         first: dict[str, int] = {}
@@ -341,8 +288,7 @@ class CacheAside:
         try:
             token, found = await self._read(unique)
         except _Untrusted:
-            self.stats["bypassed"] += len(keys)
-            self._count(keys, bypassed=len(keys))
+            self.counts.reads(keys, bypassed=len(keys))
             return await load(list(range(len(keys)))), False
         entries: dict[str, bytes] = {}
         leased: list[str] = []
@@ -354,9 +300,7 @@ class CacheAside:
                 busy.append(key)
             else:
                 entries[key] = cast(bytes, value)
-        self.stats["hits"] += len(entries)
-        self.stats["misses"] += len(leased) + len(busy)
-        self._count(keys, hits=len(entries), misses=len(leased) + len(busy))
+        self.counts.reads(keys, hits=len(entries), misses=len(leased) + len(busy))
         if leased:
             with consistency.primary_only():
                 loaded = await load([first[k] for k in leased])
@@ -367,14 +311,6 @@ class CacheAside:
                 waited = await self._await_fills(busy, load, [first[k] for k in busy])
             entries.update(zip(busy, waited, strict=True))
         return [entries[key] for key in keys], True
-
-    def _count(
-        self, keys: Sequence[str], hits: int = 0, misses: int = 0, bypassed: int = 0
-    ) -> None:
-        # One fetch reads one kind of entity: name it after its first key.
-        if keys:
-            cache = self.keys.entity_of(keys[0])
-            self.counters.add(cache, hits, misses, bypassed)
 
     async def _read(self, keys: list[str]) -> tuple[str, list[object]]:
         """The read script for `keys`, once per cache shard they fall in (one
@@ -427,7 +363,7 @@ class CacheAside:
 
     async def _eval_reads(self, calls: list[tuple[object, ...]]) -> list[Any]:
         """The read script once per (numkeys, *args), in one write per node."""
-        commands = [("EVALSHA", _READ_SHA, *call) for call in calls]
+        commands = [("EVALSHA", _READ.sha, *call) for call in calls]
         try:
             if len(commands) == 1:  # the hot path: one key, or keys of one shard
                 return [await self.pipe.call(*commands[0])]
@@ -435,7 +371,7 @@ class CacheAside:
         except ResponseError as err:
             if not str(err).startswith("NOSCRIPT"):
                 raise
-            await self.pipe.call("SCRIPT", "LOAD", _READ)
+            await self.pipe.call("SCRIPT", "LOAD", _READ.source)
             return await self.pipe.call_many(commands)
 
     async def _await_fills(self, keys: list[str], load: Loader, indices: list[int]) -> list[bytes]:
@@ -467,14 +403,14 @@ class CacheAside:
             args: list[bytes | str | int] = [token]
             for key in group:
                 args += [values[key], ttl_ms(values[key])]
-            commands.append(("EVALSHA", _FILL_SHA, len(group), *group, *args))
+            commands.append(("EVALSHA", _FILL.sha, len(group), *group, *args))
         try:
             try:
                 await self.pipe.call_many(commands)
             except ResponseError as err:
                 if not str(err).startswith("NOSCRIPT"):
                     raise
-                await self.pipe.call("SCRIPT", "LOAD", _FILL)
+                await self.pipe.call("SCRIPT", "LOAD", _FILL.source)
                 await self.pipe.call_many(commands)
         except REDIS_DOWN:
             self._distrust(failed=True)
@@ -505,10 +441,10 @@ class CacheAside:
             return
         except REDIS_DOWN:
             pass
-        self.stats["owed"] += len(keys)
+        self.counts.owed(len(keys))
         self._distrust(failed=True)
         try:
-            self.generation = await self.db.fetchval(_RECORD_INVALIDATIONS, keys)
+            self.generation = await self.db.fetchval(Q.record_invalidations, keys)
         except Exception:
             # PostgreSQL went away right after our commit: nothing durable can
             # be recorded. Say so loudly; TTLs bound the damage.

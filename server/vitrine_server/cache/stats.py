@@ -14,7 +14,9 @@ accumulated meanwhile: nothing is counted twice or lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable, Sequence
 
 import redis.asyncio as aioredis
 
@@ -25,6 +27,28 @@ log = logging.getLogger("vitrine.cache")
 
 FLUSH_INTERVAL_S = 2.0
 COUNTERS = ("hits", "misses", "bypassed")
+
+
+class ReadCounts:
+    """What cache-aside reads did: in all (`totals`) and per cache (`by_cache`,
+    named after the entity of a read's first key: one read reads one kind)."""
+
+    def __init__(self, entity_of: Callable[[str], str]):
+        self.totals = {"hits": 0, "misses": 0, "bypassed": 0, "owed": 0}
+        self.by_cache = CacheCounters()
+        self._entity_of = entity_of
+
+    def reads(self, keys: Sequence[str], hits: int = 0, misses: int = 0, bypassed: int = 0) -> None:
+        totals = self.totals
+        totals["hits"] += hits
+        totals["misses"] += misses
+        totals["bypassed"] += bypassed
+        if keys:
+            self.by_cache.add(self._entity_of(keys[0]), hits, misses, bypassed)
+
+    def owed(self, n: int) -> None:
+        """Invalidations a write could not make in Redis (owed in PostgreSQL)."""
+        self.totals["owed"] += n
 
 
 class CacheCounters:
@@ -98,7 +122,5 @@ class CacheStatsFlusher(Background):
 
     async def close(self) -> None:
         await super().close()
-        try:
+        with contextlib.suppress(Exception):  # best effort on the way out
             await self.flush()
-        except Exception:  # best effort on the way out
-            pass

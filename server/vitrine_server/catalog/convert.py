@@ -1,34 +1,21 @@
-"""PostgreSQL rows -> protobuf messages, and the cache entries built from them."""
+"""The edge back out: PostgreSQL rows -> protobuf messages, the cache
+entries built from them, and entries -> messages (entries are b"V" or b"D"
++ the message's bytes, or b"N": see cache/aside.py)."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
+from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.catalog.v1 import category_pb2, offer_pb2, product_pb2, store_pb2
-from vitrine.type.v1 import money_pb2
 
 from vitrine_server.cache.aside import ABSENT_ENTRY
+from vitrine_server.rpc import wire
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    # Integer arithmetic on the timedelta: exact, and several times cheaper
-    # than Timestamp.FromDatetime (pure Python) on this hot path.
-    if value is None:
-        return None
-    micros = (value - _EPOCH) // _MICROSECOND
-    return Timestamp(seconds=micros // 1_000_000, nanos=micros % 1_000_000 * 1000)
-
-
-def money(amount: int | None, currency: str) -> money_pb2.Money | None:
-    if amount is None:
-        return None
-    return money_pb2.Money(currency_code=currency, amount_minor=amount)
+# The shared conversions (pricing/ and search/ import them from here too).
+timestamp = wire.timestamp
+money = wire.money
 
 
 def etag(version: int) -> str:
@@ -89,6 +76,14 @@ def product_entry(row: Any | None) -> bytes:
     return marker + product(row).SerializeToString()
 
 
+def product_from_entry(entry: bytes) -> product_pb2.Product:
+    return product_pb2.Product.FromString(entry[1:])
+
+
+def products_from_entries(entries: dict[int, bytes]) -> dict[int, product_pb2.Product]:
+    return {pid: product_from_entry(entry) for pid, entry in entries.items()}
+
+
 def offer(row: Any) -> offer_pb2.Offer:
     currency = row["currency_code"]
     return offer_pb2.Offer(
@@ -128,3 +123,52 @@ def store(row: Any) -> store_pb2.Store:
         url=row["url"],
         create_time=timestamp(row["created_at"]),
     )
+
+
+def category_from_entry(entry: bytes) -> category_pb2.Category:
+    return category_pb2.Category.FromString(entry[1:])
+
+
+def store_from_entry(entry: bytes) -> store_pb2.Store:
+    return store_pb2.Store.FromString(entry[1:])
+
+
+def category_entry(row: Any | None) -> bytes:
+    return ABSENT_ENTRY if row is None else b"V" + category(row).SerializeToString()
+
+
+def store_entry(row: Any | None) -> bytes:
+    return ABSENT_ENTRY if row is None else b"V" + store(row).SerializeToString()
+
+
+def category_tree_entry(rows: list[Any]) -> bytes:
+    """The whole tree's entry. Rows come parents first, each level by name:
+    each is attached to its parent."""
+    response = api.ListCategoriesResponse()
+    nodes: dict[int, category_pb2.CategoryNode] = {}
+    for row in rows:
+        parent = nodes.get(row["parent_id"]) if row["parent_id"] else None
+        siblings = parent.children if parent is not None else response.roots
+        node = siblings.add()
+        node.category.CopyFrom(category(row))
+        nodes[row["id"]] = node
+    return b"V" + response.SerializeToString()
+
+
+def category_subtree(entry: bytes, root_id: int) -> api.ListCategoriesResponse | None:
+    """The tree of `entry` (0: whole), or below `root_id` (None: no such category)."""
+    whole = api.ListCategoriesResponse.FromString(entry[1:])
+    if root_id == 0:
+        return whole
+    node = _find(whole.roots, root_id)
+    return None if node is None else api.ListCategoriesResponse(roots=[node])
+
+
+def _find(nodes: Any, category_id: int) -> category_pb2.CategoryNode | None:
+    for node in nodes:
+        if node.category.id == category_id:
+            return node  # type: ignore[no-any-return]
+        found = _find(node.children, category_id)
+        if found is not None:
+            return found
+    return None

@@ -15,51 +15,19 @@ from vitrine_server import errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import FAVORITES_TTL_S
 from vitrine_server.cache.redis import REDIS_DOWN
+from vitrine_server.cache.scripts import script
 from vitrine_server.catalog import convert
-from vitrine_server.catalog.products import ProductService
+from vitrine_server.catalog.service import ProductService
+from vitrine_server.catalog.store import Favorites
 from vitrine_server.db.database import Database
-from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
 from vitrine_server.validation import refs, text, times
-
-Q = load_queries(__package__, "favorites.sql")
-PRODUCTS = load_queries(__package__, "offers.sql")  # product_exists
 
 MAX_CHECK = 1000
 # Sentinel member: makes an empty set exist, so "no favorites" is cached too.
 _PRESENT = "_"
 # Users with more favorites than this are answered from PostgreSQL directly.
 _MAX_MIRRORED = 5000
-
-# KEYS: set, version; ARGV: "add"|"rem", product id, ttl seconds.
-_WRITE = """
-redis.call('INCR', KEYS[2])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  if ARGV[1] == 'add' then redis.call('SADD', KEYS[1], ARGV[2])
-  else redis.call('SREM', KEYS[1], ARGV[2]) end
-end
-return 1
-"""
-
-# KEYS: generation, set, version; ARGV: generation, ids... Returns false if
-# the cache is untrusted, {0, version} if the set is missing, {1, flags} else.
-_CHECK = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  return {0, redis.call('GET', KEYS[3]) or '0'}
-end
-return {1, redis.call('SMISMEMBER', KEYS[2], unpack(ARGV, 2))}
-"""
-
-# KEYS: set, version; ARGV: version read before loading, ttl, members...
-_REBUILD = """
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('SADD', KEYS[1], unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
 
 
 class FavoriteService:
@@ -70,13 +38,13 @@ class FavoriteService:
         products: ProductService,
         tokens: paging.PageTokens,
     ):
-        self.db = db
+        self.store = Favorites(db)
         self.cache = cache
         self.products = products
         self.tokens = tokens
-        self._write = cache.redis.register_script(_WRITE)
-        self._check = cache.redis.register_script(_CHECK)
-        self._rebuild = cache.redis.register_script(_REBUILD)
+        self._write = cache.redis.register_script(script("favorites_write").source)
+        self._check = cache.redis.register_script(script("favorites_check").source)
+        self._rebuild = cache.redis.register_script(script("favorites_rebuild").source)
 
     def _keys(self, user_id: str) -> list[str]:
         """The set and its version counter (one hash tag: one slot)."""
@@ -88,10 +56,9 @@ class FavoriteService:
         text.user_id(v, "user_id", request.user_id)
         refs.positive_id(v, "product_id", request.product_id)
         v.raise_if_any()
-        async with self.db.transaction() as tx:
-            if not await tx.fetchval(PRODUCTS.product_exists, request.product_id):
-                raise errors.NotFound("product", str(request.product_id))
-            created = await tx.fetchval(Q.add_favorite, request.user_id, request.product_id)
+        created = await self.store.add(request.user_id, request.product_id)
+        if created is None:
+            raise errors.NotFound("product", str(request.product_id))
         await self._mirror(request.user_id, "add", request.product_id)
         return api.Favorite(
             user_id=request.user_id,
@@ -104,10 +71,9 @@ class FavoriteService:
         text.user_id(v, "user_id", request.user_id)
         refs.positive_id(v, "product_id", request.product_id)
         v.raise_if_any()
-        async with self.db.transaction() as tx:
-            removed = await tx.fetchval(Q.remove_favorite, request.user_id, request.product_id)
+        removed = await self.store.remove(request.user_id, request.product_id)
         await self._mirror(request.user_id, "rem", request.product_id)
-        return removed is not None
+        return removed
 
     async def _mirror(self, user_id: str, op: str, product_id: int) -> None:
         keys = self._keys(user_id)
@@ -123,12 +89,13 @@ class FavoriteService:
         v.raise_if_any()
         size = paging.page_size(request.page_size)
         cursor = await self.tokens.decode(request, (paging.MICROS, paging.INT64))
-        after_time, after_id = cursor if cursor is not None else (None, None)
-        rows = await self.db.fetch(
-            Q.list_favorites, request.user_id, after_time, after_id, size + 1
+        rows = await self.store.page(
+            request.user_id, (cursor[0], cursor[1]) if cursor is not None else None, size
         )
         page = rows[:size]
-        products = await self.products.get_many([r["product_id"] for r in page])
+        products = convert.products_from_entries(
+            await self.products.live_entries([r["product_id"] for r in page])
+        )
         response = api.ListFavoritesResponse()
         for r in page:
             fav = response.favorites.add(
@@ -153,10 +120,7 @@ class FavoriteService:
         ids = list(request.product_ids)
         flags = await self._check_mirror(request.user_id, ids)
         if flags is None:
-            favored = {
-                r["product_id"]
-                for r in await self.db.fetch(Q.favorites_among, request.user_id, ids)
-            }
+            favored = await self.store.among(request.user_id, ids)
             return [i for i in ids if i in favored]
         return [i for i, flag in zip(ids, flags, strict=True) if flag]
 
@@ -177,7 +141,7 @@ class FavoriteService:
             if found == 1:
                 return list(payload)
             # Missing: rebuild it from PostgreSQL, unless a write races us.
-            members = [r["product_id"] for r in await self.db.fetch(Q.all_favorite_ids, user_id)]
+            members = await self.store.all_ids(user_id)
             if len(members) <= _MAX_MIRRORED:
                 await self._rebuild(
                     keys=[set_key, version_key],

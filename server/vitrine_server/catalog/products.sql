@@ -58,11 +58,11 @@ UPDATE products SET deleted_at = NULL, version = version + 1, updated_at = now()
  WHERE id = $1 AND deleted_at IS NOT NULL
 RETURNING id;
 
--- name: list_products_by_price
--- Keyset page in best-price order (products without offers last).
-SELECT id, price_sort AS sort_key
-  FROM products
- WHERE ($1::bigint IS NULL OR category_id IN (SELECT id FROM categories WHERE path @> ARRAY[$1::bigint]))
+-- fragment: list_filters
+-- The filters of ListProducts, the same in every order: $1 category (and
+-- its descendants), $2 lower-case brands, $3 best stores, $4-$5 best price
+-- bounds in currency $6, $7 in stock only, $8 deleted ones too.
+($1::bigint IS NULL OR category_id IN (SELECT id FROM categories WHERE path @> ARRAY[$1::bigint]))
    AND ($2::text[] IS NULL OR lower(brand) = ANY($2::text[]))
    AND ($3::bigint[] IS NULL OR best_store_id = ANY($3::bigint[]))
    AND ($4::bigint IS NULL OR best_price_minor >= $4)
@@ -70,6 +70,12 @@ SELECT id, price_sort AS sort_key
    AND ($6::text IS NULL OR currency_code = $6)
    AND (NOT $7::bool OR best_in_stock)
    AND ($8::bool OR deleted_at IS NULL)
+
+-- name: list_products_by_price
+-- Keyset page in best-price order (products without offers last).
+SELECT id, price_sort AS sort_key
+  FROM products
+ WHERE {{list_filters}}
    AND ($9::bigint IS NULL OR (price_sort, id) > ($9::bigint, $10::bigint))
  ORDER BY price_sort, id
  LIMIT $11;
@@ -78,14 +84,7 @@ SELECT id, price_sort AS sort_key
 -- Keyset page in rating order, best first.
 SELECT id, rating AS sort_key
   FROM products
- WHERE ($1::bigint IS NULL OR category_id IN (SELECT id FROM categories WHERE path @> ARRAY[$1::bigint]))
-   AND ($2::text[] IS NULL OR lower(brand) = ANY($2::text[]))
-   AND ($3::bigint[] IS NULL OR best_store_id = ANY($3::bigint[]))
-   AND ($4::bigint IS NULL OR best_price_minor >= $4)
-   AND ($5::bigint IS NULL OR best_price_minor <= $5)
-   AND ($6::text IS NULL OR currency_code = $6)
-   AND (NOT $7::bool OR best_in_stock)
-   AND ($8::bool OR deleted_at IS NULL)
+ WHERE {{list_filters}}
    AND ($9::numeric IS NULL OR (rating, id) < ($9::numeric, $10::bigint))
  ORDER BY rating DESC, id DESC
  LIMIT $11;
@@ -94,14 +93,7 @@ SELECT id, rating AS sort_key
 -- Keyset page in creation order, newest first.
 SELECT id, created_at AS sort_key
   FROM products
- WHERE ($1::bigint IS NULL OR category_id IN (SELECT id FROM categories WHERE path @> ARRAY[$1::bigint]))
-   AND ($2::text[] IS NULL OR lower(brand) = ANY($2::text[]))
-   AND ($3::bigint[] IS NULL OR best_store_id = ANY($3::bigint[]))
-   AND ($4::bigint IS NULL OR best_price_minor >= $4)
-   AND ($5::bigint IS NULL OR best_price_minor <= $5)
-   AND ($6::text IS NULL OR currency_code = $6)
-   AND (NOT $7::bool OR best_in_stock)
-   AND ($8::bool OR deleted_at IS NULL)
+ WHERE {{list_filters}}
    AND ($9::timestamptz IS NULL OR (created_at, id) < ($9::timestamptz, $10::bigint))
  ORDER BY created_at DESC, id DESC
  LIMIT $11;
@@ -110,14 +102,7 @@ SELECT id, created_at AS sort_key
 -- Keyset page by discount of the best offer, largest first.
 SELECT id, discount_bps AS sort_key
   FROM products
- WHERE ($1::bigint IS NULL OR category_id IN (SELECT id FROM categories WHERE path @> ARRAY[$1::bigint]))
-   AND ($2::text[] IS NULL OR lower(brand) = ANY($2::text[]))
-   AND ($3::bigint[] IS NULL OR best_store_id = ANY($3::bigint[]))
-   AND ($4::bigint IS NULL OR best_price_minor >= $4)
-   AND ($5::bigint IS NULL OR best_price_minor <= $5)
-   AND ($6::text IS NULL OR currency_code = $6)
-   AND (NOT $7::bool OR best_in_stock)
-   AND ($8::bool OR deleted_at IS NULL)
+ WHERE {{list_filters}}
    AND ($9::integer IS NULL OR (discount_bps, id) < ($9::integer, $10::bigint))
  ORDER BY discount_bps DESC, id DESC
  LIMIT $11;

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 
@@ -24,53 +23,19 @@ from vitrine_server import errors
 from vitrine_server.cache import redis as redis_errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import TRENDING_KEEP
-from vitrine_server.catalog.products import ProductService
+from vitrine_server.cache.scripts import script
+from vitrine_server.catalog import convert, validate
+from vitrine_server.catalog.service import ProductService
 from vitrine_server.db.database import Database
-from vitrine_server.db.sql import load_queries
-from vitrine_server.validation import lists, refs, times
-
-Q = load_queries(__package__, "products.sql")
+from vitrine_server.validation import refs
 
 HALF_LIFE_S = 6 * 3600
-WEIGHTS = {
+WEIGHTS: dict[int, float] = {
     api.PRODUCT_EVENT_KIND_VIEW: 0.3,
     api.PRODUCT_EVENT_KIND_FAVORITE: 0.5,
     api.PRODUCT_EVENT_KIND_CLICK_OUT: 0.2,
 }
-MAX_EVENTS = 10_000
-MAX_COUNT = 1_000_000
-MAX_AGE = timedelta(days=7)
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-
-# KEYS[1] = hash of epochs by set name, KEYS[2..] = sorted sets.
-# ARGV = now, half-life, keep, then (set index, member, weight, time) groups.
-_RECORD = """
-local now, hl, keep = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local epochs = {}
-for i = 2, #KEYS do
-  local e = tonumber(redis.call('HGET', KEYS[1], KEYS[i]))
-  if not e then
-    e = now
-    redis.call('HSET', KEYS[1], KEYS[i], e)
-  elseif (now - e) / hl > 64 then
-    local k = math.floor((now - e) / hl)
-    redis.call('ZUNIONSTORE', KEYS[i], 1, KEYS[i], 'WEIGHTS', 2 ^ (-k))
-    e = e + k * hl
-    redis.call('HSET', KEYS[1], KEYS[i], e)
-  end
-  epochs[i] = e
-end
-for j = 4, #ARGV, 4 do
-  local idx = tonumber(ARGV[j])
-  local inc = tonumber(ARGV[j + 2]) * 2 ^ ((tonumber(ARGV[j + 3]) - epochs[idx]) / hl)
-  redis.call('ZINCRBY', KEYS[idx], inc, ARGV[j + 1])
-end
-for i = 2, #KEYS do
-  local n = redis.call('ZCARD', KEYS[i])
-  if n > keep then redis.call('ZREMRANGEBYRANK', KEYS[i], 0, n - keep - 1) end
-end
-return 1
-"""
 
 
 class TrendingService:
@@ -79,61 +44,39 @@ class TrendingService:
         self.redis = cache.redis
         self.keys = cache.keys
         self.products = products
-        self._record = self.redis.register_script(_RECORD)
+        self._record = self.redis.register_script(script("trending_record").source)
 
     async def record(
         self, request: api.RecordProductEventsRequest
     ) -> api.RecordProductEventsResponse:
-        now = datetime.now(UTC)
-        events = list(request.events)
-        v = errors.Violations()
-        if not events:
-            v.add("events", "must hold at least one event")
-        lists.within(v, "events", events, MAX_EVENTS, noun="events")
-        v.raise_if_any()
-        when_seen = []
-        for i, e in enumerate(events):
-            refs.positive_id(v, f"events[{i}].product_id", e.product_id)
-            if e.kind not in WEIGHTS:
-                v.add(f"events[{i}].kind", "must be VIEW, FAVORITE or CLICK_OUT")
-            if not 0 <= e.count <= MAX_COUNT:
-                v.add(f"events[{i}].count", f"must be between 0 and {MAX_COUNT}")
-            when = now
-            if e.HasField("occurred_time"):
-                when = times.past(
-                    v, f"events[{i}].occurred_time", e.occurred_time, max_age=MAX_AGE, now=now
-                )
-            when_seen.append(when.timestamp())
-        v.raise_if_any()
-
-        paths = {
-            r["id"]: list(r["path"])
-            for r in await self.db.fetch(
-                Q.live_products_with_categories, list({e.product_id for e in events})
-            )
-        }
+        events = validate.product_events(request)
+        paths = await self.products.store.category_paths(list({e.product_id for e in events}))
         # Sum increments per (set, product, second) before they go to Redis.
         increments: dict[tuple[str, int, int], float] = defaultdict(float)
         recorded = 0
-        for e, t in zip(events, when_seen, strict=True):
+        for e in events:
             path = paths.get(e.product_id)
             if path is None:
                 continue
             recorded += 1
             weight = WEIGHTS[e.kind] * (e.count or 1)
             for key in [self.keys.trending(), *(self.keys.trending(c) for c in path)]:
-                increments[(key, e.product_id, int(t))] += weight
+                increments[(key, e.product_id, int(e.at))] += weight
         if increments:
-            sets = sorted({key for key, _, _ in increments})
-            index = {key: i + 2 for i, key in enumerate(sets)}  # Lua KEYS are 1-based
-            args: list[str | int | float] = [time.time(), HALF_LIFE_S, TRENDING_KEEP]
-            for (key, product_id, t), weight in increments.items():
-                args += [index[key], product_id, weight, t]
-            with redis_errors.required():
-                await self._record(keys=[self.keys.trending_epoch(), *sets], args=args)
+            await self._add(increments)
         return api.RecordProductEventsResponse(
             recorded_count=recorded, skipped_count=len(events) - recorded
         )
+
+    async def _add(self, increments: dict[tuple[str, int, int], float]) -> None:
+        """Increments per (set, product, second), in one script run."""
+        sets = sorted({key for key, _, _ in increments})
+        index = {key: i + 2 for i, key in enumerate(sets)}  # Lua KEYS are 1-based
+        args: list[str | int | float] = [time.time(), HALF_LIFE_S, TRENDING_KEEP]
+        for (key, product_id, t), weight in increments.items():
+            args += [index[key], product_id, weight, t]
+        with redis_errors.required():
+            await self._record(keys=[self.keys.trending_epoch(), *sets], args=args)
 
     async def list_trending(self, request: api.ListTrendingRequest) -> api.ListTrendingResponse:
         v = errors.Violations()
@@ -153,7 +96,7 @@ class TrendingService:
             return api.ListTrendingResponse()
         decay = 2 ** ((float(epoch or time.time()) - time.time()) / HALF_LIFE_S)
         ids = [int(member) for member, _ in ranked]
-        products = await self.products.get_many(ids)
+        products = convert.products_from_entries(await self.products.live_entries(ids))
         response = api.ListTrendingResponse()
         for member, score in ranked:
             product = products.get(int(member))

@@ -7,6 +7,13 @@ own transaction. `schema_migrations` keeps one row per applied version with
 the SHA-256 of its up file: an applied migration whose file was edited since
 is refused, never re-run. Runs are serialised by a session advisory lock held
 on one dedicated connection, so many instances may start (and migrate) at once.
+
+Versions only go forward: a migration numbered below the highest applied
+one, but not applied itself (a branch merged late, a file renumbered), is
+refused instead of being run out of order against a schema it was not
+written for; give it the next free number. Numbers may have gaps: 0012 does
+not exist on purpose (the number was skipped, and a number is never reused
+or shifted once later ones exist, since databases hold them).
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ COMMENT_ONLY_EDITS: dict[int, frozenset[str]] = {
     # 0001's first comment named a document outside the repository.
     1: frozenset({"f5a2bba4b2d9401332bf819c34458e0ac49284191aa8758075fcd3600a85d2d6"}),
 }
+
+# Versions that do not exist on purpose (see above): nothing reads this but
+# the tests, which tell a gap meant from a file lost.
+SKIPPED_VERSIONS = frozenset({12})
 
 DEFAULT_DIR: Traversable = resources.files("vitrine_server").joinpath("migrations")
 
@@ -128,6 +139,15 @@ class Migrator:
                     f"migration {version:04d}_{m.name} was edited after it was applied; "
                     "write a new migration instead"
                 )
+        highest = max(applied, default=0)
+        late = [m for m in self.migrations if m.version < highest and m.version not in applied]
+        if late:
+            names = ", ".join(f"{m.version:04d}_{m.name}" for m in late)
+            raise MigrationError(
+                f"migration {names} is older than {highest:04d}, already applied, but was "
+                "never applied itself: migrations run in order only; renumber it after "
+                f"{self.migrations[-1].version:04d}"
+            )
 
     async def status(self) -> list[MigrationState]:
         conn = await asyncpg.connect(self.dsn, timeout=5)

@@ -6,6 +6,18 @@ A file holds blocks like::
     -- One product by id.
     SELECT ... WHERE id = $1;
 
+A block may instead be a fragment, written once and spliced into the
+statements that name it as ``{{fragment}}`` (several orders of one list
+share their filters)::
+
+    -- fragment: product_filters
+    category_id = $1 AND ...
+
+    -- name: list_by_price
+    SELECT ... WHERE {{product_filters}} ORDER BY ...;
+
+Fragments are constant text spliced when the file is read, never values.
+
 ``load_queries(__package__, "products.sql")`` returns an object whose
 attributes are the statements' texts. The files are package data, read
 through importlib.resources, so an installed wheel finds them as a checkout
@@ -20,7 +32,8 @@ import re
 from importlib import resources
 from types import SimpleNamespace
 
-_NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+_BLOCK = re.compile(r"^--\s*(name|fragment):\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
+_SPLICE = re.compile(r"\{\{([a-z_][a-z0-9_]*)\}\}")
 
 # Every loaded statement's text -> its name (`catalog.products.get_products`,
 # as AdminService.ListStatements names it), for traces (tracing/postgres.py).
@@ -28,18 +41,31 @@ _NAMES: dict[str, str] = {}
 
 
 def parse_queries(text: str) -> dict[str, str]:
-    """Split a .sql file into {name: statement}."""
-    parts = _NAME.split(text)
+    """Split a .sql file into {name: statement}, fragments spliced in."""
+    parts = _BLOCK.split(text)
     queries: dict[str, str] = {}
-    # parts = [preamble, name1, body1, name2, body2, ...]
-    for name, body in zip(parts[1::2], parts[2::2], strict=True):
-        if name in queries:
-            raise ValueError(f"duplicate query name {name!r}")
+    fragments: dict[str, str] = {}
+    # parts = [preamble, kind1, name1, body1, kind2, name2, body2, ...]
+    for kind, name, body in zip(parts[1::3], parts[2::3], parts[3::3], strict=True):
+        blocks = queries if kind == "name" else fragments
+        if name in blocks:
+            raise ValueError(f"duplicate {kind} {name!r}")
         statement = body.strip().rstrip(";").strip()
         if not statement:
-            raise ValueError(f"query {name!r} is empty")
-        queries[name] = statement
-    return queries
+            raise ValueError(f"{kind} {name!r} is empty")
+        if kind == "fragment":  # its comment is for the reader of the file
+            statement = re.sub(r"\A(?:--[^\n]*\n\s*)+", "", statement)
+        blocks[name] = statement
+    return {name: _splice(name, statement, fragments) for name, statement in queries.items()}
+
+
+def _splice(name: str, statement: str, fragments: dict[str, str]) -> str:
+    def fragment(match: re.Match[str]) -> str:
+        if match.group(1) not in fragments:
+            raise ValueError(f"query {name!r} names an unknown fragment {match.group(1)!r}")
+        return fragments[match.group(1)]
+
+    return _SPLICE.sub(fragment, statement)
 
 
 def load_queries(package: str | None, filename: str) -> SimpleNamespace:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from vitrine_server.catalog import service as best_offers
 from vitrine_server.db.sql import load_queries
 from vitrine_server.demo.catalog import StoreSpec
 from vitrine_server.demo.generate import (
@@ -27,7 +28,6 @@ from vitrine_server.demo.generate import (
 )
 
 _Q = load_queries(__package__, "seed.sql")
-_OFFERS_Q = load_queries("vitrine_server.catalog", "offers.sql")
 
 _PRODUCT_STAGE_COLUMNS = (
     "slug",
@@ -103,16 +103,16 @@ async def seed_demo(
         price_points = await _load_price_points(
             conn, catalog.products, product_ids, offer_ids, store_ids
         )
-        await conn.execute(_OFFERS_Q.refresh_best_offers, list(product_ids.values()))
+        await best_offers.refresh_best_offers(conn, list(product_ids.values()))
         # The best-price history of the demo's price history, from its start.
-        await conn.execute(
-            _OFFERS_Q.record_best_prices,
+        await best_offers.record_best_prices(
+            conn,
             list(product_ids.values()),
             [datetime.min.replace(tzinfo=UTC)] * len(product_ids),
         )
         # ...and what the deals feed needs of it: the previous best price.
         await conn.execute(_Q.settle_best_price_changes, list(product_ids.values()))
-        await conn.execute(_OFFERS_Q.refresh_price_averages, list(product_ids.values()))
+        await best_offers.refresh_price_averages(conn, list(product_ids.values()))
         await conn.execute(_Q.analyze_catalog)
 
     return {

@@ -34,10 +34,10 @@ from vitrine_server import errors
 from vitrine_server.background import Background, Outage
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.redis import REDIS_DOWN, required
-from vitrine_server.catalog.convert import timestamp
 from vitrine_server.db.database import Connection, Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import paging
+from vitrine_server.rpc.wire import timestamp
 from vitrine_server.validation import lists, money, refs, text, times
 
 Q = load_queries(__package__, "alerts.sql")

@@ -10,13 +10,14 @@ from typing import Any
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
-from vitrine_server.catalog.convert import timestamp
-from vitrine_server.catalog.products import ProductService
+from vitrine_server.catalog import convert as catalog_convert
+from vitrine_server.catalog.service import ProductService
 from vitrine_server.db.database import Database
 from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing.store import Q as OFFERS
 from vitrine_server.rpc import paging
+from vitrine_server.rpc.wire import timestamp
 from vitrine_server.validation import refs, times
 
 Q = load_queries(__package__, "drops.sql")
@@ -77,7 +78,9 @@ class DropService:
             size + 1,
         )
         page = rows[:size]
-        products = await self.products.get_many([r["id"] for r in page])
+        products = catalog_convert.products_from_entries(
+            await self.products.live_entries([r["id"] for r in page])
+        )
         response = api.ListPriceDropsResponse()
         for r in page:
             product = products.get(r["id"])

@@ -16,10 +16,10 @@ from vitrine.pricing.v1 import history_pb2 as hist
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
-from vitrine_server.catalog.convert import timestamp
 from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing import series as s
+from vitrine_server.rpc.wire import timestamp
 from vitrine_server.validation import refs, times
 
 Q = load_queries(__package__, "history.sql")

@@ -126,34 +126,65 @@ async def _checked_stream(requests: AsyncIterator[Any], check: RequestGuard) -> 
         yield request
 
 
+def _interrupted(err: BaseException) -> bool:
+    """A call cancelled because the server stops (rpc/drain.py): UNAVAILABLE."""
+    return isinstance(err, asyncio.CancelledError) and drain.interrupted(asyncio.current_task())
+
+
+def _passes_through(err: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    """What goes on as it is, not mapped to a status: `kinds`, and anything
+    that is not an Exception (a KeyboardInterrupt, a SystemExit)."""
+    return isinstance(err, kinds) or not isinstance(err, Exception)
+
+
+_UNARY_PASSES = (grpc.aio.AbortError, asyncio.CancelledError)
+_STREAM_PASSES = (grpc.aio.AbortError, asyncio.CancelledError, GeneratorExit)
+
+
 def _guard_unary(
     fn: Callable[..., Any],
     method: MethodDescriptor,
     hooks: Sequence[CallHook],
     check: RequestGuard,
 ) -> Callable[..., Any]:
+    befores = tuple(h.before for h in hooks if getattr(h, "checks_calls", True))
+    afters = tuple(h.after for h in hooks if getattr(h, "observes_calls", True))
+    if not befores and not afters:  # the hot path pays nothing for hooks it does not have
+        return _bare_unary(fn, method, check)
+    return _hooked_unary(fn, method, befores, afters, check)
+
+
+def _bare_unary(
+    fn: Callable[..., Any], method: MethodDescriptor, check: RequestGuard
+) -> Callable[..., Any]:
     name = f"/{method.containing_service.full_name}/{method.name}"
     streaming = method.client_streaming
 
-    befores = tuple(h.before for h in hooks if getattr(h, "checks_calls", True))
-    afters = tuple(h.after for h in hooks if getattr(h, "observes_calls", True))
+    async def bare(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        deadline.set_remaining(context.time_remaining())
+        try:
+            if streaming:
+                request = _checked_stream(request, check)
+            else:
+                check(request)
+            return await fn(request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as err:  # one policy for every method: see module docstring
+            await _abort_for(err, context, name)
 
-    if not befores and not afters:  # the hot path pays nothing for hooks it does not have
+    return bare
 
-        async def bare(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            deadline.set_remaining(context.time_remaining())
-            try:
-                if streaming:
-                    request = _checked_stream(request, check)
-                else:
-                    check(request)
-                return await fn(request, context)
-            except grpc.aio.AbortError:
-                raise
-            except Exception as err:  # one policy for every method: see module docstring
-                await _abort_for(err, context, name)
 
-        return bare
+def _hooked_unary(
+    fn: Callable[..., Any],
+    method: MethodDescriptor,
+    befores: tuple[Callable[..., Any], ...],
+    afters: tuple[Callable[..., Any], ...],
+    check: RequestGuard,
+) -> Callable[..., Any]:
+    name = f"/{method.containing_service.full_name}/{method.name}"
+    streaming = method.client_streaming
 
     async def handler(request: Any, context: grpc.aio.ServicerContext) -> Any:
         deadline.set_remaining(context.time_remaining())
@@ -169,13 +200,9 @@ def _guard_unary(
             return await fn(request, context)
         except BaseException as err:
             code = _code_of(err, context)
-            if isinstance(err, asyncio.CancelledError) and drain.interrupted(
-                asyncio.current_task()
-            ):
+            if _interrupted(err):
                 code = grpc.StatusCode.UNAVAILABLE
-            elif isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError)):
-                raise
-            elif not isinstance(err, Exception):
+            elif _passes_through(err, _UNARY_PASSES):
                 raise
             await _abort_for(err, context, name)
         finally:
@@ -211,13 +238,9 @@ def _guard_stream(
                 yield response
         except BaseException as err:
             code = _code_of(err, context)
-            if isinstance(err, asyncio.CancelledError) and drain.interrupted(
-                asyncio.current_task()
-            ):
+            if _interrupted(err):
                 code = grpc.StatusCode.UNAVAILABLE
-            elif isinstance(err, (grpc.aio.AbortError, asyncio.CancelledError, GeneratorExit)):
-                raise
-            elif not isinstance(err, Exception):
+            elif _passes_through(err, _STREAM_PASSES):
                 raise
             await _abort_for(err, context, name)
         finally:

@@ -17,7 +17,7 @@ from typing import Any
 
 from vitrine.search.v1 import search_service_pb2 as api
 
-from vitrine_server.catalog.convert import money
+from vitrine_server.rpc.wire import money
 
 # Tags of length-delimited fields (field number << 3 | 2).
 _HITS = b"\x0a"  # SearchProductsResponse.hits

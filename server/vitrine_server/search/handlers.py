@@ -9,8 +9,8 @@ from typing import Any
 from google.protobuf.duration_pb2 import Duration
 from vitrine.search.v1 import search_service_pb2 as api
 
-from vitrine_server.catalog.convert import money
 from vitrine_server.errors import Violations
+from vitrine_server.rpc.wire import money
 from vitrine_server.search import cards, validate
 from vitrine_server.search.model import CardHit, Facet, Hit
 from vitrine_server.search.service import SearchService

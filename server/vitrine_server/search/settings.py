@@ -70,7 +70,6 @@ def normalize(
 ) -> SearchSettings:
     """Check and normalize settings a caller sent; violations go to `v`."""
     prefix = f"{path}." if path else ""
-    checked_groups: list[list[str]] = []
     groups, stop_words = list(groups), list(stop_words)
     # Over a limit, one violation says so and the items are not looked at.
     if len(groups) > MAX_GROUPS:
@@ -79,36 +78,43 @@ def normalize(
     if len(stop_words) > MAX_STOP_WORDS:
         v.add(f"{prefix}stop_words", f"must have at most {MAX_STOP_WORDS} words")
         stop_words = []
-    for i, group in enumerate(groups):
-        terms: list[str] = []
-        group = list(group)
-        if len(group) > MAX_GROUP_TERMS:
-            group = []  # the check below reports it
-        for j, term in enumerate(group):
-            term_words = words(term)
-            if not term_words or len(term_words) > MAX_TERM_WORDS or len(term) > 100:
-                v.add(
-                    f"{prefix}synonym_groups[{i}].terms[{j}]",
-                    f"must have 1 to {MAX_TERM_WORDS} words of letters or digits",
-                )
-                continue
-            joined = " ".join(term_words)
-            if joined not in terms:
-                terms.append(joined)
-        if not 2 <= len(terms) <= MAX_GROUP_TERMS:
+    checked_groups = [
+        _group(list(group), v, f"{prefix}synonym_groups[{i}]") for i, group in enumerate(groups)
+    ]
+    return SearchSettings.build(checked_groups, _stop_words(stop_words, v, prefix))
+
+
+def _group(group: list[str], v: Violations, path: str) -> list[str]:
+    """One synonym group's terms, folded and without repeats."""
+    terms: list[str] = []
+    if len(group) > MAX_GROUP_TERMS:
+        group = []  # the check below reports it
+    for j, term in enumerate(group):
+        term_words = words(term)
+        if not term_words or len(term_words) > MAX_TERM_WORDS or len(term) > 100:
             v.add(
-                f"{prefix}synonym_groups[{i}].terms",
-                f"must have 2 to {MAX_GROUP_TERMS} different terms",
+                f"{path}.terms[{j}]",
+                f"must have 1 to {MAX_TERM_WORDS} words of letters or digits",
             )
-        checked_groups.append(terms)
-    checked_stops: list[str] = []
+            continue
+        joined = " ".join(term_words)
+        if joined not in terms:
+            terms.append(joined)
+    if not 2 <= len(terms) <= MAX_GROUP_TERMS:
+        v.add(f"{path}.terms", f"must have 2 to {MAX_GROUP_TERMS} different terms")
+    return terms
+
+
+def _stop_words(stop_words: list[str], v: Violations, prefix: str) -> list[str]:
+    """The stop words, folded and without repeats."""
+    checked: list[str] = []
     for i, word in enumerate(stop_words):
         folded = words(word)
         if len(folded) != 1:
             v.add(f"{prefix}stop_words[{i}]", "must be one word of letters or digits")
-        elif folded[0] not in checked_stops:
-            checked_stops.append(folded[0])
-    return SearchSettings.build(checked_groups, checked_stops)
+        elif folded[0] not in checked:
+            checked.append(folded[0])
+    return checked
 
 
 class SettingsStore:

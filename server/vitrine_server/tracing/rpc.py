@@ -8,6 +8,7 @@ Named `<package>.<Service>/<Method>` with the OTel RPC attributes.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -85,53 +86,60 @@ def server_spans(
             set_status_on_exception=False,
         )
 
-    def unary(handler: Callable[..., Any]) -> Callable[..., Any]:
-        async def traced(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            span = start(context)
-            if not span.is_recording():  # not sampled: no context to carry, no children
-                return await handler(request, context)
-            token = otel_context.attach(trace.set_span_in_context(span))
-            try:
-                response = await handler(request, context)
-            except BaseException as err:
-                _finish(span, _code(err, context))
-                raise
-            else:
-                _finish(span, grpc.StatusCode.OK)
-                return response
-            finally:
-                otel_context.detach(token)
-                span.end()
+    traced = _traced_stream if method.server_streaming else _traced_unary
+    return functools.partial(traced, start)
 
-        return traced
 
-    def streaming(handler: Callable[..., Any]) -> Callable[..., Any]:
-        async def traced(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            span = start(context)
-            current = trace.set_span_in_context(span)
-            responses = handler(request, context)
-            code = grpc.StatusCode.OK
-            try:
-                while True:
-                    # Current around each step of the handler only: between
-                    # two messages the stream may be resumed, or closed, from
-                    # another context, where a token of this one cannot be reset.
-                    token = otel_context.attach(current)
-                    try:
-                        response = await responses.__anext__()
-                    except StopAsyncIteration:
-                        break
-                    finally:
-                        otel_context.detach(token)
-                    yield response
-            except BaseException as err:
-                code = _code(err, context)
-                raise
-            finally:
-                await responses.aclose()
-                _finish(span, code)
-                span.end()
+def _traced_unary(
+    start: Callable[[grpc.aio.ServicerContext], trace.Span], handler: Callable[..., Any]
+) -> Callable[..., Any]:
+    async def traced(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        span = start(context)
+        if not span.is_recording():  # not sampled: no context to carry, no children
+            return await handler(request, context)
+        token = otel_context.attach(trace.set_span_in_context(span))
+        try:
+            response = await handler(request, context)
+        except BaseException as err:
+            _finish(span, _code(err, context))
+            raise
+        else:
+            _finish(span, grpc.StatusCode.OK)
+            return response
+        finally:
+            otel_context.detach(token)
+            span.end()
 
-        return traced
+    return traced
 
-    return streaming if method.server_streaming else unary
+
+def _traced_stream(
+    start: Callable[[grpc.aio.ServicerContext], trace.Span], handler: Callable[..., Any]
+) -> Callable[..., Any]:
+    async def traced(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        span = start(context)
+        current = trace.set_span_in_context(span)
+        responses = handler(request, context)
+        code = grpc.StatusCode.OK
+        try:
+            while True:
+                # Current around each step of the handler only: between
+                # two messages the stream may be resumed, or closed, from
+                # another context, where a token of this one cannot be reset.
+                token = otel_context.attach(current)
+                try:
+                    response = await responses.__anext__()
+                except StopAsyncIteration:
+                    break
+                finally:
+                    otel_context.detach(token)
+                yield response
+        except BaseException as err:
+            code = _code(err, context)
+            raise
+        finally:
+            await responses.aclose()
+            _finish(span, code)
+            span.end()
+
+    return traced

@@ -71,7 +71,8 @@ class IndexDirectory:
 
     def try_lock(self, name: str) -> FileLock | None:
         self.ensure()
-        handle = open(self.root / name, "ab")
+        # Held open for as long as the lock is: FileLock.release() closes it.
+        handle = open(self.root / name, "ab")  # noqa: SIM115
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -24,6 +24,7 @@ with the log, and only then publishes the folder (one symlink rename).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
@@ -140,10 +141,8 @@ class IndexFollower(Background):
                     await self._feed.report(self._consumer, writer.position)
                 if len(batch.changes) < BATCH:
                     self._poke.clear()
-                    try:
+                    with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._poke.wait(), POLL_S)
-                    except TimeoutError:
-                        pass
         finally:
             await writer.close()
 

@@ -16,6 +16,7 @@ opened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -111,10 +112,8 @@ class IndexReader(Background):
         after `within` seconds)."""
         self._changed.clear()
         self.poke()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), within)
-        except TimeoutError:
-            pass
 
     def mark_ready(self) -> None:
         if not self.ready:
@@ -130,10 +129,8 @@ class IndexReader(Background):
                 self.problem = f"cannot read the search index: {err}"
                 log.warning("%s", self.problem)
             self._poke.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poke.wait(), POLL_S)
-            except TimeoutError:
-                pass
 
     def refresh(self) -> None:
         folder = self._directory.current()
