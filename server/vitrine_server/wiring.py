@@ -305,7 +305,8 @@ def _search(s: Settings, stores: Stores, stack: contextlib.AsyncExitStack) -> Se
     """The embedded index always (it answers when MeiliSearch cannot);
     MeiliSearch and its outbox indexer when MEILI_URL is set."""
     settings = SettingsStore(stores.db)
-    engine = SearchEngine(s, stores.db)
+    # Full builds read the catalog from a replica when one is healthy.
+    engine = SearchEngine(s, stores.db, stores.reads.for_bulk_read)
     stack.push_async_callback(engine.close)
     trending = Trending(stores.redis, stores.keys)
     stack.push_async_callback(trending.close)

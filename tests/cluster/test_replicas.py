@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
+import uuid
 
 import grpc
+import pytest
 from vitrine.admin.v1 import admin_service_pb2 as admin
 from vitrine.catalog.v1 import catalog_service_pb2 as api
+from vitrine.search.v1 import search_service_pb2 as search_api
 from vitrine_client import aio_connect, connect
 
 from tests.cluster.conftest import Pair, Postgres
@@ -204,3 +208,31 @@ async def test_the_client_carries_tokens_from_writes_to_reads(pair: Pair, postgr
 
     second_id, listed = await asyncio.to_thread(blocking)
     assert sorted(listed) == sorted([made.product.id, second_id])
+
+
+async def test_a_search_index_build_reads_the_replica_and_misses_nothing(
+    pair: Pair, postgres: Postgres, caplog: pytest.LogCaptureFixture
+):
+    """A full build of the search index reads the catalog from a replica,
+    here one that has not replayed the latest write, then follows the log
+    from the primary: the write the replica had not seen is in the new index."""
+    category = await make_category(pair.a.catalog)
+    word = "zq" + uuid.uuid4().hex[:10]
+    await postgres.replica.pause_replay()
+    try:
+        product = await make_product(pair.a.catalog, category.id, name=f"Produto {word}")
+        router = pair.b.server.reads
+        await router.probe()
+        assert await router.for_bulk_read() is not router.primary, "the replica is usable"
+
+        async def progress(done: int, total: int) -> None:
+            return None
+
+        with caplog.at_level(logging.INFO, logger="vitrine.search.writer"):
+            await pair.b.server.search_engine.reindex(progress)
+        assert "from a replica" in caplog.text
+        assert "failed, using the primary" not in caplog.text
+    finally:
+        await postgres.replica.resume_replay()
+    found = await pair.b.search.SearchProducts(search_api.SearchProductsRequest(query=word))
+    assert [hit.product.id for hit in found.hits] == [product.id]

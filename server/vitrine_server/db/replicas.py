@@ -142,6 +142,17 @@ class ReadRouter(Background):
                 return replica.db
         return await self._wait_for(ordered, needed)
 
+    async def for_bulk_read(self) -> Database:
+        """A healthy replica for a long read of the whole catalog (a search
+        index build), whatever the calling context asks; the primary when
+        none is healthy. The caller copes with its lag (and with a read that
+        fails)."""
+        usable = [r for r in self.replicas if r.up and r.lag <= self.max_lag]
+        if not usable:
+            return self.primary
+        self.counts.replica += 1
+        return usable[next(self._next) % len(usable)].db
+
     async def _wait_for(self, replicas: list[Replica], needed: int) -> Database:
         """A replica once it replayed `needed`, within self.wait; else the primary."""
         self.counts.token_waits += 1

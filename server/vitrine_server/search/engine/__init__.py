@@ -22,7 +22,7 @@ from vitrine_server.db.database import Database
 from vitrine_server.search import feed
 from vitrine_server.search.documents import Q as DOCS
 from vitrine_server.search.engine.directory import IndexDirectory
-from vitrine_server.search.engine.follower import IndexFollower, build
+from vitrine_server.search.engine.follower import BuildSource, IndexFollower, build
 from vitrine_server.search.engine.reader import IndexReader
 from vitrine_server.search.engine.schema import Analyzers
 
@@ -37,9 +37,10 @@ Progress = Callable[[int, int], Awaitable[None]]
 
 
 class SearchEngine:
-    def __init__(self, settings: Settings, db: Database):
+    def __init__(self, settings: Settings, db: Database, source: BuildSource | None = None):
         self._settings = settings
         self._db = db
+        self._source = source
         self.analyzers = Analyzers()
         self.feed = feed.Log(db)
         self.directory: IndexDirectory | None = None
@@ -89,7 +90,9 @@ class SearchEngine:
         reader = IndexReader(directory, self.analyzers)
         self.reader = reader
         consumer = f"tantivy:{socket.gethostname()}:{directory.root}"
-        self.follower = IndexFollower(directory, self._db, self.analyzers, reader, consumer)
+        self.follower = IndexFollower(
+            directory, self._db, self.analyzers, reader, consumer, self._source
+        )
         reader.start()
         self.follower.start()
         log.info("search index folder %s (pid %d)", directory.root, os.getpid())
@@ -141,7 +144,7 @@ class SearchEngine:
         from the current one meanwhile. Returns the number of products."""
         if self.directory is None:
             raise RuntimeError("search has not started: PostgreSQL was not reached yet")
-        count = await build(self.directory, self._db, self.analyzers, progress)
+        count = await build(self.directory, self._db, self.analyzers, progress, self._source)
         if self.reader is not None:
             self.reader.poke()
         return count

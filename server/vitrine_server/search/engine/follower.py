@@ -51,6 +51,10 @@ IDLE_COMMIT_S = 30.0
 REBUILD_LOCK = "rebuild.lock"
 
 Progress = Callable[[int, int], Awaitable[None]]
+# Where a full build reads the catalog: a read replica when one is healthy
+# (db/replicas.py), the primary otherwise. The log is always read from the
+# primary.
+BuildSource = Callable[[], Awaitable[Database]]
 
 
 async def _no_progress(done: int, total: int) -> None:
@@ -67,9 +71,11 @@ class IndexFollower(Background):
         analyzers: Analyzers,
         reader: IndexReader,
         consumer: str,
+        source: BuildSource | None = None,
     ):
         self._directory = directory
         self._db = db
+        self._source = source
         self._analyzers = analyzers
         self._reader = reader
         self._feed = feed.Log(db)
@@ -122,7 +128,9 @@ class IndexFollower(Background):
                     if await self._feed.behind_horizon(writer.position):
                         log.warning("search index fell behind the outbox retention: rebuilding")
                         await writer.close()
-                        await build(self._directory, self._db, self._analyzers, _no_progress)
+                        await build(
+                            self._directory, self._db, self._analyzers, _no_progress, self._source
+                        )
                         writer = await self._open_current()
                 batch = await self._feed.read(writer.position, BATCH)
                 if batch.changes or (
@@ -162,7 +170,9 @@ class IndexFollower(Background):
                 continue
             try:
                 if self._directory.current() == folder:
-                    await _build(self._directory, self._db, self._analyzers, _no_progress)
+                    await _build(
+                        self._directory, self._db, self._analyzers, _no_progress, self._source
+                    )
             finally:
                 lock.release()
 
@@ -177,7 +187,11 @@ class IndexFollower(Background):
 
 
 async def build(
-    directory: IndexDirectory, db: Database, analyzers: Analyzers, progress: Progress
+    directory: IndexDirectory,
+    db: Database,
+    analyzers: Analyzers,
+    progress: Progress,
+    source: BuildSource | None = None,
 ) -> int:
     """Build a new index from PostgreSQL beside the current one, catch it up
     with the log, and publish it. One build at a time per folder; returns
@@ -187,24 +201,51 @@ async def build(
         await asyncio.sleep(0.2)
         lock = directory.try_lock(REBUILD_LOCK)
     try:
-        return await _build(directory, db, analyzers, progress)
+        return await _build(directory, db, analyzers, progress, source)
     finally:
         lock.release()
 
 
 async def _build(
-    directory: IndexDirectory, db: Database, analyzers: Analyzers, progress: Progress
+    directory: IndexDirectory,
+    db: Database,
+    analyzers: Analyzers,
+    progress: Progress,
+    source: BuildSource | None,
 ) -> int:
-    log_ = feed.Log(db)
+    """Read the catalog from `source` (a replica, when one is healthy), and
+    from the primary when that fails: a replica can go away or cancel a long
+    read that conflicts with its replay."""
+    reads = await source() if source is not None else db
+    if reads is not db:
+        try:
+            return await _build_from(directory, db, reads, analyzers, progress)
+        except Exception as err:  # the replica's failure: the primary can still do it
+            log.warning("search index build from a replica failed, using the primary: %s", err)
+    return await _build_from(directory, db, db, analyzers, progress)
+
+
+async def _build_from(
+    directory: IndexDirectory,
+    db: Database,
+    reads: Database,
+    analyzers: Analyzers,
+    progress: Progress,
+) -> int:
     folder = directory.new_folder()
     index = directory.create(folder, analyzers)
     # Every change the table reads below might miss belongs to a
     # transaction this snapshot does not see, so following the log from it
-    # afterwards misses none (a change seen twice is harmless).
-    start = await log_.snapshot()
+    # afterwards misses none (a change seen twice is harmless). The snapshot
+    # and the reads come from the same server: a standby's snapshot names
+    # the primary's transactions, and its later reads see at least what the
+    # snapshot saw, since replay only moves forward. The log itself is read
+    # from the primary.
+    start = await feed.Log(reads).snapshot()
     writer = IndexWriter(index, folder, db, State(feed.Position(start)), heap=BUILD_HEAP)
+    log_ = feed.Log(db)
     try:
-        count = await writer.fill(progress)
+        count = await writer.fill(progress, reads)
         while True:
             batch = await log_.read(writer.position, BATCH)
             await writer.apply(batch)
@@ -214,5 +255,6 @@ async def _build(
         await writer.close()
     directory.write_meta(folder)
     directory.publish(folder)
-    log.info("search index %s built with %d products", folder.name, count)
+    where = "a replica" if reads is not db else "the primary"
+    log.info("search index %s built with %d products from %s", folder.name, count, where)
     return count

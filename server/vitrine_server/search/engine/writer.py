@@ -128,11 +128,13 @@ class IndexWriter:
 
     # -- a full build ------------------------------------------------------------
 
-    async def fill(self, progress: Progress) -> int:
+    async def fill(self, progress: Progress, reads: Database | None = None) -> int:
         """Add every live product and every label (the index is new and
-        empty); commit with the writer's state. Returns the product count."""
-        categories = await self._db.fetch(_DOCS.all_category_labels)
-        stores = await self._db.fetch(_DOCS.all_store_labels)
+        empty), read from `reads` (a replica, or the primary by default);
+        commit with the writer's state. Returns the product count."""
+        db = reads or self._db
+        categories = await db.fetch(_DOCS.all_category_labels)
+        stores = await db.fetch(_DOCS.all_store_labels)
 
         def add_labels() -> None:
             for r in categories:
@@ -141,12 +143,12 @@ class IndexWriter:
                 self._writer.add_document(label_document("store", r["id"], r["name"]))
 
         await self._in_thread(add_labels)
-        total = int(await self._db.fetchval(_DOCS.count_live_products))
+        total = int(await db.fetchval(_DOCS.count_live_products))
         await progress(0, total)
         # PostgreSQL reads the next rows while this process indexes the last
         # ones: a reader task fills a short queue, the writer's thread drains it.
         chunks: asyncio.Queue[list[Any] | BaseException] = asyncio.Queue(maxsize=2)
-        reader = asyncio.create_task(self._read_products(chunks), name="search-build-read")
+        reader = asyncio.create_task(self._read_products(db, chunks), name="search-build-read")
         done = 0
         try:
             while True:
@@ -167,15 +169,17 @@ class IndexWriter:
         await self._in_thread(self._commit_state)
         return done
 
-    async def _read_products(self, chunks: asyncio.Queue[list[Any] | BaseException]) -> None:
+    async def _read_products(
+        self, db: Database, chunks: asyncio.Queue[list[Any] | BaseException]
+    ) -> None:
         """Every live product's row, FETCH_CHUNK at a time, through one cursor;
         an empty chunk ends them, an error is handed over in their place."""
         try:
-            async with self._db.transaction() as conn:
+            async with db.transaction() as conn:
                 with translated():
                     cursor = await conn.raw.cursor(_DOCS.all_product_documents)
                     while True:
-                        rows = await cursor.fetch(FETCH_CHUNK, timeout=self._db.timeout())
+                        rows = await cursor.fetch(FETCH_CHUNK, timeout=db.timeout())
                         await chunks.put(rows)
                         if not rows:
                             return
