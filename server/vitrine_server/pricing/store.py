@@ -1,13 +1,14 @@
 """Price ingestion's queries (store.sql): the only module of ingestion that
-talks to PostgreSQL. Every function runs inside the batch's transaction."""
+talks to PostgreSQL. Every function but history_start runs inside the
+batch's transaction."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
-from vitrine_server.db.database import Connection
+from vitrine_server.db.database import Connection, Database
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing.model import Accepted, Observation, Offer
 
@@ -18,6 +19,12 @@ Q = load_queries(__package__, "store.sql")
 # ~10 ms, more than recording a few observations); larger batches are
 # planned for their own arguments.
 SMALL_BATCH = 100
+
+
+async def history_start(db: Database) -> date | None:
+    """The first day price_points can hold a row for (None: no partition)."""
+    start: date | None = await db.fetchval(Q.history_start)  # a catalog lookup, ~0.1 ms
+    return start
 
 
 async def claim_batch(tx: Connection, batch_id: str) -> bool:
