@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
+import grpc
 from vitrine.pricing.v1 import pricing_service_pb2 as api
+from vitrine.pricing.v1 import pricing_service_pb2_grpc
 
 from vitrine_server.pricing.alerts import AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.service import IngestionService
 
-Context = Any  # grpc.aio.ServicerContext
+Context = grpc.aio.ServicerContext
 
 
-class PricingHandlers:
+class PricingHandlers(pricing_service_pb2_grpc.PricingServiceServicer):
     # A bad observation is rejected on its own (ObservationResult REJECTED,
     # with a reason) while the rest of its batch is recorded: the RPC
     # boundary bounds these lists but leaves their items to validate.py.
