@@ -1,11 +1,13 @@
-"""Price ingestion's results as protobuf."""
+"""Pricing's answers as protobuf: ingestion's results, the deals feed."""
 
 from __future__ import annotations
 
 from vitrine.pricing.v1 import observation_pb2 as obs
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
-from vitrine_server.pricing.model import Outcome, Result
+from vitrine_server.catalog import convert as catalog_convert
+from vitrine_server.pricing.model import DropPage, Outcome, Result
+from vitrine_server.rpc.wire import timestamp
 
 _OUTCOMES = {
     Outcome.CHANGED: obs.OBSERVATION_OUTCOME_CHANGED,
@@ -36,3 +38,21 @@ def replayed_response(stored: bytes | None) -> api.RecordPriceBatchResponse:
     replay = api.RecordPriceBatchResponse.FromString(stored or b"")
     replay.replayed = True
     return replay
+
+
+def drops(page: DropPage) -> api.ListPriceDropsResponse:
+    """The page's drops (without its page token: the handler adds it)."""
+    products = catalog_convert.products_from_entries(page.products)
+    response = api.ListPriceDropsResponse()
+    for r in page.rows:
+        product = products.get(r["id"])
+        if product is None:  # deleted since the query
+            continue
+        response.drops.add(
+            product=product,
+            previous_price_minor=r["prev_best_price_minor"],
+            current_price_minor=r["best_price_minor"],
+            drop_bps=r["drop_bps"],
+            changed_time=timestamp(r["best_price_changed_at"]),
+        )
+    return response

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import grpc
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 from vitrine.pricing.v1 import pricing_service_pb2_grpc
 
+from vitrine_server.pricing import convert, validate
 from vitrine_server.pricing.alerts import AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.service import IngestionService
+from vitrine_server.rpc import paging
 
 Context = grpc.aio.ServicerContext
 
@@ -32,12 +36,14 @@ class PricingHandlers(pricing_service_pb2_grpc.PricingServiceServicer):
         drops: DropService,
         alerts: AlertService,
         delivery: AlertDelivery,
+        tokens: paging.PageTokens,
     ):
         self.ingestion = ingestion
         self.history = history
         self.drops = drops
         self.alerts = alerts
         self.delivery = delivery
+        self.tokens = tokens
 
     async def RecordPriceBatch(
         self, request: api.RecordPriceBatchRequest, context: Context
@@ -70,7 +76,15 @@ class PricingHandlers(pricing_service_pb2_grpc.PricingServiceServicer):
     async def ListPriceDrops(
         self, request: api.ListPriceDropsRequest, context: Context
     ) -> api.ListPriceDropsResponse:
-        return await self.drops.list_drops(request)
+        query = validate.drops(request, datetime.now(UTC))
+        cursor = await self.tokens.decode(request, validate.DROP_CURSOR)
+        if cursor is not None:
+            query = replace(query, after=(cursor[0], cursor[1]))
+        page = await self.drops.page(query)
+        response = convert.drops(page)
+        if page.next_cursor is not None:
+            response.next_page_token = await self.tokens.encode(request, page.next_cursor)
+        return response
 
     async def CreatePriceAlert(
         self, request: api.CreatePriceAlertRequest, context: Context

@@ -1,10 +1,11 @@
-"""Price ingestion's domain values, free of protobuf and SQL."""
+"""Pricing's domain values (ingestion, the deals feed), free of protobuf and SQL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 
 class Outcome(Enum):
@@ -76,3 +77,28 @@ class Recorded:
     touched_products: list[int]
     # Alert triggers written in the batch's transaction, to publish after it.
     fired_triggers: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class DropQuery:
+    """A page of the deals feed (ListPriceDrops)."""
+
+    min_drop_bps: int
+    # Against the 30-day average; else against the previous best price.
+    vs_average: bool
+    since: datetime
+    category_id: int | None
+    store_ids: list[int] | None
+    size: int
+    # The last drop served: (drop_bps, product_id); None: the first page.
+    after: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DropPage:
+    # drops.sql rows, and the live products among them as cache entries
+    # (a product deleted since the query is left out of `products`).
+    rows: list[Any]
+    products: dict[int, bytes]
+    # (drop_bps, product_id) of the last row; None: the last page.
+    next_cursor: list[int] | None

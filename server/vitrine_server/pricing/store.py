@@ -1,24 +1,28 @@
-"""Price ingestion's queries (store.sql): the only module of ingestion that
-talks to PostgreSQL. Every function but history_start runs inside the
-batch's transaction."""
+"""Pricing's queries: ingestion's (store.sql; every one but history_start
+runs inside the batch's transaction), the 30-day averages' upkeep, and the
+deals feed's (drops.sql). Alerts have their own (alerts_store.py)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
 from vitrine_server.db.database import Connection, Database
+from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
-from vitrine_server.pricing.model import Accepted, Observation, Offer
+from vitrine_server.pricing.model import Accepted, DropQuery, Observation, Offer
 
 Q = load_queries(__package__, "store.sql")
+DROPS = load_queries(__package__, "drops.sql")
 
 # Up to this many observations, record_observations runs on the plan the
 # connection made once (planning it over every monthly partition costs
 # ~10 ms, more than recording a few observations); larger batches are
 # planned for their own arguments.
 SMALL_BATCH = 100
+AVERAGES_CHUNK = 500
 
 
 async def history_start(db: Database) -> date | None:
@@ -88,3 +92,37 @@ async def record_best_prices(tx: Connection, since: dict[int, datetime]) -> list
     products = sorted(since)
     rows = await tx.fetch(Q.record_best_prices, products, [since[p] for p in products])
     return [r["product_id"] for r in rows]
+
+
+async def refresh_averages(conn: Any, product_ids: list[int] | None = None) -> None:
+    """Recompute 30-day averages: of these products, or (None) of every
+    product whose average may still move (a best-price change within 31 days).
+
+    A chunk of products per transaction, locked in id order as ingestion
+    locks them: one statement over every product held their rows long
+    enough for concurrent batches to time out, and in no order."""
+    if product_ids is None:
+        product_ids = [
+            r["product_id"] for r in await conn.fetch(Q.products_with_recent_best_changes)
+        ]
+    product_ids = sorted(product_ids)
+    for i in range(0, len(product_ids), AVERAGES_CHUNK):
+        chunk = product_ids[i : i + AVERAGES_CHUNK]
+        async with conn.transaction():
+            await conn.execute(Q.lock_products, chunk)
+            await conn.execute(Q.refresh_price_averages, chunk)
+
+
+async def drops(reads: Reader, q: DropQuery) -> list[asyncpg.Record]:
+    """A page of the deals feed and one row more (there is a next page)."""
+    after_drop, after_id = q.after if q.after is not None else (None, None)
+    return await reads.fetch(
+        DROPS.list_drops_vs_average if q.vs_average else DROPS.list_price_drops,
+        q.min_drop_bps,
+        q.since,
+        q.category_id,
+        q.store_ids,
+        after_drop,
+        after_id,
+        q.size + 1,
+    )

@@ -10,15 +10,27 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from vitrine.pricing.v1 import observation_pb2 as obs
+from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
-from vitrine_server.pricing.model import Observation, Result
-from vitrine_server.validation import money, text, times
+from vitrine_server.pricing.model import DropQuery, Observation, Result
+from vitrine_server.rpc import paging
+from vitrine_server.validation import money, refs, text, times
 
 MAX_OBSERVATIONS = 10_000
 MAX_AGE = timedelta(days=365)
 MAX_EXTERNAL_ID = 200  # as UpsertOffers takes it
 MAX_BATCH_ID = 128
+DEFAULT_MIN_DROP_BPS = 500
+DEFAULT_DROP_WINDOW = timedelta(days=7)
+MAX_DROP_STORES = 50
+# The cursor of the deals feed: the drop in basis points, then the product id.
+DROP_CURSOR = (paging.INT32, paging.INT64)
+_BASES = (
+    api.DROP_BASIS_UNSPECIFIED,
+    api.DROP_BASIS_PREVIOUS_PRICE,
+    api.DROP_BASIS_RECENT_AVERAGE,
+)
 
 
 def batch(batch_id: str, observations: list[obs.PriceObservation]) -> None:
@@ -86,4 +98,28 @@ def observation(
         price=o.price.amount_minor,
         original=o.original_price.amount_minor if o.HasField("original_price") else None,
         in_stock=o.in_stock,
+    )
+
+
+def drops(request: api.ListPriceDropsRequest, now: datetime) -> DropQuery:
+    """The first page's query (the handler adds the page token's cursor)."""
+    v = errors.Violations()
+    min_drop = request.min_drop_bps or DEFAULT_MIN_DROP_BPS
+    if not 1 <= min_drop <= 10_000:
+        v.add("min_drop_bps", "must be between 1 and 10000 basis points")
+    if request.basis not in _BASES:
+        v.add("basis", "is not a known basis")
+    refs.optional_id(v, "category_id", request.category_id, "every category")
+    refs.id_list(v, "store_ids", request.store_ids, MAX_DROP_STORES, required=False)
+    since = now - DEFAULT_DROP_WINDOW
+    if request.HasField("changed_after"):
+        since = times.timestamp(v, "changed_after", request.changed_after) or since
+    v.raise_if_any()
+    return DropQuery(
+        min_drop,
+        request.basis == api.DROP_BASIS_RECENT_AVERAGE,
+        since,
+        request.category_id or None,
+        list(request.store_ids) or None,
+        paging.page_size(request.page_size),
     )
