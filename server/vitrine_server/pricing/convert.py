@@ -1,12 +1,22 @@
-"""Pricing's answers as protobuf: ingestion's results, the deals feed."""
+"""Pricing's answers as protobuf: ingestion's results, history, statistics,
+the deals feed."""
 
 from __future__ import annotations
 
+from vitrine.pricing.v1 import history_pb2 as hist
 from vitrine.pricing.v1 import observation_pb2 as obs
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server.catalog import convert as catalog_convert
-from vitrine_server.pricing.model import DropPage, Outcome, Result
+from vitrine_server.pricing.model import (
+    DropPage,
+    Outcome,
+    PriceAt,
+    PriceStats,
+    Result,
+    Series,
+    WindowStats,
+)
 from vitrine_server.rpc.wire import timestamp
 
 _OUTCOMES = {
@@ -55,4 +65,61 @@ def drops(page: DropPage) -> api.ListPriceDropsResponse:
             drop_bps=r["drop_bps"],
             changed_time=timestamp(r["best_price_changed_at"]),
         )
+    return response
+
+
+def series(x: Series) -> hist.PriceSeries:
+    # Columns are extended from whole lists: no message per point.
+    out = hist.PriceSeries(offer_id=x.offer_id, store_id=x.store_id, currency_code=x.currency)
+    if x.points is not None:
+        cols = out.points
+        cols.time_unix_micros.extend(x.points.times)
+        cols.price_minor.extend(x.points.prices)
+        cols.original_price_minor.extend(x.points.originals)
+        cols.in_stock.extend(x.points.in_stock)
+    if x.buckets is not None:
+        b = out.buckets
+        b.start_unix_micros.extend(x.buckets.start)
+        b.open_minor.extend(x.buckets.open)
+        b.low_minor.extend(x.buckets.low)
+        b.high_minor.extend(x.buckets.high)
+        b.close_minor.extend(x.buckets.close)
+        b.in_stock.extend(x.buckets.in_stock)
+    return out
+
+
+def history(found: list[Series]) -> api.GetPriceHistoryResponse:
+    return api.GetPriceHistoryResponse(series=[series(x) for x in found])
+
+
+def _price_at(p: PriceAt) -> api.PriceAt:
+    return api.PriceAt(
+        price_minor=p.price_minor,
+        time=timestamp(p.time),
+        offer_id=p.offer_id,
+        store_id=p.store_id,
+    )
+
+
+def _window(w: WindowStats) -> api.WindowStats:
+    return api.WindowStats(
+        days=w.days,
+        min_minor=w.min_minor,
+        average_minor=w.average_minor,
+        current_vs_average_bps=w.current_vs_average_bps,
+        current_vs_min_bps=w.current_vs_min_bps,
+    )
+
+
+def stats(st: PriceStats) -> api.GetPriceStatsResponse:
+    response = api.GetPriceStatsResponse(product_id=st.product_id, currency_code=st.currency)
+    if st.current is not None:
+        response.current.CopyFrom(_price_at(st.current))
+    if st.lowest_ever is not None:
+        response.lowest_ever.CopyFrom(_price_at(st.lowest_ever))
+    if st.highest_ever is not None:
+        response.highest_ever.CopyFrom(_price_at(st.highest_ever))
+    windows = {30: response.last_30_days, 90: response.last_90_days}
+    for w in st.windows:
+        windows[w.days].CopyFrom(_window(w))
     return response

@@ -66,12 +66,14 @@ class PricingHandlers(pricing_service_pb2_grpc.PricingServiceServicer):
     async def GetPriceHistory(
         self, request: api.GetPriceHistoryRequest, context: Context
     ) -> api.GetPriceHistoryResponse:
-        return await self.history.history(request)
+        query = validate.history(request, datetime.now(UTC))
+        return convert.history(await self.history.history(query))
 
     async def GetPriceStats(
         self, request: api.GetPriceStatsRequest, context: Context
     ) -> api.GetPriceStatsResponse:
-        return await self.history.stats(request)
+        product_id = validate.stats_product(request)
+        return convert.stats(await self.history.stats(product_id))
 
     async def ListPriceDrops(
         self, request: api.ListPriceDropsRequest, context: Context

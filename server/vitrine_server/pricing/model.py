@@ -1,11 +1,14 @@
-"""Pricing's domain values (ingestion, the deals feed), free of protobuf and SQL."""
+"""Pricing's domain values (ingestion, history, the deals feed), free of
+protobuf and SQL."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any
+
+from vitrine_server.pricing.series import BucketColumns, Columns
 
 
 class Outcome(Enum):
@@ -102,3 +105,57 @@ class DropPage:
     products: dict[int, bytes]
     # (drop_bps, product_id) of the last row; None: the last page.
     next_cursor: list[int] | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    """GetPriceHistory: one offer's series, or a product's."""
+
+    offer_id: int  # 0: the product's
+    product_id: int
+    start: datetime
+    end: datetime
+    # "hour", "day", "week" or "month"; None: the raw change points.
+    unit: str | None
+    # A product's every offer, each its own series; else its best price.
+    all_offers: bool
+
+
+@dataclass(slots=True)
+class Series:
+    """One price series, as columns (no object per point): raw points, or
+    buckets when the query has a unit."""
+
+    offer_id: int  # 0: a product's best price
+    store_id: int
+    currency: str
+    points: Columns | None = None
+    buckets: BucketColumns | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceAt:
+    price_minor: int
+    time: datetime | None
+    offer_id: int
+    store_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    days: int
+    min_minor: int
+    average_minor: int
+    current_vs_average_bps: int
+    current_vs_min_bps: int
+
+
+@dataclass(slots=True)
+class PriceStats:
+    product_id: int
+    currency: str
+    # None (and nothing below): the product has no offer.
+    current: PriceAt | None = None
+    lowest_ever: PriceAt | None = None
+    highest_ever: PriceAt | None = None
+    windows: list[WindowStats] = field(default_factory=list)

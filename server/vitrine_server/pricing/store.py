@@ -1,9 +1,11 @@
 """Pricing's queries: ingestion's (store.sql; every one but history_start
 runs inside the batch's transaction), the 30-day averages' upkeep, and the
-deals feed's (drops.sql). Alerts have their own (alerts_store.py)."""
+deals feed's (drops.sql) and history's (history.sql). Alerts have their
+own (alerts_store.py)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
@@ -13,9 +15,11 @@ from vitrine_server.db.database import Connection, Database
 from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
 from vitrine_server.pricing.model import Accepted, DropQuery, Observation, Offer
+from vitrine_server.pricing.series import Point
 
 Q = load_queries(__package__, "store.sql")
 DROPS = load_queries(__package__, "drops.sql")
+HISTORY = load_queries(__package__, "history.sql")
 
 # Up to this many observations, record_observations runs on the plan the
 # connection made once (planning it over every monthly partition costs
@@ -126,3 +130,47 @@ async def drops(reads: Reader, q: DropQuery) -> list[asyncpg.Record]:
         after_id,
         q.size + 1,
     )
+
+
+# -- history (every read may lag: `reads` is the replica router when
+# replicas are configured) ------------------------------------------------------
+
+
+async def live_product(reads: Reader, product_id: int) -> asyncpg.Record | None:
+    """A live product's currency and best current offer."""
+    return await reads.fetchrow(HISTORY.product, product_id)
+
+
+async def product_offers(reads: Reader, product_id: int) -> list[asyncpg.Record]:
+    return await reads.fetch(HISTORY.product_offers, product_id)
+
+
+async def points(
+    reads: Reader, offer_ids: list[int], start: datetime, end: datetime
+) -> dict[int, list[Point]]:
+    """Per offer, its change points in [start, end) and the one in effect at start."""
+    by_offer: dict[int, list[Point]] = defaultdict(list)
+    for r in await reads.fetch(HISTORY.points_in_range, offer_ids, start, end):
+        by_offer[r["offer_id"]].append(
+            Point(
+                r["valid_from"],
+                r["price_minor"],
+                r["original_price_minor"],
+                r["in_stock"],
+                r["offer_id"],
+            )
+        )
+    return by_offer
+
+
+async def offer_months(
+    reads: Reader, offer_id: int, start: datetime, end: datetime
+) -> list[asyncpg.Record]:
+    """The offer and its months of history packed as columns
+    (price_point_months) overlapping [start, end); none: no such offer."""
+    return await reads.fetch(HISTORY.offer_months, offer_id, start, end)
+
+
+async def extreme_prices(reads: Reader, product_id: int) -> list[asyncpg.Record]:
+    """The product's lowest and highest price ever (`which`: "low" or "high")."""
+    return await reads.fetch(HISTORY.extreme_prices, product_id)

@@ -7,13 +7,16 @@ boundary leaves them to this module: PricingHandlers.items_checked_by_service)."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from google.protobuf.timestamp_pb2 import Timestamp
+from vitrine.pricing.v1 import history_pb2 as hist
 from vitrine.pricing.v1 import observation_pb2 as obs
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
-from vitrine_server.pricing.model import DropQuery, Observation, Result
+from vitrine_server.pricing import series
+from vitrine_server.pricing.model import DropQuery, HistoryQuery, Observation, Result
 from vitrine_server.rpc import paging
 from vitrine_server.validation import money, refs, text, times
 
@@ -123,3 +126,83 @@ def drops(request: api.ListPriceDropsRequest, now: datetime) -> DropQuery:
         list(request.store_ids) or None,
         paging.page_size(request.page_size),
     )
+
+
+# -- history -------------------------------------------------------------------
+
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+MAX_RANGE = timedelta(days=731)
+MAX_BUCKETS = 10_000
+DEFAULT_RANGE = timedelta(days=30)
+_UNITS = {
+    hist.GRANULARITY_HOUR: "hour",
+    hist.GRANULARITY_DAY: "day",
+    hist.GRANULARITY_WEEK: "week",
+    hist.GRANULARITY_MONTH: "month",
+}
+
+
+def history(request: api.GetPriceHistoryRequest, now: datetime) -> HistoryQuery:
+    v = errors.Violations()
+    if (
+        (request.offer_id > 0) == (request.product_id > 0)
+        or request.offer_id < 0
+        or request.product_id < 0
+    ):
+        v.add("offer_id", "give exactly one of offer_id or product_id, a positive id")
+    start, end = _range(v, request, now)
+    unit = _UNITS.get(request.granularity)
+    if request.granularity not in (*_UNITS, hist.GRANULARITY_UNSPECIFIED, hist.GRANULARITY_RAW):
+        v.add("granularity", "is not a known granularity")
+    elif unit and end > start and series.bucket_count(start, end, unit) > MAX_BUCKETS:
+        v.add("granularity", f"the range holds more than {MAX_BUCKETS} buckets: use a coarser one")
+    v.raise_if_any()
+    return HistoryQuery(
+        request.offer_id,
+        request.product_id,
+        start,
+        end,
+        unit,
+        request.series == api.PRODUCT_SERIES_ALL_OFFERS,
+    )
+
+
+def _range(
+    v: errors.Violations, request: api.GetPriceHistoryRequest, now: datetime
+) -> tuple[datetime, datetime]:
+    """(start, end): as asked, by default the last DEFAULT_RANGE."""
+    end = start = None
+    if request.HasField("end_time"):
+        end = _when(v, "end_time", request.end_time)
+    if request.HasField("start_time"):
+        start = _when(v, "start_time", request.start_time)
+    bounds_valid = not (request.HasField("end_time") and end is None) and not (
+        request.HasField("start_time") and start is None
+    )
+    end = end or now
+    start = start or end - DEFAULT_RANGE
+    if not bounds_valid:
+        return start, end  # the violations say why; nothing to compare
+    if end <= start:
+        v.add("end_time", "must be after start_time")
+    elif end - start > MAX_RANGE:
+        v.add("start_time", f"the range may span at most {MAX_RANGE.days} days")
+    return start, end
+
+
+def _when(v: errors.Violations, path: str, ts: Timestamp) -> datetime | None:
+    """A bound of a history range: a valid time from 1970 on, before year 9999
+    (so that ranges and bucket edges around it are datetimes too)."""
+    at = times.timestamp(v, path, ts)
+    if at is not None and not _EARLIEST <= at < _LATEST:
+        v.add(path, "must lie between 1970-01-01 and 9999-01-01")
+        return None
+    return at
+
+
+def stats_product(request: api.GetPriceStatsRequest) -> int:
+    v = errors.Violations()
+    refs.positive_id(v, "product_id", request.product_id)
+    v.raise_if_any()
+    return request.product_id
