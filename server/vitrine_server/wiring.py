@@ -200,7 +200,7 @@ async def build(
         IngestionService(db, cache, alert_delivery),
         HistoryService(stores.reads),
         DropService(db, products, stores.reads),
-        AlertService(db, alert_delivery, tokens),
+        AlertService(db, alert_delivery),
         alert_delivery,
         tokens,
     )

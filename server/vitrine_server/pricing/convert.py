@@ -1,14 +1,19 @@
 """Pricing's answers as protobuf: ingestion's results, history, statistics,
-the deals feed."""
+the deals feed, alerts and their triggers."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from vitrine.pricing.v1 import alert_pb2
 from vitrine.pricing.v1 import history_pb2 as hist
 from vitrine.pricing.v1 import observation_pb2 as obs
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server.catalog import convert as catalog_convert
 from vitrine_server.pricing.model import (
+    AlertView,
+    Delivered,
     DropPage,
     Outcome,
     PriceAt,
@@ -17,6 +22,7 @@ from vitrine_server.pricing.model import (
     Series,
     WindowStats,
 )
+from vitrine_server.pricing.validate import ALERT_KINDS
 from vitrine_server.rpc.wire import timestamp
 
 _OUTCOMES = {
@@ -123,3 +129,52 @@ def stats(st: PriceStats) -> api.GetPriceStatsResponse:
     for w in st.windows:
         windows[w.days].CopyFrom(_window(w))
     return response
+
+
+_KIND_OF = {v: k for k, v in ALERT_KINDS.items()}
+_STATES = {
+    "armed": alert_pb2.ALERT_STATE_ARMED,
+    "triggered": alert_pb2.ALERT_STATE_TRIGGERED,
+    "expired": alert_pb2.ALERT_STATE_EXPIRED,
+}
+
+
+def trigger(row: Any) -> alert_pb2.AlertTrigger:
+    """A trigger row (alerts.sql); also the stream's payload, serialized."""
+    return alert_pb2.AlertTrigger(
+        id=row["id"],
+        alert_id=row["alert_id"],
+        product_id=row["product_id"],
+        user_id=row["user_id"],
+        cause=_KIND_OF[row["cause"]],
+        price_minor=row["price_minor"] or 0,
+        trigger_time=timestamp(row["triggered_at"]),
+    )
+
+
+def alert(a: AlertView) -> alert_pb2.PriceAlert:
+    r = a.row
+    return alert_pb2.PriceAlert(
+        id=r["id"],
+        user_id=r["user_id"],
+        product_id=r["product_id"],
+        kind=_KIND_OF[r["kind"]],
+        target_price_minor=r["target_price_minor"] or 0,
+        drop_bps=r["drop_bps"] or 0,
+        expire_time=timestamp(r["expires_at"]),
+        state=_STATES[a.state],
+        baseline_price_minor=r["baseline_price_minor"] or 0,
+        last_trigger_time=timestamp(r["last_triggered_at"]),
+        create_time=timestamp(r["created_at"]),
+        triggers=[trigger(t) for t in a.triggers],
+    )
+
+
+def delivered(d: Delivered) -> api.StreamTriggeredAlertsResponse:
+    return api.StreamTriggeredAlertsResponse(
+        alert=alert_pb2.TriggeredAlert(
+            delivery_id=d.delivery_id,
+            trigger=alert_pb2.AlertTrigger.FromString(d.trigger),
+            delivery_count=d.delivery_count,
+        )
+    )

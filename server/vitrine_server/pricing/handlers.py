@@ -91,31 +91,42 @@ class PricingHandlers(pricing_service_pb2_grpc.PricingServiceServicer):
     async def CreatePriceAlert(
         self, request: api.CreatePriceAlertRequest, context: Context
     ) -> api.CreatePriceAlertResponse:
-        return api.CreatePriceAlertResponse(alert=await self.alerts.create(request))
+        created = await self.alerts.create(validate.new_alert(request, datetime.now(UTC)))
+        return api.CreatePriceAlertResponse(alert=convert.alert(created))
 
     async def GetPriceAlert(
         self, request: api.GetPriceAlertRequest, context: Context
     ) -> api.GetPriceAlertResponse:
-        return api.GetPriceAlertResponse(alert=await self.alerts.get(request))
+        found = await self.alerts.get(validate.alert_id(request.id))
+        return api.GetPriceAlertResponse(alert=convert.alert(found))
 
     async def ListPriceAlerts(
         self, request: api.ListPriceAlertsRequest, context: Context
     ) -> api.ListPriceAlertsResponse:
-        return await self.alerts.list_alerts(request)
+        query = validate.alert_list(request)
+        cursor = await self.tokens.decode(request, validate.ALERT_CURSOR)
+        if cursor is not None:
+            query = replace(query, after=(cursor[0], cursor[1]))
+        alerts, next_cursor = await self.alerts.page(query)
+        response = api.ListPriceAlertsResponse(alerts=[convert.alert(a) for a in alerts])
+        if next_cursor is not None:
+            response.next_page_token = await self.tokens.encode(request, next_cursor)
+        return response
 
     async def DeletePriceAlert(
         self, request: api.DeletePriceAlertRequest, context: Context
     ) -> api.DeletePriceAlertResponse:
-        await self.alerts.delete(request)
+        await self.alerts.delete(validate.alert_id(request.id))
         return api.DeletePriceAlertResponse()
 
     async def StreamTriggeredAlerts(
         self, request: api.StreamTriggeredAlertsRequest, context: Context
     ) -> AsyncIterator[api.StreamTriggeredAlertsResponse]:
-        async for message in self.delivery.stream_to(request):
-            yield message
+        async for delivered in self.delivery.stream_to(validate.stream(request)):
+            yield convert.delivered(delivered)
 
     async def AckAlerts(
         self, request: api.AckAlertsRequest, context: Context
     ) -> api.AckAlertsResponse:
-        return api.AckAlertsResponse(acknowledged_count=await self.delivery.ack(request))
+        acknowledged = await self.delivery.ack(validate.ack(request))
+        return api.AckAlertsResponse(acknowledged_count=acknowledged)

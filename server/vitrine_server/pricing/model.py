@@ -1,5 +1,5 @@
-"""Pricing's domain values (ingestion, history, the deals feed), free of
-protobuf and SQL."""
+"""Pricing's domain values (ingestion, history, the deals feed, alerts),
+free of protobuf and SQL."""
 
 from __future__ import annotations
 
@@ -159,3 +159,56 @@ class PriceStats:
     lowest_ever: PriceAt | None = None
     highest_ever: PriceAt | None = None
     windows: list[WindowStats] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    user_id: str
+    product_id: int
+    # "target_price", "percent_drop", "back_in_stock" or "any_change".
+    kind: str
+    target_price_minor: int | None
+    drop_bps: int | None
+    expires: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertListQuery:
+    user_id: str
+    size: int
+    # The last alert served: (created_at, id); None: the first page.
+    after: tuple[datetime, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """An alert as read: its row (alerts.sql, get_alerts), its state now
+    ("armed", "triggered" or "expired") and its latest triggers' rows."""
+
+    row: Any
+    state: str
+    triggers: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRequest:
+    group: str
+    consumer: str
+    # A delivery not acknowledged within this goes to another consumer.
+    ack_timeout_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class AckRequest:
+    group: str
+    delivery_ids: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """A trigger read from the stream for a consumer."""
+
+    delivery_id: str
+    # The AlertTrigger as published (serialized: the stream's payload).
+    trigger: bytes
+    delivery_count: int

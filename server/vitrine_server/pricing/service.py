@@ -26,7 +26,8 @@ from vitrine.pricing.v1 import pricing_service_pb2 as api
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.db.database import Connection, Database
 from vitrine_server.pricing import convert, store, validate
-from vitrine_server.pricing.alerts import AlertDelivery, evaluate
+from vitrine_server.pricing.alerts import AlertDelivery
+from vitrine_server.pricing.alerts_store import evaluate
 from vitrine_server.pricing.model import (
     Accepted,
     Observation,

@@ -7,18 +7,29 @@ boundary leaves them to this module: PricingHandlers.items_checked_by_service)."
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from vitrine.pricing.v1 import alert_pb2
 from vitrine.pricing.v1 import history_pb2 as hist
 from vitrine.pricing.v1 import observation_pb2 as obs
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
 from vitrine_server.pricing import series
-from vitrine_server.pricing.model import DropQuery, HistoryQuery, Observation, Result
+from vitrine_server.pricing.model import (
+    AckRequest,
+    AlertListQuery,
+    DropQuery,
+    HistoryQuery,
+    NewAlert,
+    Observation,
+    Result,
+    StreamRequest,
+)
 from vitrine_server.rpc import paging
-from vitrine_server.validation import money, refs, text, times
+from vitrine_server.validation import lists, money, refs, text, times
 
 MAX_OBSERVATIONS = 10_000
 MAX_AGE = timedelta(days=365)
@@ -206,3 +217,94 @@ def stats_product(request: api.GetPriceStatsRequest) -> int:
     refs.positive_id(v, "product_id", request.product_id)
     v.raise_if_any()
     return request.product_id
+
+
+# -- alerts --------------------------------------------------------------------
+
+ALERT_KINDS = {
+    alert_pb2.ALERT_KIND_TARGET_PRICE: "target_price",
+    alert_pb2.ALERT_KIND_PERCENT_DROP: "percent_drop",
+    alert_pb2.ALERT_KIND_BACK_IN_STOCK: "back_in_stock",
+    alert_pb2.ALERT_KIND_ANY_CHANGE: "any_change",
+}
+# How far ahead an alert may be set to expire.
+MAX_EXPIRY = timedelta(days=3650)
+DEFAULT_ACK_TIMEOUT_S = 30.0
+MAX_ACK_IDS = 1000
+# The cursor of a user's alerts: creation time, then id.
+ALERT_CURSOR = (paging.MICROS, paging.INT64)
+_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
+_NAME_RULE = "must be 1-64 letters, digits, '.', '-' or '_'"
+# A Redis Stream entry id: milliseconds and a sequence, each a uint64.
+_DELIVERY_ID = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}\Z")
+
+
+def new_alert(request: api.CreatePriceAlertRequest, now: datetime) -> NewAlert:
+    a = request.alert
+    v = errors.Violations()
+    text.user_id(v, "alert.user_id", a.user_id)
+    refs.positive_id(v, "alert.product_id", a.product_id)
+    kind = ALERT_KINDS.get(a.kind)
+    if kind is None:
+        v.add("alert.kind", "must be TARGET_PRICE, PERCENT_DROP, BACK_IN_STOCK or ANY_CHANGE")
+    if kind == "target_price":
+        money.amount(v, "alert.target_price_minor", a.target_price_minor)
+    if kind == "percent_drop" and not 1 <= a.drop_bps <= 10_000:
+        v.add("alert.drop_bps", "must be 1-10000 basis points for a percent drop alert")
+    expires = None
+    if a.HasField("expire_time"):
+        expires = times.future(v, "alert.expire_time", a.expire_time, now=now, max_ahead=MAX_EXPIRY)
+    v.raise_if_any()
+    assert kind is not None
+    return NewAlert(
+        a.user_id,
+        a.product_id,
+        kind,
+        a.target_price_minor if kind == "target_price" else None,
+        a.drop_bps if kind == "percent_drop" else None,
+        expires,
+    )
+
+
+def alert_id(alert: int) -> int:
+    """The `id` of GetPriceAlert and DeletePriceAlert."""
+    v = errors.Violations()
+    refs.positive_id(v, "id", alert)
+    v.raise_if_any()
+    return alert
+
+
+def alert_list(request: api.ListPriceAlertsRequest) -> AlertListQuery:
+    """The first page's query (the handler adds the page token's cursor)."""
+    v = errors.Violations()
+    text.user_id(v, "user_id", request.user_id)
+    v.raise_if_any()
+    return AlertListQuery(request.user_id, paging.page_size(request.page_size))
+
+
+def stream(request: api.StreamTriggeredAlertsRequest) -> StreamRequest:
+    v = errors.Violations()
+    for name in ("consumer_group", "consumer"):
+        if not _NAME.match(getattr(request, name)):
+            v.add(name, _NAME_RULE)
+    timeout_s: float | None = DEFAULT_ACK_TIMEOUT_S
+    if request.HasField("ack_timeout"):
+        timeout_s = times.duration(v, "ack_timeout", request.ack_timeout, minimum=1, maximum=3600)
+    v.raise_if_any()
+    assert timeout_s is not None
+    return StreamRequest(request.consumer_group, request.consumer, timeout_s)
+
+
+def ack(request: api.AckAlertsRequest) -> AckRequest:
+    v = errors.Violations()
+    if not _NAME.match(request.consumer_group):
+        v.add("consumer_group", _NAME_RULE)
+    delivery_ids = list(request.delivery_ids)
+    if not delivery_ids:
+        v.add("delivery_ids", f"must hold 1 to {MAX_ACK_IDS} ids")
+    elif lists.within(v, "delivery_ids", delivery_ids, MAX_ACK_IDS, noun="ids"):
+        for i, d in enumerate(delivery_ids):
+            if not _DELIVERY_ID.match(d):
+                v.add(f"delivery_ids[{i}]", "is not a delivery id")
+    v.raise_if_any()
+    return AckRequest(request.consumer_group, delivery_ids)
