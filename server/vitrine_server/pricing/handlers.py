@@ -1,4 +1,12 @@
-"""PricingService over gRPC: protobuf in, a call into the services, protobuf out."""
+"""PricingService over gRPC: each method checks its request into model
+values (validate.py), asks the service, and turns the answer into protobuf
+(convert.py). RecordPriceBatch is the exception: its service takes the
+observations as sent (each is judged on its own, a bad one rejected while
+the batch goes on) and stores the response it answers, so that a replay
+answers the same bytes.
+
+Errors are not handled here: domain exceptions travel to rpc/handlers.py.
+"""
 
 from __future__ import annotations
 

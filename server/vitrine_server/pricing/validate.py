@@ -1,6 +1,11 @@
-"""RecordPriceBatch's input: the batch as a whole (a bad one is refused with
-every field violation named), then each observation on its own (a bad one
-is rejected with a reason while the rest of its batch is recorded).
+"""PricingService's requests checked and turned into model.py values, every
+bad field named, all at once: history, the deals feed, alerts and their
+delivery.
+
+RecordPriceBatch's input is checked in two steps: the batch as a whole (a
+bad one is refused with every field violation named), then each observation
+on its own (a bad one is rejected with a reason while the rest of its batch
+is recorded).
 
 Observations are judged here with the same helpers every RPC uses (the RPC
 boundary leaves them to this module: PricingHandlers.items_checked_by_service)."""
