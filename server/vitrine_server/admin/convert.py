@@ -204,7 +204,7 @@ def cache_stats(s: CacheStats) -> api.GetCacheStatsResponse:
             hits=hits,
             misses=misses,
             bypassed=c.get("bypassed", 0),
-            hit_ratio=hits / (hits + misses) if hits + misses else 0.0,
+            hit_ratio=_ratio(hits, misses),
         )
     return response
 
