@@ -27,7 +27,7 @@ Three guarantees, and how:
   before it returns. Redis gets the new generation only from a reconcile,
   which first deletes every owed key. Until then every read goes to
   PostgreSQL, so reads and writes keep working with Redis down, and nothing
-  stale is served when it is back (README, "Caching").
+  stale is served when it is back (docs/operations.md, "Caching").
 """
 
 from __future__ import annotations
