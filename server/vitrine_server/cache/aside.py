@@ -45,7 +45,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from vitrine_server import errors
-from vitrine_server.background import Outage
+from vitrine_server.background import Outage, cancel_and_wait
 from vitrine_server.cache.keys import LEASE_MS, Keys
 from vitrine_server.cache.local import LocalTier
 from vitrine_server.cache.pipeline import Pipe
@@ -144,9 +144,7 @@ class CacheAside:
     async def close(self) -> None:
         self.pipe.close()
         if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
 
     async def _maintain(self) -> None:
         while True:
