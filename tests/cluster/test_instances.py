@@ -98,6 +98,15 @@ async def test_the_client_balances_round_robin_over_both(pair: Pair):
     """Each instance tells its start time in GetStatus: count the answers of each."""
     answered: dict[str, int] = {}
     async with aio_connect([pair.a.target, pair.b.target], api_key=ADMIN_KEY) as client:
+        # round_robin picks among the connections that are ready: until the
+        # second one is, the first answers alone. Count from then on.
+        seen: set[str] = set()
+        for _ in range(50):
+            status = await client.admin.GetStatus(admin.GetStatusRequest())
+            seen.add(status.start_time.ToJsonString())
+            if len(seen) == 2:
+                break
+        assert len(seen) == 2, "both instances answer"
         for _ in range(20):
             status = await client.admin.GetStatus(admin.GetStatusRequest())
             when = status.start_time.ToJsonString()

@@ -128,6 +128,38 @@ async def test_trending_needs_redis(env, redis_proxy):
         assert list(checked.favorite_product_ids) == [product.id]
 
 
+async def test_trending_read_before_redis_went_away_is_still_served(env, redis_proxy):
+    """While Redis is away, ListTrending answers the ranking this process last
+    read (trending is derived; a ranking seconds old is still right), with
+    the products read fresh; a ranking never read is UNAVAILABLE."""
+    settings = dataclasses.replace(
+        env.settings, redis_url=_via(REDIS_URL, redis_proxy.port), redis_prefix=unique("vt-tr")
+    )
+    async with Env.started(settings) as e:
+        category = await make_category(e.catalog)
+        hot = await make_product(e.catalog, category.id, name="Antes")
+        await e.catalog.RecordProductEvents(
+            api.RecordProductEventsRequest(
+                events=[dict(product_id=hot.id, kind=api.PRODUCT_EVENT_KIND_VIEW, count=5)]
+            )
+        )
+        request = api.ListTrendingRequest(category_id=category.id, limit=5)
+        before = await e.catalog.ListTrending(request)
+        assert [p.product.id for p in before.products] == [hot.id]
+        await redis_proxy.cut()
+        await e.catalog.UpdateProduct(
+            api.UpdateProductRequest(
+                product=dict(id=hot.id, name="Depois"), update_mask=dict(paths=["name"])
+            )
+        )
+        during = await e.catalog.ListTrending(request)
+        assert [(p.product.id, p.product.name) for p in during.products] == [(hot.id, "Depois")]
+        await expect_error(
+            e.catalog.ListTrending(api.ListTrendingRequest(category_id=category.id, limit=6)),
+            grpc.StatusCode.UNAVAILABLE,
+        )
+
+
 async def test_postgres_down_is_unavailable_and_recovers(env, pg_proxy, database_url):
     settings = dataclasses.replace(
         env.settings, database_url=_via(database_url, pg_proxy.port), cache_enabled=False

@@ -27,7 +27,7 @@ Reads are let through. Writes (write, ingest and admin methods) fall back
 to the same algorithm in this process's memory, so they stay bounded by the
 key's limit per process instead of failing: writes go to PostgreSQL, which
 does not depend on Redis, and the cache's design keeps writes working while
-Redis is down (README, "Caching"); only the bound loosens, to N x the
+Redis is down (docs/operations.md, "Caching"); only the bound loosens, to N x the
 limit with N server processes.
 """
 

@@ -22,6 +22,7 @@ import grpc
 
 from vitrine_server import errors
 from vitrine_server.admin import store
+from vitrine_server.background import cancel_and_wait
 from vitrine_server.db.database import Database
 from vitrine_server.rpc import deadline
 
@@ -176,9 +177,4 @@ class Operations:
         """Stop this process's operations; each records itself as aborted
         (when PostgreSQL takes it: a stop is bounded, see app.py)."""
         self._closing = True
-        tasks = list(self._running.values())
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._running.values())

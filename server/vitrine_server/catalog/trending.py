@@ -15,7 +15,7 @@ starts again from new events.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 
@@ -36,6 +36,15 @@ WEIGHTS: dict[int, float] = {
     api.PRODUCT_EVENT_KIND_CLICK_OUT: 0.2,
 }
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+# While Redis cannot answer (a Redis Cluster master failing over takes
+# seconds, longer than a client's retries wait), a ranking this process read
+# less than STALE_OK_S ago is served instead: trending is derived data, and a
+# ranking a minute old is still a good answer. The products themselves are
+# always read fresh. At most REMEMBERED rankings (set x limit) are kept.
+STALE_OK_S = 60.0
+REMEMBERED = 256
+
+Ranking = tuple[list[tuple[bytes, float]], float]  # (member, score) best first; the epoch
 
 
 class TrendingService:
@@ -45,6 +54,7 @@ class TrendingService:
         self.keys = cache.keys
         self.products = products
         self._record = self.redis.register_script(script("trending_record").source)
+        self._last: OrderedDict[tuple[str, int], tuple[float, Ranking]] = OrderedDict()
 
     async def record(
         self, request: api.RecordProductEventsRequest
@@ -85,16 +95,10 @@ class TrendingService:
             v.add("limit", f"must be between 0 and {MAX_LIMIT} (0 means {DEFAULT_LIMIT})")
         v.raise_if_any()
         limit = request.limit or DEFAULT_LIMIT
-        key = self.keys.trending(request.category_id)
-        with redis_errors.required():
-            async with self.redis.pipeline(transaction=False) as pipe:
-                # Extra rows make up for products deleted since they trended.
-                pipe.zrevrange(key, 0, 2 * limit - 1, withscores=True)
-                pipe.hget(self.keys.trending_epoch(), key)
-                ranked, epoch = await pipe.execute()
+        ranked, epoch = await self._ranking(self.keys.trending(request.category_id), limit)
         if not ranked:
             return api.ListTrendingResponse()
-        decay = 2 ** ((float(epoch or time.time()) - time.time()) / HALF_LIFE_S)
+        decay = 2 ** ((epoch - time.time()) / HALF_LIFE_S)
         ids = [int(member) for member, _ in ranked]
         products = convert.products_from_entries(await self.products.live_entries(ids))
         response = api.ListTrendingResponse()
@@ -103,3 +107,24 @@ class TrendingService:
             if product is not None and len(response.products) < limit:
                 response.products.add(product=product, score=score * decay)
         return response
+
+    async def _ranking(self, key: str, limit: int) -> Ranking:
+        """The set's top 2 x limit from Redis (extra rows make up for products
+        deleted since they trended), or the one last read while Redis is away."""
+        try:
+            with redis_errors.required():
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    pipe.zrevrange(key, 0, 2 * limit - 1, withscores=True)
+                    pipe.hget(self.keys.trending_epoch(), key)
+                    ranked, epoch = await pipe.execute()
+        except errors.Unavailable:
+            last = self._last.get((key, limit))
+            if last is None or time.monotonic() - last[0] > STALE_OK_S:
+                raise
+            return last[1]
+        ranking: Ranking = (ranked, float(epoch or time.time()))
+        self._last[(key, limit)] = (time.monotonic(), ranking)
+        self._last.move_to_end((key, limit))
+        if len(self._last) > REMEMBERED:
+            self._last.popitem(last=False)
+        return ranking

@@ -12,7 +12,7 @@ its trace and shown to nobody.
 This wraps each method when the service is registered instead of running as
 a grpc.aio ServerInterceptor: an aio interceptor is awaited on every call to
 look the handler up again, and per-call CPU is this server's limit
-(README, "Benchmarks"). Registering ourselves also lets a handler return
+(docs/benchmarks.md). Registering ourselves also lets a handler return
 already-serialized bytes (a cache hit) that go to the wire unparsed.
 """
 

@@ -10,13 +10,12 @@ writer.py. Queries: searcher.py.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
 
-from vitrine_server.background import Background
+from vitrine_server.background import Background, cancel_and_wait
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
 from vitrine_server.search import feed
@@ -151,9 +150,7 @@ class SearchEngine:
 
     async def close(self) -> None:
         if self._starting is not None:
-            self._starting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._starting
+            await cancel_and_wait(self._starting)
         await self.pruner.close()
         if self.follower is not None:
             await self.follower.close()

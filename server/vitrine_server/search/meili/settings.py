@@ -1,5 +1,5 @@
 """The index settings MeiliSearch is given (the product's search settings:
-README, "Search"), from the service's synonyms and stop words."""
+docs/api.md, "Search"), from the service's synonyms and stop words."""
 
 from __future__ import annotations
 
