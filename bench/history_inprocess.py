@@ -1,5 +1,6 @@
-"""GetPriceHistory timed in-process: HistoryService.history() (and the
-response's serialization) for one offer over the last 365 days, raw, day and
+"""GetPriceHistory timed in-process: what PricingHandlers runs for it
+(validate.history, HistoryService.history, convert.history) and the
+response's serialization, for one offer over the last 365 days, raw, day and
 hour buckets; per call the Python CPU (process_time), the PostgreSQL backend's
 CPU (/proc/<pid>/stat of the pool's one connection) and wall time. CPU time,
 not wall, is what to compare on a shared machine.
@@ -17,6 +18,7 @@ from vitrine.pricing.v1 import history_pb2 as hist
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
+from vitrine_server.pricing import convert, validate
 from vitrine_server.pricing.history import HistoryService
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -33,6 +35,11 @@ async def main(url, offer, n):
         Settings.from_env({"DATABASE_URL": url, "VITRINE_PG_POOL_MAX": "1"})
     )
     svc = HistoryService(db)
+
+    async def history(req):
+        query = validate.history(req, datetime.now(UTC))
+        return convert.history(await svc.history(query))
+
     async with db.pool.acquire() as c:
         pid = await c.fetchval("select pg_backend_pid()")
     end = datetime.now(UTC)
@@ -49,13 +56,13 @@ async def main(url, offer, n):
         req.CopyFrom(st)
         req.granularity = g
         for _ in range(5):
-            r = await svc.history(req)
+            r = await history(req)
         walls = []
         c0 = cpu(pid)
         p0 = time.process_time()
         for _ in range(n):
             w = time.perf_counter()
-            r = await svc.history(req)
+            r = await history(req)
             r.SerializeToString()
             walls.append(time.perf_counter() - w)
         c1 = cpu(pid)

@@ -199,9 +199,10 @@ async def build(
     pricing = PricingHandlers(
         IngestionService(db, cache, alert_delivery),
         HistoryService(stores.reads),
-        DropService(db, products, tokens, stores.reads),
-        AlertService(db, alert_delivery, tokens),
+        DropService(db, products, stores.reads),
+        AlertService(db, alert_delivery),
         alert_delivery,
+        tokens,
     )
     search = _search(s, stores, stack)
     reindexer = reindexer or search.maintenance

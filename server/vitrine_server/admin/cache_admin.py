@@ -1,25 +1,18 @@
 """The cache from the operator's side: hit/miss counts of every process,
-Redis memory and keys, and invalidation by entity or by key prefix."""
+Redis memory and keys, and invalidation by entity or by key prefix (checked
+in validate.py)."""
 
 from __future__ import annotations
 
-import re
-
 import redis.asyncio as aioredis
-from vitrine.admin.v1 import admin_service_pb2 as api
 
-from vitrine_server import errors
+from vitrine_server.admin.model import CacheStats, EntityInvalidation, PrefixInvalidation
 from vitrine_server.cache import redis as redis_client
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.stats import COUNTERS, CacheStatsFlusher
-from vitrine_server.validation import refs
 
-MAX_IDS = 10_000
 SCAN_COUNT = 1_000
 UNLINK_BATCH = 500
-# Only the cache's own namespaces: favorites, trending and the alert stream
-# live only in Redis, and the cache's generation key guards its correctness.
-_PREFIX = re.compile(r"^(product|category|store)(:[A-Za-z0-9:_-]*)?$")
 
 
 class CacheAdmin:
@@ -29,7 +22,7 @@ class CacheAdmin:
         self.flusher = flusher
         self.keys = cache.keys
 
-    async def stats(self) -> api.GetCacheStatsResponse:
+    async def stats(self) -> CacheStats:
         with redis_client.required():
             await self.flusher.flush()  # this process's latest counts, at least
             raw = await self.redis.hgetall(self.keys.cache_stats())
@@ -45,71 +38,38 @@ class CacheAdmin:
             cache, _, counter = name.rpartition(":")
             if counter in COUNTERS:
                 counts.setdefault(cache, {})[counter] = int(value)
-        response = api.GetCacheStatsResponse(
-            redis_used_memory_bytes=int(memory.get("used_memory", 0)),
-            redis_max_memory_bytes=int(memory.get("maxmemory", 0)),
-            redis_keys=total_keys,
+        return CacheStats(
+            used_memory_bytes=int(memory.get("used_memory", 0)),
+            max_memory_bytes=int(memory.get("maxmemory", 0)),
+            keys=total_keys,
             service_keys=ours,
-            redis_evicted_keys=int(info.get("evicted_keys", 0)),
+            evicted_keys=int(info.get("evicted_keys", 0)),
+            counts=counts,
         )
-        for cache in sorted(counts):
-            c = counts[cache]
-            hits, misses = c.get("hits", 0), c.get("misses", 0)
-            response.caches.add(
-                cache=cache,
-                hits=hits,
-                misses=misses,
-                bypassed=c.get("bypassed", 0),
-                hit_ratio=hits / (hits + misses) if hits + misses else 0.0,
-            )
-        return response
 
-    async def invalidate(self, request: api.InvalidateCacheRequest) -> api.InvalidateCacheResponse:
-        target = request.WhichOneof("target")
-        if target == "entities":
-            keys = self._entity_keys(request.entities)
+    async def invalidate(self, target: EntityInvalidation | PrefixInvalidation) -> int:
+        """How many keys were invalidated."""
+        if isinstance(target, EntityInvalidation):
+            keys = self._entity_keys(target)
             # The write path's own invalidation: deleted in Redis (or owed
             # while it is down) and announced to every in-process tier.
             await self.cache.invalidate(keys)
-            return api.InvalidateCacheResponse(invalidated_keys=len(keys))
-        if target == "key_prefix":
-            return api.InvalidateCacheResponse(
-                invalidated_keys=await self._drop_prefix(request.key_prefix)
-            )
-        raise errors.InvalidArgument(
-            [errors.FieldViolation("target", "set entities or key_prefix")]
-        )
+            return len(keys)
+        return await self._drop_prefix(target.prefix)
 
-    def _entity_keys(self, entities: api.InvalidateCacheRequest.Entities) -> list[str]:
-        v = errors.Violations()
-        builders = {
-            api.CACHE_ENTITY_PRODUCT: self.keys.product,
-            api.CACHE_ENTITY_CATEGORY: self.keys.category,
-            api.CACHE_ENTITY_STORE: self.keys.store,
-        }
-        build = builders.get(entities.entity)
-        if build is None:
-            v.add("entities.entity", "must be PRODUCT, CATEGORY or STORE")
-        refs.id_list(v, "entities.ids", entities.ids, MAX_IDS)
-        v.raise_if_any()
-        assert build is not None
-        keys = [build(i) for i in dict.fromkeys(entities.ids)]
-        if entities.entity == api.CACHE_ENTITY_CATEGORY:
+    def _entity_keys(self, target: EntityInvalidation) -> list[str]:
+        build = {
+            "product": self.keys.product,
+            "category": self.keys.category,
+            "store": self.keys.store,
+        }[target.entity]
+        keys = [build(i) for i in dict.fromkeys(target.ids)]
+        if target.entity == "category":
             keys.append(self.keys.category_tree())
         return keys
 
     async def _drop_prefix(self, prefix: str) -> int:
-        if not _PREFIX.match(prefix):
-            raise errors.InvalidArgument(
-                [
-                    errors.FieldViolation(
-                        "key_prefix",
-                        'must start with "product", "category" or "store" (letters, digits, '
-                        '":", "_" and "-" only)',
-                    )
-                ]
-            )
-        # The pattern above admits no glob characters: the prefix matches literally.
+        # validate.py admits no glob characters: the prefix matches literally.
         pattern = self.keys.cache_pattern(prefix)
         dropped = 0
         batch: list[bytes] = []

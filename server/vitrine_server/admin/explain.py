@@ -15,28 +15,20 @@ import decimal
 import json
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any
 
 import asyncpg
-from vitrine.admin.v1 import admin_service_pb2 as api
 
 from vitrine_server import errors
+from vitrine_server.admin.model import Explained, ExplainRequest, NamedStatement
 from vitrine_server.db.database import Database, translate, translated
 from vitrine_server.db.sql import parse_queries
 
 PACKAGE: Traversable = resources.files("vitrine_server")
 # Migrations are .sql package data too, but hold no named statements.
 _NOT_STATEMENTS = {"migrations"}
-
-
-@dataclass(frozen=True, slots=True)
-class NamedStatement:
-    name: str
-    description: str
-    sql: str
 
 
 def _split(body: str) -> tuple[str, str]:
@@ -124,19 +116,10 @@ class Explainer:
         self.db = db
         self.statements = discover() if statements is None else statements
 
-    def list_statements(self) -> api.ListStatementsResponse:
-        return api.ListStatementsResponse(
-            statements=[
-                api.Statement(name=s.name, description=s.description, sql=s.sql)
-                for s in sorted(self.statements.values(), key=lambda s: s.name)
-            ]
-        )
+    def list_statements(self) -> list[NamedStatement]:
+        return sorted(self.statements.values(), key=lambda s: s.name)
 
-    async def explain(self, request: api.ExplainStatementRequest) -> api.ExplainStatementResponse:
-        if not request.statement:
-            raise errors.InvalidArgument(
-                [errors.FieldViolation("statement", "is required (a name from ListStatements)")]
-            )
+    async def explain(self, request: ExplainRequest) -> Explained:
         statement = self.statements.get(request.statement)
         if statement is None:
             raise errors.NotFound("statement", request.statement)
@@ -171,11 +154,7 @@ class Explainer:
                     ) from None
                 finally:
                     await tx.rollback()  # always: explaining a write must not write
-        return api.ExplainStatementResponse(
-            statement=statement.name,
-            parameter_types=[t.name for t in types],
-            plan=[r[0] for r in rows],
-        )
+        return Explained(statement.name, [t.name for t in types], [r[0] for r in rows])
 
     @staticmethod
     def _convert(texts: Any, types: Any) -> list[Any]:

@@ -1,4 +1,6 @@
-"""AdminService over gRPC: protobuf in, a call into the admin modules, protobuf out.
+"""AdminService over gRPC: each method checks its request into model values
+(validate.py; RPCs with no input skip it), asks the service, and turns the
+answer into protobuf (convert.py).
 
 Errors are not handled here: domain exceptions travel to rpc/handlers.py.
 """
@@ -15,6 +17,7 @@ from vitrine_server import errors
 from vitrine_server.access import convert as access_convert
 from vitrine_server.access import validate as access_validate
 from vitrine_server.access.service import ApiKeyService
+from vitrine_server.admin import convert, validate
 from vitrine_server.admin.cache_admin import CacheAdmin
 from vitrine_server.admin.dbstats import DatabaseStats
 from vitrine_server.admin.explain import Explainer
@@ -53,57 +56,64 @@ class AdminHandlers(admin_service_pb2_grpc.AdminServiceServicer):
         self.tokens = tokens
 
     async def GetStatus(self, request: api.GetStatusRequest, context: Context) -> Any:
-        return await self.status.status()
+        return convert.status(await self.status.status())
 
     async def GetMigrationStatus(
         self, request: api.GetMigrationStatusRequest, context: Context
     ) -> Any:
-        return await self.maintenance.migration_status()
+        return convert.migration_status(await self.maintenance.migration_status())
 
     async def ApplyMigrations(self, request: api.ApplyMigrationsRequest, context: Context) -> Any:
-        return await self.maintenance.apply_migrations(request)
+        target = validate.target_version(request, self.maintenance.known_versions())
+        applied, current = await self.maintenance.apply_migrations(target)
+        return api.ApplyMigrationsResponse(applied_versions=applied, current_version=current)
 
     async def GetDatabaseStats(self, request: api.GetDatabaseStatsRequest, context: Context) -> Any:
-        return await self.dbstats.overview(request)
+        return convert.database_stats(await self.dbstats.overview(validate.stats_limit(request)))
 
     async def ListSlowQueries(self, request: api.ListSlowQueriesRequest, context: Context) -> Any:
-        return await self.dbstats.slow_queries(request)
+        return convert.slow_queries(await self.dbstats.slow_queries(validate.slow_queries(request)))
 
     async def ListUnusedIndexes(
         self, request: api.ListUnusedIndexesRequest, context: Context
     ) -> Any:
-        return await self.dbstats.unused_indexes(request)
+        rows, overview = await self.dbstats.unused_indexes(request.include_unique)
+        return convert.unused_indexes(rows, overview)
 
     async def ListStatements(self, request: api.ListStatementsRequest, context: Context) -> Any:
-        return self.explainer.list_statements()
+        return convert.statements(self.explainer.list_statements())
 
     async def ExplainStatement(self, request: api.ExplainStatementRequest, context: Context) -> Any:
-        return await self.explainer.explain(request)
+        return convert.explained(await self.explainer.explain(validate.explain(request)))
 
     async def GetCacheStats(self, request: api.GetCacheStatsRequest, context: Context) -> Any:
-        return await self.cache.stats()
+        return convert.cache_stats(await self.cache.stats())
 
     async def InvalidateCache(self, request: api.InvalidateCacheRequest, context: Context) -> Any:
-        return await self.cache.invalidate(request)
+        count = await self.cache.invalidate(validate.cache_target(request))
+        return api.InvalidateCacheResponse(invalidated_keys=count)
 
     async def ReindexSearch(self, request: api.ReindexSearchRequest, context: Context) -> Any:
         if self.search is None:
             raise errors.FailedPrecondition(
                 "no search backend is configured in this server", reason="NO_SEARCH_BACKEND"
             )
-        operation = await self.operations.start(REINDEX, self.search.reindex)
-        return api.ReindexSearchResponse(operation=operation)
+        row = await self.operations.start(REINDEX, self.search.reindex)
+        return api.ReindexSearchResponse(operation=convert.operation(row))
 
     async def GetOperation(self, request: api.GetOperationRequest, context: Context) -> Any:
-        return api.GetOperationResponse(operation=await self.operations.get(request.name))
+        row = await self.operations.get(validate.operation_id(request.name))
+        return api.GetOperationResponse(operation=convert.operation(row))
 
     async def ListPartitions(self, request: api.ListPartitionsRequest, context: Context) -> Any:
-        return api.ListPartitionsResponse(partitions=await self.dbstats.partitions())
+        rows = await self.dbstats.partitions()
+        return api.ListPartitionsResponse(partitions=[convert.partition(r) for r in rows])
 
     async def MaintainPartitions(
         self, request: api.MaintainPartitionsRequest, context: Context
     ) -> Any:
-        return await self.maintenance.maintain_partitions(request)
+        report = await self.maintenance.maintain_partitions(validate.retention(request))
+        return convert.maintained(report)
 
     async def CreateApiKey(self, request: api.CreateApiKeyRequest, context: Context) -> Any:
         row, token = await self.keys.create(access_validate.new_api_key(request))

@@ -12,27 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
-import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
-from google.protobuf import any_pb2, message, timestamp_pb2
-from vitrine.admin.v1 import operation_pb2
 
 from vitrine_server import errors
+from vitrine_server.admin import store
 from vitrine_server.background import cancel_and_wait
 from vitrine_server.db.database import Database
-from vitrine_server.db.sql import load_queries
 from vitrine_server.rpc import deadline
 
 log = logging.getLogger("vitrine.operations")
-
-Q = load_queries(__package__, "operations.sql")
 
 HEARTBEAT_S = 5.0
 STALE_S = 60.0
@@ -41,48 +35,10 @@ PROGRESS_EVERY_S = 0.5
 # Waits between attempts to record an operation's end (then it is left for
 # close_abandoned, which only runs once its heartbeat is STALE_S old).
 RECORD_RETRIES_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
-_NAME = re.compile(r"^operations/([0-9a-f]{16})$")
 
 Progress = Callable[[int, int], Awaitable[None]]
 # The work: reports (processed, total) as it goes, returns the number of items done.
 Work = Callable[[Progress], Awaitable[int]]
-
-
-def _ts(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
-def _any(msg: message.Message) -> any_pb2.Any:
-    packed = any_pb2.Any()
-    packed.Pack(msg)
-    return packed
-
-
-def to_proto(r: Any) -> operation_pb2.Operation:
-    op = operation_pb2.Operation(
-        name=f"operations/{r['id']}",
-        kind=r["kind"],
-        done=r["done"],
-        metadata=_any(
-            operation_pb2.ReindexSearchMetadata(processed=r["processed"], total=r["total"])
-        ),
-        create_time=_ts(r["created_at"]),
-        update_time=_ts(r["updated_at"]),
-        end_time=_ts(r["finished_at"]),
-    )
-    if r["error_code"] is not None:
-        op.error.code = r["error_code"]
-        op.error.message = r["error_message"] or ""
-    elif r["done"]:
-        result = r["result"] or {}
-        op.response.CopyFrom(
-            _any(operation_pb2.ReindexSearchResult(indexed=result.get("indexed", 0)))
-        )
-    return op
 
 
 class Operations:
@@ -91,17 +47,15 @@ class Operations:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._closing = False
 
-    async def start(self, kind: str, work: Work) -> operation_pb2.Operation:
+    async def start(self, kind: str, work: Work) -> Any:
         """Start `work` as an operation of `kind`. ALREADY_EXISTS while one runs.
 
         The operation runs outside the caller's context: neither its deadline
         nor its going away stops it (a caller that gives up before the row is
         written gets DEADLINE_EXCEEDED; the operation starts regardless, and a
-        retry names it in ALREADY_EXISTS)."""
+        retry names it in ALREADY_EXISTS). Its row, as it started."""
         op_id = secrets.token_hex(8)
-        created: asyncio.Future[operation_pb2.Operation] = (
-            asyncio.get_running_loop().create_future()
-        )
+        created: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         # Retrieved even when no caller is left to see it.
         created.add_done_callback(lambda f: f.cancelled() or f.exception())
         task = deadline.detached(self._run(op_id, kind, work, created), name=f"op-{kind}")
@@ -109,29 +63,24 @@ class Operations:
         task.add_done_callback(lambda _: self._running.pop(op_id, None))
         return await deadline.shared(created)
 
-    async def get(self, name: str) -> operation_pb2.Operation:
-        m = _NAME.match(name)
-        if m is None:
-            raise errors.InvalidArgument(
-                [errors.FieldViolation("name", "must look like operations/<16 hex digits>")]
-            )
-        row = await self.db.fetchrow(Q.get_operation, m[1])
+    async def get(self, op_id: str) -> Any:
+        row = await store.get_operation(self.db, op_id)
         if row is None:
-            raise errors.NotFound("operation", name)
-        return to_proto(row)
+            raise errors.NotFound("operation", f"operations/{op_id}")
+        return row
 
     async def _run(
         self,
         op_id: str,
         kind: str,
         work: Work,
-        created: asyncio.Future[operation_pb2.Operation],
+        created: asyncio.Future[Any],
     ) -> None:
         try:
-            await self.db.fetchval(Q.close_abandoned, kind, STALE_S)
-            row = await self.db.fetchrow(Q.start_operation, op_id, kind)
+            await store.close_abandoned(self.db, kind, STALE_S)
+            row = await store.start_operation(self.db, op_id, kind)
             if row is None:
-                running = await self.db.fetchval(Q.running_operation, kind)
+                running = await store.running_operation(self.db, kind)
                 raise errors.AlreadyExists(
                     "operation",
                     f"operations/{running}",
@@ -145,7 +94,7 @@ class Operations:
                 errors.Unavailable("the server is shutting down", reason="SHUTTING_DOWN")
             )
             raise
-        created.set_result(to_proto(row))
+        created.set_result(row)
         log.info("operation started", extra={"operation": op_id, "kind": kind})
 
         state = {"processed": 0, "total": 0, "written": 0.0}
@@ -185,8 +134,8 @@ class Operations:
         to the next start of its kind, which closes it as abandoned."""
         for wait in RECORD_RETRIES_S:
             try:
-                await self.db.fetchval(
-                    Q.finish_operation,
+                await store.finish_operation(
+                    self.db,
                     op_id,
                     int(state["processed"]),
                     result,
@@ -217,7 +166,7 @@ class Operations:
         state["written"] = time.monotonic()
         # PostgreSQL busy or away: the next report (or the end) catches up.
         with contextlib.suppress(errors.VitrineError):
-            await self.db.fetchval(Q.report_progress, op_id, state["processed"], state["total"])
+            await store.report_progress(self.db, op_id, state["processed"], state["total"])
 
     async def _heartbeat(self, op_id: str, state: dict[str, Any]) -> None:
         while True:

@@ -6,20 +6,12 @@ FAILED_PRECONDITION and GetStatus reports search as not configured."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Protocol
 
+# The search slice owns what its health looks like; admin only reports it.
+from vitrine_server.search.model import SearchHealth
 
-@dataclass(frozen=True, slots=True)
-class SearchHealth:
-    # "tantivy" or "meilisearch".
-    backend: str
-    reachable: bool
-    # Seconds the probe took.
-    latency: float
-    version: str = ""
-    # Why it is unreachable, or anything worth saying.
-    detail: str = ""
+__all__ = ["SearchHealth", "SearchReindexer"]
 
 
 class SearchReindexer(Protocol):

@@ -13,12 +13,11 @@ import os
 import time
 from collections.abc import Callable, Iterable
 
-import asyncpg
 import redis.asyncio as aioredis
-from google.protobuf import duration_pb2, timestamp_pb2
-from vitrine.admin.v1 import admin_service_pb2 as api
 
 from vitrine_server.access.ratelimit import RateLimiter
+from vitrine_server.admin import store
+from vitrine_server.admin.model import Dependency, PoolState, Status
 from vitrine_server.admin.search import SearchReindexer
 from vitrine_server.config import Settings
 from vitrine_server.db.database import Database
@@ -26,12 +25,6 @@ from vitrine_server.db.migrate import discover
 from vitrine_server.db.replicas import ReadRouter
 
 PROBE_S = 1.0
-
-
-def _duration(seconds: float) -> duration_pb2.Duration:
-    d = duration_pb2.Duration()
-    d.FromNanoseconds(int(seconds * 1e9))
-    return d
 
 
 def _version() -> str:
@@ -64,79 +57,55 @@ class StatusService:
         self.started_wall = dt.datetime.now(dt.UTC)
         self.build_version = _version()
 
-    async def status(self) -> api.GetStatusResponse:
+    async def status(self) -> Status:
         (pg, applied), redis, search = await asyncio.gather(
             self._postgres(), self._redis(), self._search()
         )
         pool = self.db.pool
-        size, idle = pool.get_size(), pool.get_idle_size()
-        start = timestamp_pb2.Timestamp()
-        start.FromDatetime(self.started_wall)
-        return api.GetStatusResponse(
+        return Status(
             build_version=self.build_version,
-            uptime=_duration(time.monotonic() - self.started_mono),
-            start_time=start,
+            uptime=time.monotonic() - self.started_mono,
+            start_time=self.started_wall,
             dependencies=[pg, redis, search, *self._replicas()],
             schema_version=max(applied, default=0),
             pending_migrations=len(self.known_migrations - applied) if pg.reachable else 0,
-            pool=api.PoolStatus(
-                size=size,
-                idle=idle,
-                in_use=size - idle,
+            pool=PoolState(
+                size=pool.get_size(),
+                idle=pool.get_idle_size(),
                 min_size=pool.get_min_size(),
                 max_size=pool.get_max_size(),
             ),
             workers=self.settings.workers,
             pid=os.getpid(),
-            background_tasks=[
-                api.BackgroundTask(name=name, running=running) for name, running in self.tasks()
-            ],
+            background_tasks=list(self.tasks()),
             auth_enabled=self.settings.auth_enabled,
             rate_limit_fail_open_total=self.limiter.fail_open_total if self.limiter else 0,
         )
 
-    async def _postgres(self) -> tuple[api.DependencyStatus, set[int]]:
+    async def _postgres(self) -> tuple[Dependency, set[int]]:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(PROBE_S):
                 async with self.db.acquire(PROBE_S) as conn:
-                    version = await conn.fetchval("SHOW server_version")
+                    version = await store.server_version(conn)
                     latency = time.perf_counter() - started
-                    try:
-                        rows = await conn.fetch("SELECT version FROM schema_migrations")
-                    except asyncpg.UndefinedTableError:  # a database never migrated
-                        rows = []
-                    applied = {r[0] for r in rows}
+                    applied = await store.applied_migrations(conn)
         except Exception as err:
             return self._down("postgresql", started, err), set()
-        return (
-            api.DependencyStatus(
-                name="postgresql",
-                configured=True,
-                reachable=True,
-                latency=_duration(latency),
-                version=version,
-            ),
-            applied,
-        )
+        return Dependency("postgresql", reachable=True, latency=latency, version=version), applied
 
-    def _replicas(self) -> list[api.DependencyStatus]:
+    def _replicas(self) -> list[Dependency]:
         """Each PostgreSQL replica as the router last probed it (every 0.5 s):
         one that is down or lags past VITRINE_REPLICA_MAX_LAG is skipped, and
         says so here, but fails no call."""
         if self.reads is None:
             return []
         return [
-            api.DependencyStatus(
-                name="postgresql-replica",
-                configured=True,
-                reachable=r.up,
-                detail=f"{r.name}: {r.detail}",
-            )
+            Dependency("postgresql-replica", reachable=r.up, detail=f"{r.name}: {r.detail}")
             for r in self.reads.replicas
         ]
 
-    async def _redis(self) -> api.DependencyStatus:
+    async def _redis(self) -> Dependency:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(PROBE_S):
@@ -145,44 +114,31 @@ class StatusService:
                 info = await self.redis.info("server")
         except Exception as err:
             return self._down("redis", started, err)
-        return api.DependencyStatus(
-            name="redis",
-            configured=True,
-            reachable=True,
-            latency=_duration(latency),
-            version=str(info.get("redis_version", "")),
+        return Dependency(
+            "redis", reachable=True, latency=latency, version=str(info.get("redis_version", ""))
         )
 
-    async def _search(self) -> api.DependencyStatus:
+    async def _search(self) -> Dependency:
         if self.search is None:
-            return api.DependencyStatus(
-                name="search", configured=False, detail="no search backend configured"
-            )
+            return Dependency("search", configured=False, detail="no search backend configured")
         started = time.perf_counter()
         try:
             async with asyncio.timeout(PROBE_S):
                 h = await self.search.health()
         except Exception as err:
             return self._down("search", started, err)
-        return api.DependencyStatus(
-            name="search",
-            configured=True,
+        return Dependency(
+            "search",
             reachable=h.reachable,
-            latency=_duration(h.latency),
+            latency=h.latency,
             version=h.version,
             detail=f"{h.backend}: {h.detail}" if h.detail else h.backend,
         )
 
     @staticmethod
-    def _down(name: str, started: float, err: BaseException) -> api.DependencyStatus:
+    def _down(name: str, started: float, err: BaseException) -> Dependency:
         if isinstance(err, TimeoutError):
             why = f"no answer within {PROBE_S:.0f}s"
         else:
             why = type(err).__name__
-        return api.DependencyStatus(
-            name=name,
-            configured=True,
-            reachable=False,
-            latency=_duration(time.perf_counter() - started),
-            detail=why,
-        )
+        return Dependency(name, reachable=False, latency=time.perf_counter() - started, detail=why)

@@ -46,7 +46,7 @@ from vitrine_server.catalog.store import (
 )
 from vitrine_server.db.database import Database
 from vitrine_server.db.replicas import Reader, ReadRouter
-from vitrine_server.pricing import horizon
+from vitrine_server.pricing.service import observation_horizon
 from vitrine_server.validation import times
 
 # Keeping products' best offers and best-price history right after offers
@@ -330,8 +330,8 @@ class OfferService:
 
     async def observation_horizon(self, now: datetime, limit: timedelta) -> timedelta:
         """How old an observation may be: `limit`, or less where retention
-        retired older months of price history."""
-        return await horizon.max_age(self.db, now, limit)
+        retired older months of price history (the pricing slice's rule)."""
+        return await observation_horizon(self.db, now, limit)
 
     async def upsert(self, items: list[OfferInput]) -> list[Any]:
         """The offer rows, in the order of `items`."""

@@ -83,7 +83,7 @@ def translate(err: BaseException) -> errors.VitrineError | None:
         return errors.Unavailable("PostgreSQL is unavailable", reason="POSTGRES_UNAVAILABLE")
     if isinstance(err, asyncpg.CheckViolationError) and "no partition" in str(err):
         # A time no partition holds: retention retired its month while the
-        # write was checked (services check against pricing/horizon.py first).
+        # write was checked (services check pricing's observation_horizon first).
         return errors.FailedPrecondition(
             "that time is older than the price history this server keeps",
             reason="OUTSIDE_PRICE_HISTORY",

@@ -13,53 +13,45 @@ older snapshot, the stream deleted or trimmed). Loss is decided by looking
 the recorded entries up, never by the stream merely existing: a consumer
 reconnecting, or a new trigger, recreates it at once. Consumers see each
 trigger at least once and can tell repeats by trigger id.
+
+Requests are checked in validate.py, queries are alerts_store.py's, and
+alerts and deliveries leave as model.py values for convert.py; the one
+protobuf here is the stream's payload, a serialized AlertTrigger.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
-from vitrine.pricing.v1 import alert_pb2
-from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server import errors
 from vitrine_server.background import Background, Outage
 from vitrine_server.cache.keys import Keys
 from vitrine_server.cache.redis import REDIS_DOWN, required
 from vitrine_server.db.database import Connection, Database
-from vitrine_server.db.sql import load_queries
-from vitrine_server.rpc import paging
-from vitrine_server.rpc.wire import timestamp
-from vitrine_server.validation import lists, money, refs, text, times
+from vitrine_server.pricing import alerts_store, convert
+from vitrine_server.pricing.model import (
+    AckRequest,
+    AlertListQuery,
+    AlertView,
+    Delivered,
+    NewAlert,
+    StreamRequest,
+)
+from vitrine_server.validation import times
 
-Q = load_queries(__package__, "alerts.sql")
 log = logging.getLogger("vitrine.alerts")
 
-KINDS = {
-    alert_pb2.ALERT_KIND_TARGET_PRICE: "target_price",
-    alert_pb2.ALERT_KIND_PERCENT_DROP: "percent_drop",
-    alert_pb2.ALERT_KIND_BACK_IN_STOCK: "back_in_stock",
-    alert_pb2.ALERT_KIND_ANY_CHANGE: "any_change",
-}
-KIND_OF = {v: k for k, v in KINDS.items()}
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
-# A Redis Stream entry id: milliseconds and a sequence, each a uint64.
-_DELIVERY_ID = re.compile(r"^[0-9]{1,20}-[0-9]{1,20}\Z")
-# How far ahead an alert may be set to expire.
-MAX_EXPIRY = timedelta(days=3650)
-DEFAULT_ACK_TIMEOUT_S = 30.0
 READ_COUNT = 100
 BLOCK_MS = 1000
 REPUBLISH_INTERVAL_S = 2.0
-PUBLISH_LOCK_ID = 0x616C657274707562  # "alertpub"
 # Stream entries looked up per pipelined round trip when checking for loss.
 CHECK_CHUNK = 1000
 # Replies of a stream whose key or group vanished under a reader (deleted,
@@ -67,138 +59,63 @@ CHECK_CHUNK = 1000
 _GROUP_GONE = ("NOGROUP", "UNBLOCKED")
 
 
-def trigger_message(row: Any) -> alert_pb2.AlertTrigger:
-    return alert_pb2.AlertTrigger(
-        id=row["id"],
-        alert_id=row["alert_id"],
-        product_id=row["product_id"],
-        user_id=row["user_id"],
-        cause=KIND_OF[row["cause"]],
-        price_minor=row["price_minor"] or 0,
-        trigger_time=timestamp(row["triggered_at"]),
-    )
-
-
-async def evaluate(tx: Connection, product_ids: list[int]) -> list[int]:
-    """Re-arm, then fire, the alerts of these products; the new trigger ids."""
-    if not product_ids:
-        return []
-    await tx.execute(Q.rearm_alerts, product_ids)
-    return [r["id"] for r in await tx.fetch(Q.fire_alerts, product_ids)]
+def _state(r: Any, now: datetime) -> str:
+    if r["expires_at"] is not None and r["expires_at"] <= now:
+        return "expired"
+    return "armed" if r["armed"] else "triggered"
 
 
 class AlertService:
-    def __init__(self, db: Database, delivery: AlertDelivery, tokens: paging.PageTokens):
+    def __init__(self, db: Database, delivery: AlertDelivery):
         self.db = db
         self.delivery = delivery
-        self.tokens = tokens
 
-    async def create(self, request: api.CreatePriceAlertRequest) -> alert_pb2.PriceAlert:
-        a = request.alert
-        v = errors.Violations()
-        text.user_id(v, "alert.user_id", a.user_id)
-        refs.positive_id(v, "alert.product_id", a.product_id)
-        kind = KINDS.get(a.kind)
-        if kind is None:
-            v.add("alert.kind", "must be TARGET_PRICE, PERCENT_DROP, BACK_IN_STOCK or ANY_CHANGE")
-        if kind == "target_price":
-            money.amount(v, "alert.target_price_minor", a.target_price_minor)
-        if kind == "percent_drop" and not 1 <= a.drop_bps <= 10_000:
-            v.add("alert.drop_bps", "must be 1-10000 basis points for a percent drop alert")
-        expires = None
-        if a.HasField("expire_time"):
-            expires = times.future(
-                v, "alert.expire_time", a.expire_time, now=datetime.now(UTC), max_ahead=MAX_EXPIRY
-            )
-        v.raise_if_any()
+    async def create(self, a: NewAlert) -> AlertView:
         try:
             async with self.db.transaction() as tx:
-                alert_id = await tx.fetchval(
-                    Q.create_alert,
-                    a.user_id,
-                    a.product_id,
-                    kind,
-                    a.target_price_minor if kind == "target_price" else None,
-                    a.drop_bps if kind == "percent_drop" else None,
-                    expires,
-                )
+                alert_id = await alerts_store.create_alert(tx, a)
                 if alert_id is None:
                     raise errors.NotFound("product", str(a.product_id))
-                fired = await evaluate(tx, [a.product_id])
+                fired = await alerts_store.evaluate(tx, [a.product_id])
         except asyncpg.UniqueViolationError:
             raise errors.AlreadyExists(
                 "price_alert",
-                f"{a.user_id}/{a.product_id}/{kind}",
+                f"{a.user_id}/{a.product_id}/{a.kind}",
                 "the user already has an active alert of this kind on this product",
             ) from None
         await self.delivery.publish(fired)
         return (await self._load([alert_id]))[alert_id]
 
-    async def get(self, request: api.GetPriceAlertRequest) -> alert_pb2.PriceAlert:
-        v = errors.Violations()
-        refs.positive_id(v, "id", request.id)
-        v.raise_if_any()
-        found = await self._load([request.id])
-        if request.id not in found:
-            raise errors.NotFound("price_alert", str(request.id))
-        return found[request.id]
+    async def get(self, alert_id: int) -> AlertView:
+        found = await self._load([alert_id])
+        if alert_id not in found:
+            raise errors.NotFound("price_alert", str(alert_id))
+        return found[alert_id]
 
-    async def list_alerts(self, request: api.ListPriceAlertsRequest) -> api.ListPriceAlertsResponse:
-        v = errors.Violations()
-        text.user_id(v, "user_id", request.user_id)
-        v.raise_if_any()
-        size = paging.page_size(request.page_size)
-        cursor = await self.tokens.decode(request, (paging.MICROS, paging.INT64))
-        after_time, after_id = cursor if cursor is not None else (None, None)
-        rows = await self.db.fetch(Q.list_alerts, request.user_id, after_time, after_id, size + 1)
-        alert_ids = [r["id"] for r in rows[:size]]
-        found = await self._load(alert_ids)
-        response = api.ListPriceAlertsResponse(alerts=[found[i] for i in alert_ids if i in found])
-        if len(rows) > size and response.alerts:
-            last = response.alerts[-1]
-            response.next_page_token = await self.tokens.encode(
-                request, [times.micros(times.to_datetime(last.create_time)), last.id]
-            )
-        return response
+    async def page(self, q: AlertListQuery) -> tuple[list[AlertView], list[Any] | None]:
+        """A page of the user's alerts, and the cursor of the next (None: last)."""
+        ids = await alerts_store.alert_ids_page(self.db, q.user_id, q.after, q.size + 1)
+        page_ids = ids[: q.size]
+        found = await self._load(page_ids)
+        alerts = [found[i] for i in page_ids if i in found]
+        if len(ids) <= q.size or not alerts:
+            return alerts, None
+        last = alerts[-1].row
+        return alerts, [times.micros(last["created_at"]), last["id"]]
 
-    async def delete(self, request: api.DeletePriceAlertRequest) -> None:
-        v = errors.Violations()
-        refs.positive_id(v, "id", request.id)
-        v.raise_if_any()
-        async with self.db.transaction() as tx:
-            if await tx.fetchval(Q.delete_alert, request.id) is None:
-                raise errors.NotFound("price_alert", str(request.id))
+    async def delete(self, alert_id: int) -> None:
+        if not await alerts_store.delete_alert(self.db, alert_id):
+            raise errors.NotFound("price_alert", str(alert_id))
 
-    async def _load(self, alert_ids: list[int]) -> dict[int, alert_pb2.PriceAlert]:
+    async def _load(self, alert_ids: list[int]) -> dict[int, AlertView]:
         if not alert_ids:
             return {}
         now = datetime.now(UTC)
-        out: dict[int, alert_pb2.PriceAlert] = {}
-        for r in await self.db.fetch(Q.get_alerts, alert_ids):
-            expired = r["expires_at"] is not None and r["expires_at"] <= now
-            state = (
-                alert_pb2.ALERT_STATE_EXPIRED
-                if expired
-                else alert_pb2.ALERT_STATE_ARMED
-                if r["armed"]
-                else alert_pb2.ALERT_STATE_TRIGGERED
-            )
-            out[r["id"]] = alert_pb2.PriceAlert(
-                id=r["id"],
-                user_id=r["user_id"],
-                product_id=r["product_id"],
-                kind=KIND_OF[r["kind"]],
-                target_price_minor=r["target_price_minor"] or 0,
-                drop_bps=r["drop_bps"] or 0,
-                expire_time=timestamp(r["expires_at"]),
-                state=state,
-                baseline_price_minor=r["baseline_price_minor"] or 0,
-                last_trigger_time=timestamp(r["last_triggered_at"]),
-                create_time=timestamp(r["created_at"]),
-            )
-        for t in await self.db.fetch(Q.alert_triggers, list(out)):
-            out[t["alert_id"]].triggers.append(trigger_message(t))
-        return out
+        rows = await alerts_store.alerts(self.db, alert_ids)
+        triggers: dict[int, list[Any]] = {r["id"]: [] for r in rows}
+        for t in await alerts_store.latest_triggers(self.db, list(triggers)):
+            triggers[t["alert_id"]].append(t)
+        return {r["id"]: AlertView(r, _state(r, now), triggers[r["id"]]) for r in rows}
 
 
 class AlertDelivery(Background):
@@ -223,7 +140,7 @@ class AlertDelivery(Background):
         if not trigger_ids:
             return
         try:
-            rows = await self.db.fetch(Q.triggers_by_id, trigger_ids)
+            rows = await alerts_store.triggers_by_id(self.db, trigger_ids)
             await self._publish_rows(rows)
         except (*REDIS_DOWN, errors.Unavailable):
             log.warning("could not publish %d alert triggers now; retrying later", len(trigger_ids))
@@ -235,11 +152,11 @@ class AlertDelivery(Background):
             for row in rows:
                 pipe.xadd(
                     self.stream,
-                    {"trigger_id": row["id"], "trigger": trigger_message(row).SerializeToString()},
+                    {"trigger_id": row["id"], "trigger": convert.trigger(row).SerializeToString()},
                 )
             entries = await pipe.execute()
-        await self.db.fetch(
-            Q.mark_published, [r["id"] for r in rows], [e.decode() for e in entries]
+        await alerts_store.mark_published(
+            self.db, [r["id"] for r in rows], [e.decode() for e in entries]
         )
 
     async def _run(self) -> None:
@@ -257,9 +174,9 @@ class AlertDelivery(Background):
         """Publish what was never published, and again what the stream lost.
         One instance at a time."""
         async with self.db.transaction() as tx:
-            if not await tx.fetchval("SELECT pg_try_advisory_xact_lock($1)", PUBLISH_LOCK_ID):
+            if not await alerts_store.publish_lock(tx):
                 return 0
-            rows = list(await tx.fetch(Q.unpublished_triggers))
+            rows = await alerts_store.unpublished_triggers(tx)
             lost = await self._lost(tx)
             if lost:
                 log.warning(
@@ -273,10 +190,10 @@ class AlertDelivery(Background):
         """Undelivered triggers whose stream entry Redis no longer holds. The
         first and last published are looked up every round (one query, one
         round trip); only when one is missing is every one looked up."""
-        ends = await tx.fetch(Q.undelivered_ends)
+        ends = await alerts_store.undelivered_ends(tx)
         if all(await self._held(ends)):
             return []
-        rows = await tx.fetch(Q.undelivered_published)
+        rows = await alerts_store.undelivered_published(tx)
         held: list[bool] = []
         for i in range(0, len(rows), CHECK_CHUNK):
             held += await self._held(rows[i : i + CHECK_CHUNK])
@@ -306,27 +223,14 @@ class AlertDelivery(Background):
             if "BUSYGROUP" not in str(err):
                 raise
 
-    async def stream_to(
-        self, request: api.StreamTriggeredAlertsRequest
-    ) -> AsyncIterator[api.StreamTriggeredAlertsResponse]:
-        v = errors.Violations()
-        for name in ("consumer_group", "consumer"):
-            if not _NAME.match(getattr(request, name)):
-                v.add(name, "must be 1-64 letters, digits, '.', '-' or '_'")
-        timeout_s: float | None = DEFAULT_ACK_TIMEOUT_S
-        if request.HasField("ack_timeout"):
-            timeout_s = times.duration(
-                v, "ack_timeout", request.ack_timeout, minimum=1, maximum=3600
-            )
-        v.raise_if_any()
-        assert timeout_s is not None
-        group, consumer = request.consumer_group, request.consumer
+    async def stream_to(self, request: StreamRequest) -> AsyncIterator[Delivered]:
+        group, consumer = request.group, request.consumer
         # A consumer that comes back first gets what it had not acknowledged.
         pending = await self._read(group, consumer, "0")
         for message in await self._messages(group, pending, redelivered=True):
             yield message
         while True:
-            claimed, fresh = await self._next(group, consumer, timeout_s)
+            claimed, fresh = await self._next(group, consumer, request.ack_timeout_s)
             for message in await self._messages(group, claimed, redelivered=True):
                 yield message
             for message in await self._messages(group, fresh, redelivered=False):
@@ -367,9 +271,7 @@ class AlertDelivery(Background):
                 entries = [[self.stream, claimed[1]]] if claimed and claimed[1] else []
                 return entries, fresh
 
-    async def _messages(
-        self, group: str, streams: Any, *, redelivered: bool
-    ) -> list[api.StreamTriggeredAlertsResponse]:
+    async def _messages(self, group: str, streams: Any, *, redelivered: bool) -> list[Delivered]:
         out = []
         counts: dict[Any, Any] = {}
         entries = [e for _, items in (streams or []) for e in items if e and e[1]]
@@ -384,29 +286,11 @@ class AlertDelivery(Background):
                 ):
                     counts[p["message_id"]] = p["times_delivered"]
         for entry_id, fields in entries:
-            out.append(
-                api.StreamTriggeredAlertsResponse(
-                    alert=alert_pb2.TriggeredAlert(
-                        delivery_id=entry_id.decode(),
-                        trigger=alert_pb2.AlertTrigger.FromString(fields[b"trigger"]),
-                        delivery_count=counts.get(entry_id, 1),
-                    )
-                )
-            )
+            out.append(Delivered(entry_id.decode(), fields[b"trigger"], counts.get(entry_id, 1)))
         return out
 
-    async def ack(self, request: api.AckAlertsRequest) -> int:
-        v = errors.Violations()
-        if not _NAME.match(request.consumer_group):
-            v.add("consumer_group", "must be 1-64 letters, digits, '.', '-' or '_'")
-        delivery_ids = list(request.delivery_ids)
-        if not delivery_ids:
-            v.add("delivery_ids", "must hold 1 to 1000 ids")
-        elif lists.within(v, "delivery_ids", delivery_ids, 1000, noun="ids"):
-            for i, d in enumerate(delivery_ids):
-                if not _DELIVERY_ID.match(d):
-                    v.add(f"delivery_ids[{i}]", "is not a delivery id")
-        v.raise_if_any()
+    async def ack(self, request: AckRequest) -> int:
+        delivery_ids = request.delivery_ids
         with required():
             async with self.redis.pipeline(transaction=False) as pipe:
                 for d in delivery_ids:
@@ -415,6 +299,6 @@ class AlertDelivery(Background):
         trigger_ids = [int(e[0][1][b"trigger_id"]) for e in entries if e]
         # PostgreSQL first: if the ack to Redis is lost, a redelivery follows
         # (at least once), never a loss.
-        await self.db.fetch(Q.mark_delivered, trigger_ids)
+        await alerts_store.mark_delivered(self.db, trigger_ids)
         with required():
-            return int(await self.redis.xack(self.stream, request.consumer_group, *delivery_ids))
+            return int(await self.redis.xack(self.stream, request.group, *delivery_ids))

@@ -1,21 +1,34 @@
-"""PricingService over gRPC: protobuf in, a call into the services, protobuf out."""
+"""PricingService over gRPC: each method checks its request into model
+values (validate.py), asks the service, and turns the answer into protobuf
+(convert.py). RecordPriceBatch is the exception: its service takes the
+observations as sent (each is judged on its own, a bad one rejected while
+the batch goes on) and stores the response it answers, so that a replay
+answers the same bytes.
+
+Errors are not handled here: domain exceptions travel to rpc/handlers.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from dataclasses import replace
+from datetime import UTC, datetime
 
+import grpc
 from vitrine.pricing.v1 import pricing_service_pb2 as api
+from vitrine.pricing.v1 import pricing_service_pb2_grpc
 
+from vitrine_server.pricing import convert, validate
 from vitrine_server.pricing.alerts import AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.history import HistoryService
 from vitrine_server.pricing.service import IngestionService
+from vitrine_server.rpc import paging
 
-Context = Any  # grpc.aio.ServicerContext
+Context = grpc.aio.ServicerContext
 
 
-class PricingHandlers:
+class PricingHandlers(pricing_service_pb2_grpc.PricingServiceServicer):
     # A bad observation is rejected on its own (ObservationResult REJECTED,
     # with a reason) while the rest of its batch is recorded: the RPC
     # boundary bounds these lists but leaves their items to validate.py.
@@ -31,12 +44,14 @@ class PricingHandlers:
         drops: DropService,
         alerts: AlertService,
         delivery: AlertDelivery,
+        tokens: paging.PageTokens,
     ):
         self.ingestion = ingestion
         self.history = history
         self.drops = drops
         self.alerts = alerts
         self.delivery = delivery
+        self.tokens = tokens
 
     async def RecordPriceBatch(
         self, request: api.RecordPriceBatchRequest, context: Context
@@ -59,46 +74,67 @@ class PricingHandlers:
     async def GetPriceHistory(
         self, request: api.GetPriceHistoryRequest, context: Context
     ) -> api.GetPriceHistoryResponse:
-        return await self.history.history(request)
+        query = validate.history(request, datetime.now(UTC))
+        return convert.history(await self.history.history(query))
 
     async def GetPriceStats(
         self, request: api.GetPriceStatsRequest, context: Context
     ) -> api.GetPriceStatsResponse:
-        return await self.history.stats(request)
+        product_id = validate.stats_product(request)
+        return convert.stats(await self.history.stats(product_id))
 
     async def ListPriceDrops(
         self, request: api.ListPriceDropsRequest, context: Context
     ) -> api.ListPriceDropsResponse:
-        return await self.drops.list_drops(request)
+        query = validate.drops(request, datetime.now(UTC))
+        cursor = await self.tokens.decode(request, validate.DROP_CURSOR)
+        if cursor is not None:
+            query = replace(query, after=(cursor[0], cursor[1]))
+        page = await self.drops.page(query)
+        response = convert.drops(page)
+        if page.next_cursor is not None:
+            response.next_page_token = await self.tokens.encode(request, page.next_cursor)
+        return response
 
     async def CreatePriceAlert(
         self, request: api.CreatePriceAlertRequest, context: Context
     ) -> api.CreatePriceAlertResponse:
-        return api.CreatePriceAlertResponse(alert=await self.alerts.create(request))
+        created = await self.alerts.create(validate.new_alert(request, datetime.now(UTC)))
+        return api.CreatePriceAlertResponse(alert=convert.alert(created))
 
     async def GetPriceAlert(
         self, request: api.GetPriceAlertRequest, context: Context
     ) -> api.GetPriceAlertResponse:
-        return api.GetPriceAlertResponse(alert=await self.alerts.get(request))
+        found = await self.alerts.get(validate.alert_id(request.id))
+        return api.GetPriceAlertResponse(alert=convert.alert(found))
 
     async def ListPriceAlerts(
         self, request: api.ListPriceAlertsRequest, context: Context
     ) -> api.ListPriceAlertsResponse:
-        return await self.alerts.list_alerts(request)
+        query = validate.alert_list(request)
+        cursor = await self.tokens.decode(request, validate.ALERT_CURSOR)
+        if cursor is not None:
+            query = replace(query, after=(cursor[0], cursor[1]))
+        alerts, next_cursor = await self.alerts.page(query)
+        response = api.ListPriceAlertsResponse(alerts=[convert.alert(a) for a in alerts])
+        if next_cursor is not None:
+            response.next_page_token = await self.tokens.encode(request, next_cursor)
+        return response
 
     async def DeletePriceAlert(
         self, request: api.DeletePriceAlertRequest, context: Context
     ) -> api.DeletePriceAlertResponse:
-        await self.alerts.delete(request)
+        await self.alerts.delete(validate.alert_id(request.id))
         return api.DeletePriceAlertResponse()
 
     async def StreamTriggeredAlerts(
         self, request: api.StreamTriggeredAlertsRequest, context: Context
     ) -> AsyncIterator[api.StreamTriggeredAlertsResponse]:
-        async for message in self.delivery.stream_to(request):
-            yield message
+        async for delivered in self.delivery.stream_to(validate.stream(request)):
+            yield convert.delivered(delivered)
 
     async def AckAlerts(
         self, request: api.AckAlertsRequest, context: Context
     ) -> api.AckAlertsResponse:
-        return api.AckAlertsResponse(acknowledged_count=await self.delivery.ack(request))
+        acknowledged = await self.delivery.ack(validate.ack(request))
+        return api.AckAlertsResponse(acknowledged_count=acknowledged)

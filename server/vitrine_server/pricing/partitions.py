@@ -19,7 +19,7 @@ from datetime import date
 import asyncpg
 
 from vitrine_server.background import Background
-from vitrine_server.pricing.drops import refresh_averages
+from vitrine_server.pricing.store import refresh_averages
 
 log = logging.getLogger("vitrine.partitions")
 

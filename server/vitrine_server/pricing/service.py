@@ -18,15 +18,16 @@ by trigger."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from vitrine.pricing.v1 import observation_pb2 as obs
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.db.database import Connection, Database
-from vitrine_server.pricing import convert, horizon, store, validate
-from vitrine_server.pricing.alerts import AlertDelivery, evaluate
+from vitrine_server.pricing import convert, store, validate
+from vitrine_server.pricing.alerts import AlertDelivery
+from vitrine_server.pricing.alerts_store import evaluate
 from vitrine_server.pricing.model import (
     Accepted,
     Observation,
@@ -35,6 +36,24 @@ from vitrine_server.pricing.model import (
     Recorded,
     Result,
 )
+
+
+async def observation_horizon(db: Database, now: datetime, limit: timedelta) -> timedelta:
+    """How old a price may be: `limit`, or less where retention retired
+    older months of price history, so that a write never aims at a month
+    with no partition.
+
+    Observations are accepted up to a year old; with a retention shorter
+    than that (VITRINE_PRICE_RETENTION_MONTHS, or MaintainPartitions),
+    months older than the retention are detached and price_points has no
+    partition for them. An older observation is then refused as TOO_OLD
+    (ingestion, alone in its batch) or INVALID_ARGUMENT (the catalog's
+    UpsertOffers, which asks here) instead of failing in PostgreSQL."""
+    start = await store.history_start(db)
+    if start is None:
+        return limit
+    first = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    return min(limit, now - first)
 
 
 def match_offers(
@@ -120,7 +139,7 @@ class IngestionService:
     ) -> api.RecordPriceBatchResponse:
         validate.batch(batch_id, observations)
         now = datetime.now(UTC)
-        max_age = await horizon.max_age(self.db, now, validate.MAX_AGE)
+        max_age = await observation_horizon(self.db, now, validate.MAX_AGE)
         results = [Result() for _ in observations]
         shaped = [
             checked

@@ -1,23 +1,38 @@
-"""Price ingestion's queries (store.sql): the only module of ingestion that
-talks to PostgreSQL. Every function runs inside the batch's transaction."""
+"""Pricing's queries: ingestion's (store.sql; every one but history_start
+runs inside the batch's transaction), the 30-day averages' upkeep, and the
+deals feed's (drops.sql) and history's (history.sql). Alerts have their
+own (alerts_store.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
-from vitrine_server.db.database import Connection
+from vitrine_server.db.database import Connection, Database
+from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
-from vitrine_server.pricing.model import Accepted, Observation, Offer
+from vitrine_server.pricing.model import Accepted, DropQuery, Observation, Offer
+from vitrine_server.pricing.series import Point
 
 Q = load_queries(__package__, "store.sql")
+DROPS = load_queries(__package__, "drops.sql")
+HISTORY = load_queries(__package__, "history.sql")
 
 # Up to this many observations, record_observations runs on the plan the
 # connection made once (planning it over every monthly partition costs
 # ~10 ms, more than recording a few observations); larger batches are
 # planned for their own arguments.
 SMALL_BATCH = 100
+AVERAGES_CHUNK = 500
+
+
+async def history_start(db: Database) -> date | None:
+    """The first day price_points can hold a row for (None: no partition)."""
+    start: date | None = await db.fetchval(Q.history_start)  # a catalog lookup, ~0.1 ms
+    return start
 
 
 async def claim_batch(tx: Connection, batch_id: str) -> bool:
@@ -81,3 +96,81 @@ async def record_best_prices(tx: Connection, since: dict[int, datetime]) -> list
     products = sorted(since)
     rows = await tx.fetch(Q.record_best_prices, products, [since[p] for p in products])
     return [r["product_id"] for r in rows]
+
+
+async def refresh_averages(conn: Any, product_ids: list[int] | None = None) -> None:
+    """Recompute 30-day averages: of these products, or (None) of every
+    product whose average may still move (a best-price change within 31 days).
+
+    A chunk of products per transaction, locked in id order as ingestion
+    locks them: one statement over every product held their rows long
+    enough for concurrent batches to time out, and in no order."""
+    if product_ids is None:
+        product_ids = [
+            r["product_id"] for r in await conn.fetch(Q.products_with_recent_best_changes)
+        ]
+    product_ids = sorted(product_ids)
+    for i in range(0, len(product_ids), AVERAGES_CHUNK):
+        chunk = product_ids[i : i + AVERAGES_CHUNK]
+        async with conn.transaction():
+            await conn.execute(Q.lock_products, chunk)
+            await conn.execute(Q.refresh_price_averages, chunk)
+
+
+async def drops(reads: Reader, q: DropQuery) -> list[asyncpg.Record]:
+    """A page of the deals feed and one row more (there is a next page)."""
+    after_drop, after_id = q.after if q.after is not None else (None, None)
+    return await reads.fetch(
+        DROPS.list_drops_vs_average if q.vs_average else DROPS.list_price_drops,
+        q.min_drop_bps,
+        q.since,
+        q.category_id,
+        q.store_ids,
+        after_drop,
+        after_id,
+        q.size + 1,
+    )
+
+
+# -- history (every read may lag: `reads` is the replica router when
+# replicas are configured) ------------------------------------------------------
+
+
+async def live_product(reads: Reader, product_id: int) -> asyncpg.Record | None:
+    """A live product's currency and best current offer."""
+    return await reads.fetchrow(HISTORY.product, product_id)
+
+
+async def product_offers(reads: Reader, product_id: int) -> list[asyncpg.Record]:
+    return await reads.fetch(HISTORY.product_offers, product_id)
+
+
+async def points(
+    reads: Reader, offer_ids: list[int], start: datetime, end: datetime
+) -> dict[int, list[Point]]:
+    """Per offer, its change points in [start, end) and the one in effect at start."""
+    by_offer: dict[int, list[Point]] = defaultdict(list)
+    for r in await reads.fetch(HISTORY.points_in_range, offer_ids, start, end):
+        by_offer[r["offer_id"]].append(
+            Point(
+                r["valid_from"],
+                r["price_minor"],
+                r["original_price_minor"],
+                r["in_stock"],
+                r["offer_id"],
+            )
+        )
+    return by_offer
+
+
+async def offer_months(
+    reads: Reader, offer_id: int, start: datetime, end: datetime
+) -> list[asyncpg.Record]:
+    """The offer and its months of history packed as columns
+    (price_point_months) overlapping [start, end); none: no such offer."""
+    return await reads.fetch(HISTORY.offer_months, offer_id, start, end)
+
+
+async def extreme_prices(reads: Reader, product_id: int) -> list[asyncpg.Record]:
+    """The product's lowest and highest price ever (`which`: "low" or "high")."""
+    return await reads.fetch(HISTORY.extreme_prices, product_id)

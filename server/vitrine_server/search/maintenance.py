@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 
 import tantivy
 
-from vitrine_server.admin.search import SearchHealth
 from vitrine_server.search.engine import SearchEngine
 from vitrine_server.search.meili.indexer import MeiliIndexer
+from vitrine_server.search.model import SearchHealth
 
 Progress = Callable[[int, int], Awaitable[None]]
 

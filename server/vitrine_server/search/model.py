@@ -129,3 +129,17 @@ def price_range_label(edges: tuple[int, ...], bucket: int) -> str:
     low = str(edges[bucket - 1]) if bucket > 0 else ""
     high = str(edges[bucket]) if bucket < len(edges) else ""
     return f"{low}..{high}"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHealth:
+    """What GetStatus reports about the search backend."""
+
+    # "tantivy" or "meilisearch".
+    backend: str
+    reachable: bool
+    # Seconds the probe took.
+    latency: float
+    version: str = ""
+    # Why it is unreachable, or anything worth saying.
+    detail: str = ""
