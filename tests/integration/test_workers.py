@@ -158,6 +158,14 @@ async def test_two_workers_over_tls_with_metrics_from_the_supervisor(env, tmp_pa
             samples = await asyncio.to_thread(scrape, metrics_port)
             if (
                 value(samples, "grpc_server_handled_total", **handled) == calls
+                and value(
+                    samples,
+                    "grpc_server_handling_seconds_count",
+                    grpc_type="unary",
+                    grpc_service=CATALOG,
+                    grpc_method="ListStores",
+                )
+                == calls
                 and value(samples, "vitrine_pg_pool_max") == 2 * pool_max
             ):
                 break

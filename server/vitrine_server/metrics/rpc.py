@@ -133,6 +133,12 @@ class RpcMetrics:
                 self._flush_one(record)
 
     def _flush_one(self, r: _Method) -> None:
+        # The counts are read before the buckets: `after` fills a call's bucket
+        # before counting it, so every call counted here is in the histogram
+        # too (read the other way round, a call recorded in between was
+        # counted a flush before its duration, and a scrape saw them differ).
+        ok = r.ok
+        errors = tuple(r.errors.items())
         buckets = r.buckets[:]
         deltas = [now - before for now, before in zip(buckets, r.flushed_buckets, strict=True)]
         total = r.sum
@@ -140,11 +146,10 @@ class RpcMetrics:
             _add_to_histogram(r.duration, deltas, total - r.flushed_sum)
             r.flushed_buckets = buckets
             r.flushed_sum = total
-        ok = r.ok
         if ok != r.flushed_ok:
             r.handled[_OK].inc(ok - r.flushed_ok)
             r.flushed_ok = ok
-        for code, count in tuple(r.errors.items()):
+        for code, count in errors:
             done = r.flushed_errors.get(code, 0)
             if count != done:
                 child = r.handled.get(code)
