@@ -40,19 +40,11 @@ from vitrine_server.catalog.store import (
     Offers,
     Products,
     Stores,
-    record_best_prices,
-    refresh_best_offers,
-    refresh_price_averages,
 )
 from vitrine_server.db.database import Database
 from vitrine_server.db.replicas import Reader, ReadRouter
 from vitrine_server.pricing.service import observation_horizon
 from vitrine_server.validation import times
-
-# Keeping products' best offers and best-price history right after offers
-# change: for writers of offers outside this slice too (price ingestion, the
-# demo seed), which go through these, never through offers.sql.
-BEST_OFFER_UPKEEP = (refresh_best_offers, record_best_prices, refresh_price_averages)
 
 
 def visible(entry: bytes, show_deleted: bool) -> bool:

@@ -32,6 +32,7 @@ from vitrine_server.db.coalesce import Coalescer
 from vitrine_server.db.database import Database
 from vitrine_server.db.replicas import Reader
 from vitrine_server.db.sql import load_queries
+from vitrine_server.pricing import service as pricing
 
 PRODUCTS = load_queries(__package__, "products.sql")
 CATEGORIES = load_queries(__package__, "categories.sql")
@@ -291,13 +292,9 @@ class Offers:
                 [o.observed_at for o in ordered],
             )
             await _record_history(tx, rows, before)
-            touched = {r["product_id"] for r in rows} | {r["product_id"] for r in before.values()}
-            await tx.execute(OFFERS.lock_products, sorted(touched))
-            changed = await tx.fetch(OFFERS.refresh_best_offers, sorted(touched))
-            since = _best_price_since(rows, before)
-            await tx.execute(OFFERS.record_best_prices, list(since), list(since.values()))
-            await tx.execute(OFFERS.refresh_price_averages, [r["id"] for r in changed])
-        return list(rows), [r["id"] for r in changed]
+            # Every product an offer joined or left: its best offer is pricing's.
+            changed = await pricing.offers_changed(tx, _best_price_since(rows, before))
+        return list(rows), changed
 
 
 class Favorites:
@@ -380,19 +377,3 @@ def _best_price_since(rows: list[Row], before: dict[Any, Row]) -> dict[int, date
         at = min(r["observed_at"], r["price_since"])
         since[r["product_id"]] = min(since.get(r["product_id"], at), at)
     return dict(sorted(since.items()))
-
-
-async def refresh_best_offers(conn: Any, product_ids: list[int]) -> list[Row]:
-    """Recompute the best offer of products (locked by the caller where it
-    writes concurrently); the ids whose row changed."""
-    return list(await conn.fetch(OFFERS.refresh_best_offers, product_ids))
-
-
-async def record_best_prices(conn: Any, product_ids: list[int], since: list[Any]) -> None:
-    """The best-price history of each product from its instant in `since` on."""
-    await conn.execute(OFFERS.record_best_prices, product_ids, since)
-
-
-async def refresh_price_averages(conn: Any, product_ids: list[int]) -> None:
-    """The 30-day average best price of products."""
-    await conn.execute(OFFERS.refresh_price_averages, product_ids)

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from vitrine_server.catalog import service as best_offers
 from vitrine_server.db.sql import load_queries
 from vitrine_server.demo.catalog import StoreSpec
 from vitrine_server.demo.generate import (
@@ -26,6 +25,7 @@ from vitrine_server.demo.generate import (
     ProductPlan,
     build_catalog,
 )
+from vitrine_server.pricing import service as pricing
 
 _Q = load_queries(__package__, "seed.sql")
 
@@ -103,16 +103,12 @@ async def seed_demo(
         price_points = await _load_price_points(
             conn, catalog.products, product_ids, offer_ids, store_ids
         )
-        await best_offers.refresh_best_offers(conn, list(product_ids.values()))
-        # The best-price history of the demo's price history, from its start.
-        await best_offers.record_best_prices(
-            conn,
-            list(product_ids.values()),
-            [datetime.min.replace(tzinfo=UTC)] * len(product_ids),
-        )
+        # Best offers, the best-price history of the demo's price history from
+        # its start, and the 30-day averages...
+        beginning = datetime.min.replace(tzinfo=UTC)
+        await pricing.offers_changed(conn, dict.fromkeys(product_ids.values(), beginning))
         # ...and what the deals feed needs of it: the previous best price.
         await conn.execute(_Q.settle_best_price_changes, list(product_ids.values()))
-        await best_offers.refresh_price_averages(conn, list(product_ids.values()))
         await conn.execute(_Q.analyze_catalog)
 
     return {

@@ -56,6 +56,17 @@ async def observation_horizon(db: Database, now: datetime, limit: timedelta) -> 
     return min(limit, now - first)
 
 
+async def offers_changed(tx: Connection, since: dict[int, datetime]) -> list[int]:
+    """Products' best offers, best-price history and 30-day averages brought
+    up to date, in the caller's transaction, after their offers changed
+    outside a price batch (UpsertOffers, the demo seed); `since`: each
+    product's earliest instant whose best price may have moved. The products
+    whose row changed."""
+    changed = await store.offers_changed(tx, since)
+    await store.refresh_price_averages(tx, changed)
+    return changed
+
+
 def match_offers(
     offers: dict[int, Offer], shaped: list[Observation], results: list[Result]
 ) -> list[Accepted]:

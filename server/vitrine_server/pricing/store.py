@@ -98,6 +98,24 @@ async def record_best_prices(tx: Connection, since: dict[int, datetime]) -> list
     return [r["product_id"] for r in rows]
 
 
+async def offers_changed(tx: Connection, since: dict[int, datetime]) -> list[int]:
+    """After offers changed outside a price batch (UpsertOffers, the demo
+    seed): lock the products (id order), refresh their best offers and their
+    best-price history from each one's instant in `since`; the products
+    whose row changed."""
+    products = sorted(since)
+    await tx.execute(Q.lock_products, products)
+    changed = [r["id"] for r in await tx.fetch(Q.refresh_best_offers, products)]
+    await tx.execute(Q.record_best_prices, products, [since[p] for p in products])
+    return changed
+
+
+async def refresh_price_averages(tx: Connection, product_ids: list[int]) -> None:
+    """The 30-day average best price of these products, in the caller's
+    transaction."""
+    await tx.execute(Q.refresh_price_averages, product_ids)
+
+
 async def refresh_averages(conn: Any, product_ids: list[int] | None = None) -> None:
     """Recompute 30-day averages: of these products, or (None) of every
     product whose average may still move (a best-price change within 31 days).
