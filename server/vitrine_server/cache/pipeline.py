@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import functools
 import ssl
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
@@ -242,8 +244,16 @@ class ClusterPipeline:
             return replies[0] if replies else None
         key = args[_FIRST_KEY[command]]
         pipe = self._node_for(key_slot(key.encode() if isinstance(key, str) else key))
-        try:
+        with self._layout_errors():
             return await pipe.call(*args)
+
+    @contextlib.contextmanager
+    def _layout_errors(self) -> Iterator[None]:
+        """A reply that says the slots moved, or a lost connection: the layout
+        is read again before the next call, and the caller sees a connection
+        error (the cache then reads PostgreSQL)."""
+        try:
+            yield
         except ResponseError as err:
             if str(err).startswith(("MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN")):
                 self._stale = True
@@ -266,18 +276,10 @@ class ClusterPipeline:
             pipe = self._node_for(key_slot(key.encode() if isinstance(key, str) else key))
             by_node.setdefault(id(pipe), (pipe, []))[1].append(i)
         replies: list[Any] = [None] * len(commands)
-        try:
+        with self._layout_errors():
             answers = await asyncio.gather(
                 *(pipe.call_many([commands[i] for i in at]) for pipe, at in by_node.values())
             )
-        except ResponseError as err:
-            if str(err).startswith(("MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN")):
-                self._stale = True
-                raise RedisConnectionError(f"the cluster layout changed: {err}") from err
-            raise
-        except (RedisConnectionError, RedisTimeoutError):
-            self._stale = True
-            raise
         for (_, at), answer in zip(by_node.values(), answers, strict=True):
             for i, reply in zip(at, answer, strict=True):
                 replies[i] = reply
