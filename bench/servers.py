@@ -98,8 +98,10 @@ class ServerProcess:
         workers: int,
         log_file: Path,
         env: Mapping[str, str] | None = None,
+        cwd: Path = REPO_ROOT,
     ) -> None:
         self.name = name
+        self.cwd = cwd
         self.argv = list(argv)
         self.port = port
         self.workers = workers
@@ -118,7 +120,7 @@ class ServerProcess:
             # and a Ctrl-C in the terminal reaches only the bench.
             self.proc = subprocess.Popen(
                 self.argv,
-                cwd=REPO_ROOT,
+                cwd=self.cwd,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
