@@ -330,11 +330,23 @@ WITH req AS (
                        WHERE product_id = r.product_id AND valid_from < r.since
                        ORDER BY valid_from DESC LIMIT 1) b) u) c
    WHERE differs AND NOT prior
-), dropped AS (
-  DELETE FROM best_price_points b USING req r
-   WHERE b.product_id = r.product_id AND b.valid_from >= r.since
-     AND NOT EXISTS (SELECT FROM changes c
+), gone AS (
+  -- The stored points from `since` on that are no longer change points, as
+  -- arrays: unnested below they plan as one key probe per row. Joined to
+  -- `req` directly, the DELETE hashed the whole of best_price_points (a
+  -- sequential scan per batch, growing with the history).
+  SELECT coalesce(array_agg(b.product_id), '{}') AS product_id,
+         coalesce(array_agg(b.valid_from), '{}') AS valid_from
+    FROM req r CROSS JOIN LATERAL (
+      SELECT product_id, valid_from FROM best_price_points
+       WHERE product_id = r.product_id AND valid_from >= r.since
+      OFFSET 0) b  -- OFFSET 0: one index range per product
+   WHERE NOT EXISTS (SELECT FROM changes c
                       WHERE c.product_id = b.product_id AND c.at = b.valid_from)
+), dropped AS (
+  DELETE FROM best_price_points b
+   USING gone, unnest(gone.product_id, gone.valid_from) AS g (product_id, valid_from)
+   WHERE b.product_id = g.product_id AND b.valid_from = g.valid_from
   RETURNING b.product_id
 ), written AS (
   INSERT INTO best_price_points AS b (product_id, valid_from, price_minor)
