@@ -66,11 +66,25 @@ async def resolve_offers(tx: Connection, shaped: list[Observation]) -> dict[int,
 async def record_observations(tx: Connection, accepted: list[Accepted]) -> list[asyncpg.Record]:
     """Record the observations in their offers' change-point histories and
     current prices; per observation (`ord`: its request index) whether it
-    changed the price in effect at its time."""
+    changed the price in effect at its time.
+
+    A scraper's next pass (each offer seen once, later than anything
+    stored) is recorded by record_next_observations; whatever it leaves
+    (late, duplicate or first observations of an offer) by the general
+    record_observations, on other offers."""
     if len(accepted) <= SMALL_BATCH:
         await tx.fetchval(Q.generic_plans)
-    return await tx.fetch(
-        Q.record_observations,
+    rows = await tx.fetch(Q.record_next_observations, *_columns(accepted))
+    if len(rows) == len(accepted):
+        return rows
+    done = {r["ord"] for r in rows}
+    rest = [a for a in accepted if a.index not in done]
+    return rows + await tx.fetch(Q.record_observations, *_columns(rest))
+
+
+def _columns(accepted: list[Accepted]) -> tuple[list[Any], ...]:
+    """The observations as the record statements' columns ($1..$8)."""
+    return (
         [a.index for a in accepted],
         [a.offer_id for a in accepted],
         [a.product_id for a in accepted],
