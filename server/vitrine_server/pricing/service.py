@@ -151,12 +151,7 @@ class IngestionService:
         validate.batch(batch_id, observations)
         now = datetime.now(UTC)
         max_age = await observation_horizon(self.db, now, validate.MAX_AGE)
-        results = [Result() for _ in observations]
-        shaped = [
-            checked
-            for i, o in enumerate(observations)
-            if (checked := validate.observation(i, o, results[i], now, max_age)) is not None
-        ]
+        shaped, results = validate.observations(observations, now, max_age)
         recorded = Recorded([], [])
         async with self.db.transaction() as tx:
             if not await store.claim_batch(tx, batch_id):
