@@ -5,6 +5,10 @@
 -- made once (store.py, SMALL_BATCH).
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
 
+-- name: custom_plans
+-- Back to the pool's setting: each statement planned for its arguments.
+SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
+
 -- name: history_start
 -- The first day price_points can hold a row for: the first day of its
 -- oldest attached monthly partition (retention detaches older ones).
