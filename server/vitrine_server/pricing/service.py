@@ -4,9 +4,10 @@ A batch is one transaction: claim the batch id (a replay answers the first
 delivery's response), check each observation on its own (validate.py: a
 bad one is rejected with a reason, the rest go on), lock the touched offers
 in id order (concurrent batches on shared offers queue instead of
-deadlocking), record all observations in one set-based statement
-(store.sql, record_observations: change points, and each offer's current
-price and last sighting). Then, for the products with a changed
+deadlocking), record the observations set-based (store.sql: change
+points, and each offer's current price and last sighting; a scraper's next
+pass in record_next_observations, whatever it leaves in
+record_observations). Then, for the products with a changed
 observation only: lock them in id order, refresh their best offers,
 recompute their best-price history from their earliest change on (stamped
 with observation times), and evaluate the alerts of those whose best price
@@ -151,12 +152,7 @@ class IngestionService:
         validate.batch(batch_id, observations)
         now = datetime.now(UTC)
         max_age = await observation_horizon(self.db, now, validate.MAX_AGE)
-        results = [Result() for _ in observations]
-        shaped = [
-            checked
-            for i, o in enumerate(observations)
-            if (checked := validate.observation(i, o, results[i], now, max_age)) is not None
-        ]
+        shaped, results = validate.observations(observations, now, max_age)
         recorded = Recorded([], [])
         async with self.db.transaction() as tx:
             if not await store.claim_batch(tx, batch_id):

@@ -24,7 +24,9 @@ HISTORY = load_queries(__package__, "history.sql")
 # Up to this many observations, record_observations runs on the plan the
 # connection made once (planning it over every monthly partition costs
 # ~10 ms, more than recording a few observations); larger batches are
-# planned for their own arguments.
+# planned for their own arguments. record_next_observations always runs on
+# its generic plan: one key probe per observation is its plan at any size,
+# and planning it for 1,000 observations cost 2-7 ms a batch.
 SMALL_BATCH = 100
 AVERAGES_CHUNK = 500
 
@@ -66,11 +68,26 @@ async def resolve_offers(tx: Connection, shaped: list[Observation]) -> dict[int,
 async def record_observations(tx: Connection, accepted: list[Accepted]) -> list[asyncpg.Record]:
     """Record the observations in their offers' change-point histories and
     current prices; per observation (`ord`: its request index) whether it
-    changed the price in effect at its time."""
-    if len(accepted) <= SMALL_BATCH:
-        await tx.fetchval(Q.generic_plans)
-    return await tx.fetch(
-        Q.record_observations,
+    changed the price in effect at its time.
+
+    A scraper's next pass (each offer seen once, later than anything
+    stored) is recorded by record_next_observations; whatever it leaves
+    (late, duplicate or first observations of an offer) by the general
+    record_observations, on other offers."""
+    await tx.fetchval(Q.generic_plans)
+    rows = await tx.fetch(Q.record_next_observations, *_columns(accepted))
+    if len(accepted) > SMALL_BATCH:
+        await tx.fetchval(Q.custom_plans)
+    if len(rows) == len(accepted):
+        return rows
+    done = {r["ord"] for r in rows}
+    rest = [a for a in accepted if a.index not in done]
+    return rows + await tx.fetch(Q.record_observations, *_columns(rest))
+
+
+def _columns(accepted: list[Accepted]) -> tuple[list[Any], ...]:
+    """The observations as the record statements' columns ($1..$8)."""
+    return (
         [a.index for a in accepted],
         [a.offer_id for a in accepted],
         [a.product_id for a in accepted],

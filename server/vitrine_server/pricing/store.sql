@@ -5,6 +5,10 @@
 -- made once (store.py, SMALL_BATCH).
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true);
 
+-- name: custom_plans
+-- Back to the pool's setting: each statement planned for its arguments.
+SELECT set_config('plan_cache_mode', 'force_custom_plan', true);
+
 -- name: history_start
 -- The first day price_points can hold a row for: the first day of its
 -- oldest attached monthly partition (retention detaches older ones).
@@ -49,6 +53,64 @@ WITH input AS (
 SELECT w.ord, w.id, w.product_id, w.currency_code
   FROM wanted w
  WHERE w.id IN (SELECT id FROM locked);
+
+-- name: record_next_observations
+-- A scraper's next pass, the common case, without the general statement's
+-- window over stored points and sightings (record_observations below): of
+-- the observations $1 (as record_observations takes them), those that are
+-- their offer's only one in the batch and later than anything stored for
+-- it, where the offer's current point (valid_from = price_since) holds its
+-- latest sighting (offers.last_seen_at; a later point would start inside
+-- its run, and runs never overlap). Each one either repeats that point's
+-- price (its last sighting moves) or starts a new point at its time; the
+-- offer's current price follows. Returns those observations (`ord`) with
+-- whether they changed the price; the rest are left to record_observations,
+-- and touch other offers.
+WITH obs AS (
+  SELECT * FROM unnest($1::integer[], $2::bigint[], $3::bigint[], $4::timestamptz[], $5::text[],
+                       $6::bigint[], $7::bigint[], $8::boolean[])
+         AS o (ord, offer_id, product_id, at, currency_code, price_minor, original_price_minor,
+               in_stock)
+), next AS (
+  SELECT n.ord, n.offer_id, n.product_id, n.at, n.currency_code, n.price_minor,
+         n.original_price_minor, n.in_stock, p.valid_from,
+         (n.price_minor, n.original_price_minor, n.in_stock) IS DISTINCT FROM
+         (p.price_minor, p.original_price_minor, p.in_stock) AS changed
+    FROM obs n
+    JOIN offers f ON f.id = n.offer_id
+   CROSS JOIN LATERAL (
+     SELECT valid_from, last_seen_at, price_minor, original_price_minor, in_stock
+       FROM price_points WHERE offer_id = n.offer_id AND valid_from = f.price_since) p
+   WHERE p.last_seen_at < n.at AND p.last_seen_at = f.last_seen_at
+     AND n.offer_id NOT IN (SELECT offer_id FROM obs GROUP BY offer_id HAVING count(*) > 1)
+), seen AS (
+  -- As arrays: unnested below they plan as one key probe per row (see
+  -- record_observations' diff).
+  SELECT array_agg(offer_id) AS offer_id, array_agg(valid_from) AS valid_from,
+         array_agg(at) AS at
+    FROM next WHERE NOT changed
+), kept AS (
+  UPDATE price_points p SET last_seen_at = s.at
+    FROM seen, unnest(seen.offer_id, seen.valid_from, seen.at) AS s (offer_id, valid_from, at)
+   WHERE p.offer_id = s.offer_id AND p.valid_from = s.valid_from
+), added AS (
+  INSERT INTO price_points (offer_id, product_id, valid_from, last_seen_at, currency_code,
+                            price_minor, original_price_minor, in_stock)
+  SELECT offer_id, product_id, at, at, currency_code, price_minor, original_price_minor, in_stock
+    FROM next WHERE changed
+), current AS (
+  UPDATE offers o
+     SET price_minor = n.price_minor,
+         original_price_minor = n.original_price_minor,
+         in_stock = n.in_stock,
+         price_since = CASE WHEN n.changed THEN n.at ELSE o.price_since END,
+         observed_at = greatest(o.observed_at, n.at),
+         last_seen_at = n.at,
+         updated_at = now()
+    FROM next n
+   WHERE o.id = n.offer_id
+)
+SELECT ord, changed FROM next;
 
 -- name: record_observations
 -- Record a batch's observations ($1 their positions in the request; any
@@ -330,11 +392,23 @@ WITH req AS (
                        WHERE product_id = r.product_id AND valid_from < r.since
                        ORDER BY valid_from DESC LIMIT 1) b) u) c
    WHERE differs AND NOT prior
-), dropped AS (
-  DELETE FROM best_price_points b USING req r
-   WHERE b.product_id = r.product_id AND b.valid_from >= r.since
-     AND NOT EXISTS (SELECT FROM changes c
+), gone AS (
+  -- The stored points from `since` on that are no longer change points, as
+  -- arrays: unnested below they plan as one key probe per row. Joined to
+  -- `req` directly, the DELETE hashed the whole of best_price_points (a
+  -- sequential scan per batch, growing with the history).
+  SELECT coalesce(array_agg(b.product_id), '{}') AS product_id,
+         coalesce(array_agg(b.valid_from), '{}') AS valid_from
+    FROM req r CROSS JOIN LATERAL (
+      SELECT product_id, valid_from FROM best_price_points
+       WHERE product_id = r.product_id AND valid_from >= r.since
+      OFFSET 0) b  -- OFFSET 0: one index range per product
+   WHERE NOT EXISTS (SELECT FROM changes c
                       WHERE c.product_id = b.product_id AND c.at = b.valid_from)
+), dropped AS (
+  DELETE FROM best_price_points b
+   USING gone, unnest(gone.product_id, gone.valid_from) AS g (product_id, valid_from)
+   WHERE b.product_id = g.product_id AND b.valid_from = g.valid_from
   RETURNING b.product_id
 ), written AS (
   INSERT INTO best_price_points AS b (product_id, valid_from, price_minor)
