@@ -13,6 +13,7 @@ from vitrine.pricing.v1 import pricing_service_pb2 as api
 from vitrine_server.catalog import convert as catalog_convert
 from vitrine_server.pricing.model import (
     AlertView,
+    BatchAnswer,
     Delivered,
     DropPage,
     Outcome,
@@ -49,11 +50,20 @@ def batch_response(batch_id: str, results: list[Result]) -> api.RecordPriceBatch
     return response
 
 
-def replayed_response(stored: bytes | None) -> api.RecordPriceBatchResponse:
-    """The first delivery's response, as a replay answers it."""
-    replay = api.RecordPriceBatchResponse.FromString(stored or b"")
-    replay.replayed = True
-    return replay
+def batch_response_bytes(batch_id: str, results: list[Result]) -> bytes:
+    """The response as the service stores it with the batch."""
+    return batch_response(batch_id, results).SerializeToString()
+
+
+# Serialized messages concatenated merge, the last value of a field winning:
+# this tail turns a stored response into its replay without parsing it.
+_REPLAYED = api.RecordPriceBatchResponse(replayed=True).SerializeToString()
+
+
+def batch_answer(answer: BatchAnswer) -> bytes:
+    """The serialized RecordPriceBatchResponse of a batch: the stored
+    response, marked `replayed` when it answers a replay."""
+    return answer.response + _REPLAYED if answer.replayed else answer.response
 
 
 def drops(page: DropPage) -> api.ListPriceDropsResponse:

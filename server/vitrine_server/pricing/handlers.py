@@ -1,20 +1,21 @@
 """PricingService over gRPC: each method checks its request into model
 values (validate.py), asks the service, and turns the answer into protobuf
-(convert.py). RecordPriceBatch is the exception: its service takes the
-observations as sent (each is judged on its own, a bad one rejected while
-the batch goes on) and stores the response it answers, so that a replay
-answers the same bytes.
+(convert.py). RecordPriceBatch judges each observation on its own (a bad
+one rejected while the batch goes on), and its service stores the response
+it answers, serialized by convert.py, so that a replay answers the same
+bytes.
 
 Errors are not handled here: domain exceptions travel to rpc/handlers.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import grpc
+from vitrine.pricing.v1 import observation_pb2 as obs
 from vitrine.pricing.v1 import pricing_service_pb2 as api
 from vitrine.pricing.v1 import pricing_service_pb2_grpc
 
@@ -22,6 +23,7 @@ from vitrine_server.pricing import convert, validate
 from vitrine_server.pricing.alerts import AlertDelivery, AlertService
 from vitrine_server.pricing.drops import DropService
 from vitrine_server.pricing.history import HistoryService
+from vitrine_server.pricing.model import BatchAnswer, ObservationBatch
 from vitrine_server.pricing.service import IngestionService
 from vitrine_server.rpc import paging
 
@@ -53,10 +55,10 @@ class PricingHandlers(pricing_service_pb2_grpc.PricingServiceServicer):
         self.delivery = delivery
         self.tokens = tokens
 
-    async def RecordPriceBatch(
+    async def RecordPriceBatch(  # type: ignore[override]
         self, request: api.RecordPriceBatchRequest, context: Context
-    ) -> api.RecordPriceBatchResponse:
-        return await self.ingestion.record_batch(request.batch_id, list(request.observations))
+    ) -> bytes:
+        return convert.batch_answer(await self._record(request.batch_id, request.observations))
 
     async def RecordPrices(
         self, requests: AsyncIterator[api.RecordPricesRequest], context: Context
@@ -65,11 +67,23 @@ class PricingHandlers(pricing_service_pb2_grpc.PricingServiceServicer):
         # what was acknowledged, and re-sending it replays those batches.
         response = api.RecordPricesResponse()
         async for request in requests:
-            result = await self.ingestion.record_batch(request.batch_id, list(request.observations))
+            answer = await self._record(request.batch_id, request.observations)
+            result = api.RecordPriceBatchResponse.FromString(convert.batch_answer(answer))
             response.batches.append(result)
             response.accepted_count += result.accepted_count
             response.rejected_count += result.rejected_count
         return response
+
+    async def _record(self, batch_id: str, sent: Sequence[obs.PriceObservation]) -> BatchAnswer:
+        # The batch itself first (a bad one is refused whole), then each
+        # observation against the horizon of the history kept.
+        validate.batch(batch_id, sent)
+        now = datetime.now(UTC)
+        max_age = await self.ingestion.horizon(now, validate.MAX_AGE)
+        valid, results = validate.observations(sent, now, max_age)
+        return await self.ingestion.record_batch(
+            ObservationBatch(batch_id, valid, results), convert.batch_response_bytes
+        )
 
     async def GetPriceHistory(
         self, request: api.GetPriceHistoryRequest, context: Context

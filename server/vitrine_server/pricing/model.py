@@ -82,6 +82,27 @@ class Recorded:
     fired_triggers: list[int]
 
 
+@dataclass(slots=True)
+class ObservationBatch:
+    """A RecordPriceBatch as the service takes it: its id, the observations
+    that passed validate.py as domain values, and one result per observation
+    sent (already rejected, with its reason, where one did not pass)."""
+
+    batch_id: str
+    valid: list[Observation]
+    results: list[Result]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchAnswer:
+    """A batch's response, serialized as it was stored with the batch (so
+    that a replay answers the first delivery's bytes); `replayed`: this
+    answer is a replay's."""
+
+    response: bytes
+    replayed: bool
+
+
 @dataclass(frozen=True, slots=True)
 class DropQuery:
     """A page of the deals feed (ListPriceDrops)."""

@@ -1,8 +1,9 @@
 """Price ingestion: scraped observations into exact change-point history.
 
-A batch is one transaction: claim the batch id (a replay answers the first
-delivery's response), check each observation on its own (validate.py: a
-bad one is rejected with a reason, the rest go on), lock the touched offers
+Each observation has been checked on its own before it gets here
+(validate.py, at the edge: a bad one is rejected with a reason, the rest go
+on). A batch is one transaction: claim the batch id (a replay answers the
+first delivery's response), lock the touched offers
 in id order (concurrent batches on shared offers queue instead of
 deadlocking), record the observations set-based (store.sql: change
 points, and each offer's current price and last sighting; a scraper's next
@@ -19,24 +20,29 @@ by trigger."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-
-from vitrine.pricing.v1 import observation_pb2 as obs
-from vitrine.pricing.v1 import pricing_service_pb2 as api
 
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.db.database import Connection, Database
-from vitrine_server.pricing import convert, store, validate
+from vitrine_server.pricing import store
 from vitrine_server.pricing.alerts import AlertDelivery
 from vitrine_server.pricing.alerts_store import evaluate
 from vitrine_server.pricing.model import (
     Accepted,
+    BatchAnswer,
     Observation,
+    ObservationBatch,
     Offer,
     Outcome,
     Recorded,
     Result,
 )
+
+# What the edge gives the service to serialize a batch's response: the
+# response is stored with the batch, in its transaction, as the bytes a
+# replay will answer.
+Encode = Callable[[str, list[Result]], bytes]
 
 
 async def observation_horizon(db: Database, now: datetime, limit: timedelta) -> timedelta:
@@ -146,23 +152,24 @@ class IngestionService:
         self.cache = cache
         self.alerts = alerts
 
-    async def record_batch(
-        self, batch_id: str, observations: list[obs.PriceObservation]
-    ) -> api.RecordPriceBatchResponse:
-        validate.batch(batch_id, observations)
-        now = datetime.now(UTC)
-        max_age = await observation_horizon(self.db, now, validate.MAX_AGE)
-        shaped, results = validate.observations(observations, now, max_age)
+    async def horizon(self, now: datetime, limit: timedelta) -> timedelta:
+        """How old an observation may be now (see observation_horizon)."""
+        return await observation_horizon(self.db, now, limit)
+
+    async def record_batch(self, batch: ObservationBatch, encode: Encode) -> BatchAnswer:
+        """Record a checked batch once: a batch id seen before answers the
+        first delivery's response, whatever this delivery holds."""
         recorded = Recorded([], [])
         async with self.db.transaction() as tx:
-            if not await store.claim_batch(tx, batch_id):
-                return convert.replayed_response(await store.stored_response(tx, batch_id))
-            offers = await store.resolve_offers(tx, shaped)
-            accepted = match_offers(offers, shaped, results)
+            if not await store.claim_batch(tx, batch.batch_id):
+                stored = await store.stored_response(tx, batch.batch_id)
+                return BatchAnswer(stored or b"", replayed=True)
+            offers = await store.resolve_offers(tx, batch.valid)
+            accepted = match_offers(offers, batch.valid, batch.results)
             if accepted:
-                recorded = await record(tx, accepted, results)
-            response = convert.batch_response(batch_id, results)
-            await store.save_response(tx, batch_id, response.SerializeToString())
+                recorded = await record(tx, accepted, batch.results)
+            response = encode(batch.batch_id, batch.results)
+            await store.save_response(tx, batch.batch_id, response)
         await self.cache.invalidate([self.cache.keys.product(p) for p in recorded.touched_products])
         await self.alerts.publish(recorded.fired_triggers)
-        return response
+        return BatchAnswer(response, replayed=False)

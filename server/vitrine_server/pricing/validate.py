@@ -13,6 +13,7 @@ boundary leaves them to this module: PricingHandlers.items_checked_by_service)."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -52,7 +53,7 @@ _BASES = (
 )
 
 
-def batch(batch_id: str, observations: list[obs.PriceObservation]) -> None:
+def batch(batch_id: str, observations: Sequence[obs.PriceObservation]) -> None:
     """Raise InvalidArgument naming every problem of the batch itself."""
     v = errors.Violations()
     if not 1 <= len(batch_id) <= MAX_BATCH_ID:
@@ -121,7 +122,7 @@ def observation(
 
 
 def observations(
-    sent: list[obs.PriceObservation], now: datetime, max_age: timedelta
+    sent: Sequence[obs.PriceObservation], now: datetime, max_age: timedelta
 ) -> tuple[list[Observation], list[Result]]:
     """Every observation checked on its own (see `observation`): the valid
     ones as domain values, and a result per observation, rejected with the
