@@ -190,7 +190,7 @@ async def build(
         offers=OfferService(db, cache, stores.reads),
         categories=CategoryService(db, cache),
         stores=StoreService(db, cache),
-        favorites=FavoriteService(db, cache, products, tokens),
+        favorites=FavoriteService(db, cache, products),
         trending=TrendingService(db, cache, products),
         tokens=tokens,
     )

@@ -5,12 +5,14 @@ entries built from them, and entries -> messages (entries are b"V" or b"D"
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from vitrine.catalog.v1 import catalog_service_pb2 as api
 from vitrine.catalog.v1 import category_pb2, offer_pb2, product_pb2, store_pb2
 
 from vitrine_server.cache.aside import ABSENT_ENTRY
+from vitrine_server.catalog.model import Favorite, Trending
 from vitrine_server.rpc import wire
 
 # The shared conversions (pricing/ and search/ import them from here too).
@@ -82,6 +84,29 @@ def product_from_entry(entry: bytes) -> product_pb2.Product:
 
 def products_from_entries(entries: dict[int, bytes]) -> dict[int, product_pb2.Product]:
     return {pid: product_from_entry(entry) for pid, entry in entries.items()}
+
+
+def favorite(user_id: str, product_id: int, created_at: datetime) -> api.Favorite:
+    return api.Favorite(user_id=user_id, product_id=product_id, create_time=timestamp(created_at))
+
+
+def favorites(user_id: str, page: list[Favorite]) -> api.ListFavoritesResponse:
+    """A page of favorites; one whose product is gone is listed without it."""
+    response = api.ListFavoritesResponse()
+    for f in page:
+        item = response.favorites.add(
+            user_id=user_id, product_id=f.product_id, create_time=timestamp(f.created_at)
+        )
+        if f.entry is not None:
+            item.product.CopyFrom(product_from_entry(f.entry))
+    return response
+
+
+def trending(top: list[Trending]) -> api.ListTrendingResponse:
+    response = api.ListTrendingResponse()
+    for t in top:
+        response.products.add(product=product_from_entry(t.entry), score=t.score)
+    return response
 
 
 def offer(row: Any) -> offer_pb2.Offer:

@@ -9,21 +9,19 @@ PostgreSQL before a write from installing an outdated set.
 
 from __future__ import annotations
 
-from vitrine.catalog.v1 import catalog_service_pb2 as api
+from datetime import datetime
 
 from vitrine_server import errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import FAVORITES_TTL_S
 from vitrine_server.cache.redis import REDIS_DOWN
 from vitrine_server.cache.scripts import script
-from vitrine_server.catalog import convert
+from vitrine_server.catalog.model import Favorite, FavoriteCheck, FavoriteListQuery, FavoriteRef
 from vitrine_server.catalog.service import ProductService
 from vitrine_server.catalog.store import Favorites
 from vitrine_server.db.database import Database
-from vitrine_server.rpc import paging
-from vitrine_server.validation import refs, text, times
+from vitrine_server.validation import times
 
-MAX_CHECK = 1000
 # Sentinel member: makes an empty set exist, so "no favorites" is cached too.
 _PRESENT = "_"
 # Users with more favorites than this are answered from PostgreSQL directly.
@@ -31,17 +29,10 @@ _MAX_MIRRORED = 5000
 
 
 class FavoriteService:
-    def __init__(
-        self,
-        db: Database,
-        cache: CacheAside,
-        products: ProductService,
-        tokens: paging.PageTokens,
-    ):
+    def __init__(self, db: Database, cache: CacheAside, products: ProductService):
         self.store = Favorites(db)
         self.cache = cache
         self.products = products
-        self.tokens = tokens
         self._write = cache.redis.register_script(script("favorites_write").source)
         self._check = cache.redis.register_script(script("favorites_check").source)
         self._rebuild = cache.redis.register_script(script("favorites_rebuild").source)
@@ -51,28 +42,17 @@ class FavoriteService:
         key = self.cache.keys.favorites(user_id)
         return [key, key + ":version"]
 
-    async def add(self, request: api.AddFavoriteRequest) -> api.Favorite:
-        v = errors.Violations()
-        text.user_id(v, "user_id", request.user_id)
-        refs.positive_id(v, "product_id", request.product_id)
-        v.raise_if_any()
-        created = await self.store.add(request.user_id, request.product_id)
+    async def add(self, ref: FavoriteRef) -> datetime:
+        """Favor the product; when it was favored (the first time)."""
+        created = await self.store.add(ref.user_id, ref.product_id)
         if created is None:
-            raise errors.NotFound("product", str(request.product_id))
-        await self._mirror(request.user_id, "add", request.product_id)
-        return api.Favorite(
-            user_id=request.user_id,
-            product_id=request.product_id,
-            create_time=convert.timestamp(created),
-        )
+            raise errors.NotFound("product", str(ref.product_id))
+        await self._mirror(ref.user_id, "add", ref.product_id)
+        return created
 
-    async def remove(self, request: api.RemoveFavoriteRequest) -> bool:
-        v = errors.Violations()
-        text.user_id(v, "user_id", request.user_id)
-        refs.positive_id(v, "product_id", request.product_id)
-        v.raise_if_any()
-        removed = await self.store.remove(request.user_id, request.product_id)
-        await self._mirror(request.user_id, "rem", request.product_id)
+    async def remove(self, ref: FavoriteRef) -> bool:
+        removed = await self.store.remove(ref.user_id, ref.product_id)
+        await self._mirror(ref.user_id, "rem", ref.product_id)
         return removed
 
     async def _mirror(self, user_id: str, op: str, product_id: int) -> None:
@@ -83,44 +63,26 @@ class FavoriteService:
             # The set may now be wrong: owe its deletion (rebuilt on next read).
             await self.cache.invalidate(keys[:1])
 
-    async def list_favorites(self, request: api.ListFavoritesRequest) -> api.ListFavoritesResponse:
-        v = errors.Violations()
-        text.user_id(v, "user_id", request.user_id)
-        v.raise_if_any()
-        size = paging.page_size(request.page_size)
-        cursor = await self.tokens.decode(request, (paging.MICROS, paging.INT64))
-        rows = await self.store.page(
-            request.user_id, (cursor[0], cursor[1]) if cursor is not None else None, size
-        )
-        page = rows[:size]
-        products = convert.products_from_entries(
-            await self.products.live_entries([r["product_id"] for r in page])
-        )
-        response = api.ListFavoritesResponse()
-        for r in page:
-            fav = response.favorites.add(
-                user_id=request.user_id,
-                product_id=r["product_id"],
-                create_time=convert.timestamp(r["created_at"]),
-            )
-            if r["product_id"] in products:
-                fav.product.CopyFrom(products[r["product_id"]])
-        if len(rows) > size:
-            last = page[-1]
-            response.next_page_token = await self.tokens.encode(
-                request, [times.micros(last["created_at"]), last["product_id"]]
-            )
-        return response
+    async def page(self, query: FavoriteListQuery) -> tuple[list[Favorite], list[int] | None]:
+        """A page of favorites with their products, and the cursor of the
+        next page (None: last)."""
+        rows = await self.store.page(query.user_id, query.after, query.size)
+        page = rows[: query.size]
+        entries = await self.products.live_entries([r["product_id"] for r in page])
+        favorites = [
+            Favorite(r["product_id"], r["created_at"], entries.get(r["product_id"])) for r in page
+        ]
+        if len(rows) <= query.size:
+            return favorites, None
+        last = page[-1]
+        return favorites, [times.micros(last["created_at"]), last["product_id"]]
 
-    async def check(self, request: api.CheckFavoritesRequest) -> list[int]:
-        v = errors.Violations()
-        text.user_id(v, "user_id", request.user_id)
-        refs.id_list(v, "product_ids", request.product_ids, MAX_CHECK)
-        v.raise_if_any()
-        ids = list(request.product_ids)
-        flags = await self._check_mirror(request.user_id, ids)
+    async def check(self, query: FavoriteCheck) -> list[int]:
+        """The ids among `query.product_ids` the user favored, in their order."""
+        ids = query.product_ids
+        flags = await self._check_mirror(query.user_id, ids)
         if flags is None:
-            favored = await self.store.among(request.user_id, ids)
+            favored = await self.store.among(query.user_id, ids)
             return [i for i in ids if i in favored]
         return [i for i, flag in zip(ids, flags, strict=True) if flag]
 

@@ -169,29 +169,45 @@ class CatalogHandlers(catalog_service_pb2_grpc.CatalogServiceServicer):
     async def AddFavorite(
         self, request: api.AddFavoriteRequest, context: Context
     ) -> api.AddFavoriteResponse:
-        return api.AddFavoriteResponse(favorite=await self.favorites.add(request))
+        ref = validate.favorite(request)
+        created = await self.favorites.add(ref)
+        favorite = convert.favorite(ref.user_id, ref.product_id, created)
+        return api.AddFavoriteResponse(favorite=favorite)
 
     async def RemoveFavorite(
         self, request: api.RemoveFavoriteRequest, context: Context
     ) -> api.RemoveFavoriteResponse:
-        return api.RemoveFavoriteResponse(removed=await self.favorites.remove(request))
+        removed = await self.favorites.remove(validate.favorite(request))
+        return api.RemoveFavoriteResponse(removed=removed)
 
     async def ListFavorites(
         self, request: api.ListFavoritesRequest, context: Context
     ) -> api.ListFavoritesResponse:
-        return await self.favorites.list_favorites(request)
+        query = validate.favorite_list(request)
+        cursor = await self.tokens.decode(request, validate.FAVORITE_CURSOR)
+        if cursor is not None:
+            query = replace(query, after=(cursor[0], cursor[1]))
+        favorites, next_cursor = await self.favorites.page(query)
+        response = convert.favorites(query.user_id, favorites)
+        if next_cursor is not None:
+            response.next_page_token = await self.tokens.encode(request, next_cursor)
+        return response
 
     async def CheckFavorites(
         self, request: api.CheckFavoritesRequest, context: Context
     ) -> api.CheckFavoritesResponse:
-        return api.CheckFavoritesResponse(favorite_product_ids=await self.favorites.check(request))
+        favored = await self.favorites.check(validate.favorite_check(request))
+        return api.CheckFavoritesResponse(favorite_product_ids=favored)
 
     async def RecordProductEvents(
         self, request: api.RecordProductEventsRequest, context: Context
     ) -> api.RecordProductEventsResponse:
-        return await self.trending.record(request)
+        counted = await self.trending.record(validate.product_events(request))
+        return api.RecordProductEventsResponse(
+            recorded_count=counted.recorded, skipped_count=counted.skipped
+        )
 
     async def ListTrending(
         self, request: api.ListTrendingRequest, context: Context
     ) -> api.ListTrendingResponse:
-        return await self.trending.list_trending(request)
+        return convert.trending(await self.trending.top(validate.trending_query(request)))

@@ -121,15 +121,82 @@ class NewStore:
     url: str
 
 
+class EventKind(Enum):
+    """What a shopper did with a product (each weighs differently in trending)."""
+
+    VIEW = "view"
+    FAVORITE = "favorite"
+    CLICK_OUT = "click_out"
+
+
 @dataclass(frozen=True, slots=True)
 class ProductEvent:
-    """RecordProductEvents: `count` events of `kind` (the API's enum value) at
-    `at` (epoch seconds)."""
+    """RecordProductEvents: `count` events of `kind` at `at` (epoch seconds)."""
 
     product_id: int
-    kind: int
+    kind: EventKind
     count: int
     at: float
+
+
+@dataclass(frozen=True, slots=True)
+class EventsRecorded:
+    """RecordProductEvents' answer: events counted, and those of unknown products."""
+
+    recorded: int
+    skipped: int
+
+
+@dataclass(frozen=True, slots=True)
+class TrendingQuery:
+    """ListTrending: the top `limit` overall (category 0) or in a category."""
+
+    category_id: int
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Trending:
+    """A trending product: its cache entry and its decayed score."""
+
+    entry: bytes
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class FavoriteRef:
+    """A user's favorite product (AddFavorite, RemoveFavorite)."""
+
+    user_id: str
+    product_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FavoriteListQuery:
+    """A page of a user's favorites, newest first; `after` is the cursor
+    (created_at in microseconds, product id) of the last one served."""
+
+    user_id: str
+    size: int
+    after: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FavoriteCheck:
+    """CheckFavorites: which of `product_ids` the user favored."""
+
+    user_id: str
+    product_ids: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Favorite:
+    """A favorite as listed: the product's cache entry, None when the
+    product is gone (the favorite is still listed)."""
+
+    product_id: int
+    created_at: datetime
+    entry: bytes | None
 
 
 @dataclass(frozen=True, slots=True)

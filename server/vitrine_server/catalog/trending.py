@@ -17,25 +17,27 @@ from __future__ import annotations
 import time
 from collections import OrderedDict, defaultdict
 
-from vitrine.catalog.v1 import catalog_service_pb2 as api
-
 from vitrine_server import errors
 from vitrine_server.cache import redis as redis_errors
 from vitrine_server.cache.aside import CacheAside
 from vitrine_server.cache.keys import TRENDING_KEEP
 from vitrine_server.cache.scripts import script
-from vitrine_server.catalog import convert, validate
+from vitrine_server.catalog.model import (
+    EventKind,
+    EventsRecorded,
+    ProductEvent,
+    Trending,
+    TrendingQuery,
+)
 from vitrine_server.catalog.service import ProductService
 from vitrine_server.db.database import Database
-from vitrine_server.validation import refs
 
 HALF_LIFE_S = 6 * 3600
-WEIGHTS: dict[int, float] = {
-    api.PRODUCT_EVENT_KIND_VIEW: 0.3,
-    api.PRODUCT_EVENT_KIND_FAVORITE: 0.5,
-    api.PRODUCT_EVENT_KIND_CLICK_OUT: 0.2,
+WEIGHTS: dict[EventKind, float] = {
+    EventKind.VIEW: 0.3,
+    EventKind.FAVORITE: 0.5,
+    EventKind.CLICK_OUT: 0.2,
 }
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 # While Redis cannot answer (a Redis Cluster master failing over takes
 # seconds, longer than a client's retries wait), a ranking this process read
 # less than STALE_OK_S ago is served instead: trending is derived data, and a
@@ -56,10 +58,8 @@ class TrendingService:
         self._record = self.redis.register_script(script("trending_record").source)
         self._last: OrderedDict[tuple[str, int], tuple[float, Ranking]] = OrderedDict()
 
-    async def record(
-        self, request: api.RecordProductEventsRequest
-    ) -> api.RecordProductEventsResponse:
-        events = validate.product_events(request)
+    async def record(self, events: list[ProductEvent]) -> EventsRecorded:
+        """Count the events of known products in every set they belong to."""
         paths = await self.products.store.category_paths(list({e.product_id for e in events}))
         # Sum increments per (set, product, second) before they go to Redis.
         increments: dict[tuple[str, int, int], float] = defaultdict(float)
@@ -74,9 +74,7 @@ class TrendingService:
                 increments[(key, e.product_id, int(e.at))] += weight
         if increments:
             await self._add(increments)
-        return api.RecordProductEventsResponse(
-            recorded_count=recorded, skipped_count=len(events) - recorded
-        )
+        return EventsRecorded(recorded, len(events) - recorded)
 
     async def _add(self, increments: dict[tuple[str, int, int], float]) -> None:
         """Increments per (set, product, second), in one script run."""
@@ -88,25 +86,19 @@ class TrendingService:
         with redis_errors.required():
             await self._record(keys=[self.keys.trending_epoch(), *sets], args=args)
 
-    async def list_trending(self, request: api.ListTrendingRequest) -> api.ListTrendingResponse:
-        v = errors.Violations()
-        refs.optional_id(v, "category_id", request.category_id, "all")
-        if not 0 <= request.limit <= MAX_LIMIT:
-            v.add("limit", f"must be between 0 and {MAX_LIMIT} (0 means {DEFAULT_LIMIT})")
-        v.raise_if_any()
-        limit = request.limit or DEFAULT_LIMIT
-        ranked, epoch = await self._ranking(self.keys.trending(request.category_id), limit)
+    async def top(self, query: TrendingQuery) -> list[Trending]:
+        """The top live products, best first, with their scores decayed to now."""
+        ranked, epoch = await self._ranking(self.keys.trending(query.category_id), query.limit)
         if not ranked:
-            return api.ListTrendingResponse()
+            return []
         decay = 2 ** ((epoch - time.time()) / HALF_LIFE_S)
-        ids = [int(member) for member, _ in ranked]
-        products = convert.products_from_entries(await self.products.live_entries(ids))
-        response = api.ListTrendingResponse()
-        for member, score in ranked:
-            product = products.get(int(member))
-            if product is not None and len(response.products) < limit:
-                response.products.add(product=product, score=score * decay)
-        return response
+        entries = await self.products.live_entries([int(member) for member, _ in ranked])
+        found = [
+            Trending(entry, score * decay)
+            for member, score in ranked
+            if (entry := entries.get(int(member))) is not None
+        ]
+        return found[: query.limit]
 
     async def _ranking(self, key: str, limit: int) -> Ranking:
         """The set's top 2 x limit from Redis (extra rows make up for products

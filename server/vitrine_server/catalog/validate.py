@@ -22,6 +22,10 @@ from vitrine_server.cache.local import MAX_STALENESS_S
 from vitrine_server.catalog.convert import parse_etag
 from vitrine_server.catalog.model import (
     UPDATABLE,
+    EventKind,
+    FavoriteCheck,
+    FavoriteListQuery,
+    FavoriteRef,
     NewCategory,
     NewStore,
     OfferInput,
@@ -33,6 +37,7 @@ from vitrine_server.catalog.model import (
     ProductListQuery,
     ProductOrder,
     ProductRead,
+    TrendingQuery,
 )
 from vitrine_server.errors import Violations
 from vitrine_server.rpc import paging
@@ -333,13 +338,11 @@ def _batch(path: str, items: list[Any], maximum: int, noun: str) -> Violations:
 
 # -- trending -------------------------------------------------------------
 
-EVENT_KINDS = frozenset(
-    {
-        api.PRODUCT_EVENT_KIND_VIEW,
-        api.PRODUCT_EVENT_KIND_FAVORITE,
-        api.PRODUCT_EVENT_KIND_CLICK_OUT,
-    }
-)
+EVENT_KINDS = {
+    api.PRODUCT_EVENT_KIND_VIEW: EventKind.VIEW,
+    api.PRODUCT_EVENT_KIND_FAVORITE: EventKind.FAVORITE,
+    api.PRODUCT_EVENT_KIND_CLICK_OUT: EventKind.CLICK_OUT,
+}
 MAX_EVENTS = 10_000
 MAX_EVENT_COUNT = 1_000_000
 MAX_EVENT_AGE = timedelta(days=7)
@@ -356,14 +359,60 @@ def product_events(request: api.RecordProductEventsRequest) -> list[ProductEvent
 
 def _event(v: Violations, at: str, e: api.ProductEvent, now: datetime) -> ProductEvent:
     refs.positive_id(v, f"{at}.product_id", e.product_id)
-    if e.kind not in EVENT_KINDS:
+    kind = EVENT_KINDS.get(e.kind)
+    if kind is None:
         v.add(f"{at}.kind", "must be VIEW, FAVORITE or CLICK_OUT")
     if not 0 <= e.count <= MAX_EVENT_COUNT:
         v.add(f"{at}.count", f"must be between 0 and {MAX_EVENT_COUNT}")
     when = now
     if e.HasField("occurred_time"):
         when = times.past(v, f"{at}.occurred_time", e.occurred_time, max_age=MAX_EVENT_AGE, now=now)
-    return ProductEvent(e.product_id, e.kind, e.count, when.timestamp())
+    # An unknown kind is a violation, raised with the others before use.
+    return ProductEvent(e.product_id, kind or EventKind.VIEW, e.count, when.timestamp())
+
+
+MAX_TRENDING = 100
+DEFAULT_TRENDING = 20
+
+
+def trending_query(request: api.ListTrendingRequest) -> TrendingQuery:
+    v = Violations()
+    refs.optional_id(v, "category_id", request.category_id, "all")
+    if not 0 <= request.limit <= MAX_TRENDING:
+        v.add("limit", f"must be between 0 and {MAX_TRENDING} (0 means {DEFAULT_TRENDING})")
+    v.raise_if_any()
+    return TrendingQuery(request.category_id, request.limit or DEFAULT_TRENDING)
+
+
+# -- favorites ------------------------------------------------------------
+
+MAX_FAVORITE_CHECK = 1000
+# The cursor of ListFavorites: when it was favored (microseconds), the product id.
+FAVORITE_CURSOR = (paging.MICROS, paging.INT64)
+
+
+def favorite(request: api.AddFavoriteRequest | api.RemoveFavoriteRequest) -> FavoriteRef:
+    v = Violations()
+    text.user_id(v, "user_id", request.user_id)
+    refs.positive_id(v, "product_id", request.product_id)
+    v.raise_if_any()
+    return FavoriteRef(request.user_id, request.product_id)
+
+
+def favorite_list(request: api.ListFavoritesRequest) -> FavoriteListQuery:
+    """The first page's query (the handler adds the page token's cursor)."""
+    v = Violations()
+    text.user_id(v, "user_id", request.user_id)
+    v.raise_if_any()
+    return FavoriteListQuery(request.user_id, paging.page_size(request.page_size))
+
+
+def favorite_check(request: api.CheckFavoritesRequest) -> FavoriteCheck:
+    v = Violations()
+    text.user_id(v, "user_id", request.user_id)
+    refs.id_list(v, "product_ids", request.product_ids, MAX_FAVORITE_CHECK)
+    v.raise_if_any()
+    return FavoriteCheck(request.user_id, list(request.product_ids))
 
 
 # -- offers ---------------------------------------------------------------
