@@ -12,8 +12,8 @@ from vitrine.search.v1 import search_service_pb2 as api
 from vitrine_server.errors import Violations
 from vitrine_server.rpc.wire import money
 from vitrine_server.search import cards, validate
-from vitrine_server.search.model import CardHit, Facet, Hit
-from vitrine_server.search.service import SearchService
+from vitrine_server.search.model import CardHit, Facet, Hit, Suggestion
+from vitrine_server.search.service import Answer, SearchService
 from vitrine_server.search.settings import SearchSettings, SettingsStore, normalize
 from vitrine_server.search.text import html_tags, render_marks
 
@@ -27,6 +27,7 @@ class SearchHandlers:
         self.search = search
         self.settings = settings
         self._facets = FacetEntries()
+        self._suggestions = SuggestEntries()
 
     async def SearchProducts(self, request: api.SearchProductsRequest, context: Context) -> bytes:
         """The answer serialised here: hits of the embedded index are spliced
@@ -60,24 +61,12 @@ class SearchHandlers:
         # facets (2), then the rest.
         return b"".join(hits) + facets + rest.SerializeToString()
 
-    async def SuggestProducts(
-        self, request: api.SuggestProductsRequest, context: Context
-    ) -> api.SuggestProductsResponse:
-        query, (pre, post) = validate.suggest_request(request)
+    async def SuggestProducts(self, request: api.SuggestProductsRequest, context: Context) -> bytes:
+        """The answer serialised once per completion and tags (SuggestEntries):
+        a completion is asked on every keystroke by every visitor."""
+        query, tags = validate.suggest_request(request)
         answer = await self.search.suggest(query)
-        escape = html_tags(pre, post)
-        return api.SuggestProductsResponse(
-            suggestions=[
-                api.Suggestion(
-                    text=s.text,
-                    highlighted=render_marks(s.marked, pre, post, escape=escape),
-                    product_id=s.product_id,
-                )
-                for s in answer.result
-            ],
-            backend=answer.backend,
-            degraded=answer.degraded,
-        )
+        return self._suggestions.entry(answer, tags)
 
     async def GetSearchSettings(
         self, request: api.GetSearchSettingsRequest, context: Context
@@ -156,6 +145,50 @@ class FacetEntries:
         # The facet is kept with its bytes, so its id cannot be reused meanwhile.
         self._known[id(facet)] = (facet, data)
         return data
+
+
+class SuggestEntries:
+    """SuggestProductsResponses serialised, remembered by the identity of the
+    completions: the engine hands out the same tuple for the same prefix
+    until its next commit (or settings or trending change), so a new tuple,
+    not a timer, is what makes an answer here stale. Building the messages
+    cost more than finding the completions once they are remembered."""
+
+    MAX = 1024
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, str, str, str, bool], tuple[object, bytes]] = {}
+
+    def entry(self, answer: Answer[tuple[Suggestion, ...]], tags: tuple[str, str]) -> bytes:
+        result = answer.result
+        key = (id(result), *tags, answer.backend, answer.degraded)
+        found = self._known.get(key)
+        if found is not None and found[0] is result:
+            return found[1]
+        data = _suggestions(answer, *tags).SerializeToString()
+        if len(self._known) >= self.MAX:
+            self._known.clear()
+        # The completions are kept with their bytes, so their id cannot be reused meanwhile.
+        self._known[key] = (result, data)
+        return data
+
+
+def _suggestions(
+    answer: Answer[tuple[Suggestion, ...]], pre: str, post: str
+) -> api.SuggestProductsResponse:
+    escape = html_tags(pre, post)
+    return api.SuggestProductsResponse(
+        suggestions=[
+            api.Suggestion(
+                text=s.text,
+                highlighted=render_marks(s.marked, pre, post, escape=escape),
+                product_id=s.product_id,
+            )
+            for s in answer.result
+        ],
+        backend=answer.backend,
+        degraded=answer.degraded,
+    )
 
 
 def _settings(s: SearchSettings) -> api.SearchSettings:
