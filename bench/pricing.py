@@ -39,6 +39,7 @@ import asyncio
 import contextlib
 import os
 import random
+import statistics
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ from vitrine.pricing.v1 import (
 from vitrine.type.v1 import money_pb2
 
 from bench import dataset
+from bench.autovacuum import AutovacuumStandIn, autovacuum_is_off
 from bench.catalog import CATALOG_PRODUCTS, ScenarioError
 from bench.h2load import percentile
 from bench.report import write_json
@@ -828,21 +830,35 @@ async def scale_run(
     assert config.until_rows is not None
     changed = 0
     index = len(report.rounds)
-    while rows + changed < config.until_rows:
-        index += 1
-        r = await ingest(
-            stubs, streams, config, _new_round(index, config.writers), duration_s=config.duration_s
-        )
-        for sent in r.sent:
-            sent.clear()  # no COPY: the rows are not kept
-        changed += r.changed
-        report.scale_rounds.append(r)
-        print(
-            f"  scale round {index}: {r.obs_per_s:>8,.0f} obs/s, price_points ~{rows + changed:,} "
-            f"rows (load {r.loadavg_1m:.1f})",
-            flush=True,
-        )
+    vacuum = AutovacuumStandIn(config.database_url) if await autovacuum_is_off(conn) else None
+    if vacuum is not None:
+        print("  autovacuum is off on this server: the bench vacuums as it would", flush=True)
+        await vacuum.start()
+    try:
+        while rows + changed < config.until_rows:
+            index += 1
+            r = await ingest(
+                stubs,
+                streams,
+                config,
+                _new_round(index, config.writers),
+                duration_s=config.duration_s,
+            )
+            for sent in r.sent:
+                sent.clear()  # no COPY: the rows are not kept
+            changed += r.changed
+            report.scale_rounds.append(r)
+            print(
+                f"  scale round {index}: {r.obs_per_s:>8,.0f} obs/s, price_points "
+                f"~{rows + changed:,} rows (load {r.loadavg_1m:.1f})",
+                flush=True,
+            )
+    finally:
+        if vacuum is not None:
+            await vacuum.close()
     report.scale = await storage(conn)
+    if vacuum is not None:
+        report.scale["autovacuum_stand_in"] = vacuum.log.to_json()
     return changed
 
 
@@ -1112,15 +1128,35 @@ def table(report: PricingReport) -> str:
 def scale_lines(report: PricingReport) -> list[str]:
     if not report.scale_rounds:
         return []
-    first, last = report.scale_rounds[0], report.scale_rounds[-1]
+    first, last = scale_ends(report.scale_rounds)
     sizes = report.scale.get("mb_per_million_rows", {})
-    return [
+    lines = [
         f"  scale: to {report.scale.get('price_points_rows', 0):,} price_points rows in "
-        f"{len(report.scale_rounds)} rounds: first {first.obs_per_s:,.0f} obs/s (load "
-        f"{first.loadavg_1m:.1f}), last {last.obs_per_s:,.0f} obs/s (load {last.loadavg_1m:.1f}), "
-        f"{(last.obs_per_s / max(1.0, first.obs_per_s) - 1) * 100:+.0f}%",
+        f"{len(report.scale_rounds)} rounds: first {first:,.0f} obs/s, last {last:,.0f} obs/s "
+        f"(medians of {SCALE_ENDS} rounds), {(last / max(1.0, first) - 1) * 100:+.0f}%",
         "  MB per million price_points rows: " + ", ".join(f"{k} {v}" for k, v in sizes.items()),
     ]
+    if "autovacuum_stand_in" in report.scale:
+        v = report.scale["autovacuum_stand_in"]
+        lines.append(
+            f"  vacuumed as autovacuum would (it is off here): {v['vacuums']} runs, "
+            f"{v['seconds']} s, concurrently with the load"
+        )
+    return lines
+
+
+# A scale run's start and end are the median throughput of this many rounds
+# each: one 15-second round moves 10-15% with the machine's load.
+SCALE_ENDS = 5
+
+
+def scale_ends(rounds: list[RoundResult]) -> tuple[float, float]:
+    """The median obs/s of the first and of the last SCALE_ENDS rounds."""
+    n = min(SCALE_ENDS, len(rounds))
+    return (
+        statistics.median(r.obs_per_s for r in rounds[:n]),
+        statistics.median(r.obs_per_s for r in rounds[-n:]),
+    )
 
 
 def to_json(report: PricingReport) -> dict[str, Any]:
@@ -1177,6 +1213,7 @@ def to_json(report: PricingReport) -> dict[str, Any]:
         if not report.scale_rounds
         else {
             **report.scale,
+            "first_last_obs_per_s": [round(x) for x in scale_ends(report.scale_rounds)],
             "rounds": [r.to_json() for r in report.scale_rounds],
         },
         "note": NOTE,

@@ -13,6 +13,7 @@ import asyncpg
 from vitrine_server import log as logsetup
 from vitrine_server import tls
 from vitrine_server.config import ConfigError, Settings
+from vitrine_server.db import server_settings
 from vitrine_server.db.migrate import MigrationError, Migrator
 from vitrine_server.pricing.partitions import maintain
 
@@ -38,6 +39,7 @@ async def _ensure_database(dsn: str) -> None:
 
 
 async def _prepare(settings: Settings, *, migrate: bool, seed: bool) -> None:
+    await server_settings.log_warnings(settings.database_url, log)
     if migrate or seed:
         await _ensure_database(settings.database_url)
     if migrate:

@@ -203,6 +203,58 @@ async def test_random_batches_match_the_model(env, db, seed: int, base: dt.datet
         assert await price_point_months_drift(db, offer_ids) == 0
 
 
+async def test_a_long_month_is_kept_in_chunks(env, db) -> None:
+    """A month of hundreds of changes is packed in chunks (migrations/0019):
+    a scraper's passes append to the last chunk, then start new ones; a late
+    observation inside the month packs it into one row again. The history
+    read across chunks is the model's, and the read model never drifts."""
+    rng = random.Random(7)
+    base = (_now() - dt.timedelta(days=1)).replace(second=0, microsecond=0)
+    if base.month != (base + dt.timedelta(minutes=200)).month:
+        base -= dt.timedelta(hours=4)  # keep the 200 minutes in one month
+    _product_id, (offer_id,) = await _product(env, 1, base)
+    model = [Run(base, base, (100, None, True))]
+    price = 1_000
+    for minute in range(1, 161):  # one pass a minute, every one a change
+        price += rng.randint(1, 9) * rng.choice((-1, 1))
+        at = base + dt.timedelta(minutes=minute)
+        await env.pricing.RecordPriceBatch(
+            api.RecordPriceBatchRequest(
+                batch_id=uuid.uuid4().hex,
+                observations=[_observation(offer_id, at, (price, None, True))],
+            )
+        )
+        model, _ = model_apply(model, [(0, at, (price, None, True))])
+    chunks = await db.fetchval(
+        "SELECT count(*) FROM price_point_months WHERE offer_id = $1", offer_id
+    )
+    assert chunks >= 161 // 64 + 1
+    assert await price_point_months_drift(db, [offer_id]) == 0
+    end = base + dt.timedelta(hours=4)
+    assert await _history(env, offer_id, base, end) == [
+        Run(r.start, r.start, r.value) for r in model
+    ]
+    # From inside the third chunk: the point in effect, clamped to the start.
+    cut = base + dt.timedelta(minutes=140, seconds=30)
+    before = [r for r in model if r.start < cut]
+    assert await _history(env, offer_id, cut, end) == [Run(cut, cut, before[-1].value)] + [
+        Run(r.start, r.start, r.value) for r in model if r.start >= cut
+    ]
+
+    late = base + dt.timedelta(minutes=70, seconds=30)
+    await env.pricing.RecordPriceBatch(
+        api.RecordPriceBatchRequest(
+            batch_id=uuid.uuid4().hex, observations=[_observation(offer_id, late, (7, None, True))]
+        )
+    )
+    model, _ = model_apply(model, [(0, late, (7, None, True))])
+    assert await _stored(db, offer_id) == model
+    assert await price_point_months_drift(db, [offer_id]) == 0
+    assert await _history(env, offer_id, base, end) == [
+        Run(r.start, r.start, r.value) for r in model
+    ]
+
+
 async def test_within_a_batch_duplicates_and_disorder(env, db) -> None:
     _product_id, (offer_id,) = await _product(env, 1, BASE)
     m = dt.timedelta(minutes=1)

@@ -39,19 +39,20 @@ UNION ALL
 
 -- name: offer_months
 -- Offer $1 (no row if there is none) with its change points for [$2, $3),
--- packed per month (price_point_months, migrations/0014): the months from
--- the one holding the point in effect at $2 (the last one whose first
--- point is before it; all of them when none is) to the one holding $3, in
--- order, one row each (one row of NULLs when there are none). A year is 13
--- or 14 rows, in one round trip with the offer.
+-- packed as columns (price_point_months, migrations/0014 and 0019): the
+-- rows from the one holding the point in effect at $2 (the last one whose
+-- first point is before it; all of them when none is) to the last one
+-- starting before $3, in time order (one row of NULLs when there are
+-- none). A year is 13 or 14 rows, more for a month of hundreds of changes
+-- (its chunks of 64), in one round trip with the offer.
 SELECT o.id, o.store_id, o.currency_code, m.times, m.prices, m.originals, m.stock
   FROM offers o
   LEFT JOIN LATERAL (
-    SELECT month, times, prices, originals, stock
+    SELECT first_at, times, prices, originals, stock
       FROM price_point_months
      WHERE offer_id = o.id
-       AND month >= coalesce((SELECT max(month) FROM price_point_months
-                               WHERE offer_id = o.id AND first_at < $2), '-infinity')
-       AND month < $3) m ON true
+       AND first_at >= coalesce((SELECT max(first_at) FROM price_point_months
+                                  WHERE offer_id = o.id AND first_at < $2), '-infinity')
+       AND first_at < $3) m ON true
  WHERE o.id = $1
- ORDER BY m.month;
+ ORDER BY m.first_at;
