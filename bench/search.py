@@ -68,7 +68,7 @@ from vitrine_server.search.engine.follower import build
 from vitrine_server.search.engine.schema import Analyzers
 
 from bench import dataset
-from bench.options import REPLAY_PATH
+from bench.options import API_KEY, REPLAY_PATH
 from bench.pricing import PricingConfig, choose_offers, ingest, make_streams
 from bench.pricing import _new_round as new_round
 from bench.servers import (
@@ -87,6 +87,12 @@ CATALOG_PRODUCTS = 100_000
 SEARCH_SERVICE = "vitrine.search.v1.SearchService"
 SEARCH_PATH = f"/{SEARCH_SERVICE}/SearchProducts"
 SUGGEST_PATH = f"/{SEARCH_SERVICE}/SuggestProducts"
+# The closed-loop runs send the bench's key with each call, to the service
+# and to the bare server alike: the same bytes on the wire and the same work
+# in the caller. A client interceptor (bench_channel's) made every call to
+# the service cost this process more than one to the bare server, on the
+# cores the servers share.
+KEY_METADATA = (("authorization", f"Bearer {API_KEY}"),)
 ALL_FACETS = [
     pb.FacetRequest(field=pb.FacetRequest.FIELD_BRAND),
     pb.FacetRequest(field=pb.FacetRequest.FIELD_STORE),
@@ -215,7 +221,7 @@ def raw_calls(channels: list[grpc.aio.Channel], path: str, bodies: list[bytes]) 
 
     def call(body: bytes) -> Call:
         async def run() -> None:
-            await methods[next(counter) % len(methods)](body, timeout=30)
+            await methods[next(counter) % len(methods)](body, timeout=30, metadata=KEY_METADATA)
 
         return run
 
@@ -238,7 +244,7 @@ def cold_calls(channels: list[grpc.aio.Channel], counter: itertools.count[int]) 
         # Concatenated messages merge: the filter gains the minimum price.
         price = pb.SearchProductsRequest(filter=pb.SearchFilter(min_price_minor=1 + n % 40_000))
         body = bodies[n % len(bodies)] + price.SerializeToString()
-        await methods[n % len(methods)](body, timeout=30)
+        await methods[n % len(methods)](body, timeout=30, metadata=KEY_METADATA)
 
     return [run]
 
@@ -348,7 +354,8 @@ def write_replay(path: Path, exchanges: list[tuple[bytes, bytes]]) -> None:
 
 async def open_channels(target: str, count: int, *, key: bool = True) -> list[grpc.aio.Channel]:
     """`count` channels on separate connections (SO_REUSEPORT spreads
-    connections over the workers, not calls)."""
+    connections over the workers, not calls); `key`: each call sends the
+    bench's key (an interceptor), else the caller sends it (KEY_METADATA)."""
     options = [("grpc.use_local_subchannel_pool", 1)]
     channels = [
         bench_channel(target, options=options)
@@ -641,7 +648,7 @@ async def run_search_bench(config: SearchBenchConfig) -> dict[str, Any]:
             free_port(), config.workers, config.out_dir / "search-bare.log", replay=replay
         )
         async with bare:
-            service_channels = await open_channels(server.target, config.concurrency)
+            service_channels = await open_channels(server.target, config.concurrency, key=False)
             bare_channels = await open_channels(bare.target, config.concurrency, key=False)
             loads = {
                 "search": raw_calls(service_channels, SEARCH_PATH, searches),
@@ -670,7 +677,7 @@ async def run_search_bench(config: SearchBenchConfig) -> dict[str, Any]:
         print(f"  freshness: {report['freshness']['all']}", flush=True)
         if config.writers:
             print(f"  {config.writers} RecordPriceBatch writers with searches...", flush=True)
-            search_channels = await open_channels(server.target, config.concurrency)
+            search_channels = await open_channels(server.target, config.concurrency, key=False)
             report["write_load"] = await write_load(
                 config, url, server, raw_calls(search_channels, SEARCH_PATH, searches)
             )
