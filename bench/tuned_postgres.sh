@@ -8,7 +8,10 @@
 # the operating system's cache, and throughput falls with the table's size
 # for that reason alone. A production server gives PostgreSQL a quarter of
 # its memory, keeps autovacuum on and lets checkpoints space out. This one
-# does, on its own port and data folder, leaving any other server alone:
+# does, on its own port and data folder, leaving any other server alone. It
+# also preloads pg_stat_statements, planning times included, so that each
+# statement's share of a run can be read afterwards (CREATE EXTENSION
+# pg_stat_statements in the bench database, then query the view):
 #
 #   bash bench/tuned_postgres.sh start [PORT]    # prints its DATABASE_URL (default port 5499)
 #   python -m bench --only pricing --database-url "$(bash bench/tuned_postgres.sh url)" ...
@@ -47,7 +50,9 @@ start)
     -p $PORT -k $DIR -c listen_addresses=127.0.0.1 \
     -c shared_buffers=${buffers_mb}MB -c effective_cache_size=$((mem_mb / 2))MB \
     -c max_wal_size=8GB -c checkpoint_timeout=15min -c autovacuum=on \
-    -c max_connections=200" >/dev/null
+    -c max_connections=200 \
+    -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on" \
+    >/dev/null
   echo "$URL"
   ;;
 stop)

@@ -118,6 +118,17 @@ class Batch:
         return sorted({c.aggregate_id for c in self.changes if c.topic == topic})
 
 
+def read_between(
+    applied: Snapshot, target: Snapshot, after: tuple[int, int], limit: int
+) -> tuple[Any, ...]:
+    """The read_between statement and its arguments: the rows visible in
+    `target` and not in `applied`, after `after` in log order. The scan
+    starts at (applied.xmin, 0) at the earliest: every transaction below
+    applied.xmin had finished, so `applied` sees its rows."""
+    start = max(after, (applied.xmin, 0))
+    return (Q.read_between, str(applied), str(target), start[0], start[1], limit)
+
+
 class Log:
     def __init__(self, db: Database):
         self._db = db
@@ -129,14 +140,7 @@ class Log:
         """The next rows after `position` (at most `limit`), and where the
         consumer is once it applied them (moved even when there were none)."""
         target = position.target or await self.snapshot()
-        rows = await self._db.fetch(
-            Q.read_between,
-            str(position.applied),
-            str(target),
-            position.after[0],
-            position.after[1],
-            limit,
-        )
+        rows = await self._db.fetch(*read_between(position.applied, target, position.after, limit))
         changes = tuple(Change(r["tx"], r["id"], r["topic"], r["aggregate_id"]) for r in rows)
         if len(changes) < limit:
             end = Position(target)
@@ -147,7 +151,7 @@ class Log:
     async def covers(self, position: Position, snapshot: Snapshot) -> bool:
         """Whether a consumer at `position` has applied every row visible
         in `snapshot` (a search that must see the writes committed before it)."""
-        rows = await self._db.fetch(Q.read_between, str(position.applied), str(snapshot), 0, 0, 1)
+        rows = await self._db.fetch(*read_between(position.applied, snapshot, (0, 0), 1))
         return not rows
 
     async def missing(self, position: Position) -> int:

@@ -5,13 +5,15 @@ SELECT pg_current_snapshot()::text;
 -- name: read_between
 -- The rows of the transactions that committed between two snapshots ($1
 -- applied, $2 target: visible in the target, not in the applied one), in
--- log order after ($3 tx, $4 id). The tx bounds let the (tx, id) index
--- narrow the scan to the transactions that can qualify.
+-- log order after ($3 tx, $4 id), which the caller puts at or past
+-- (xmin of $1, 0): no row below it can qualify. That row bound is the one
+-- lower bound the (tx, id) index scan starts from. Beside a scalar
+-- `tx >= xmin` the btree started from the row bound alone, at (0, 0) on a
+-- fresh read, and walked every row of the log (24 hours of it) on every poll.
 SELECT tx, id, topic, aggregate_id
 FROM outbox
-WHERE tx >= pg_snapshot_xmin($1::text::pg_snapshot)::text::bigint
+WHERE (tx, id) > ($3::bigint, $4::bigint)
   AND tx < pg_snapshot_xmax($2::text::pg_snapshot)::text::bigint
-  AND (tx, id) > ($3::bigint, $4::bigint)
   AND pg_visible_in_snapshot(tx::text::xid8, $2::text::pg_snapshot)
   AND NOT pg_visible_in_snapshot(tx::text::xid8, $1::text::pg_snapshot)
 ORDER BY tx, id
