@@ -3,7 +3,7 @@
 -- 1,000. The month packs (price_point_months) hold no last sighting, but
 -- the statement-level UPDATE trigger still collected every updated row
 -- twice (old and new transition tables) and compared them to find none that
--- mattered: ~4 ms of a batch's ~40 ms statement.
+-- mattered: 1-2 ms of a batch's ~40 ms statement.
 --
 -- The UPDATE trigger is now a row trigger whose WHEN clause lets only a
 -- change of what a pack holds through (offer, time, prices, stock): a moved
